@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// The `revo` executable. revo is TypeScript run by Node 24's type stripping; when this shim is
+// started by an older system Node, it re-executes itself with the project's pinned Node.
+import { spawnSync } from "node:child_process"
+import { createRequire } from "node:module"
+
+const major = Number(process.versions.node.split(".")[0])
+if (major >= 24) {
+  await import("../src/cli/main.ts").then((m) => m.runCli())
+} else {
+  const require = createRequire(import.meta.url)
+  let nodeBin
+  try {
+    nodeBin = require.resolve("node/bin/node")
+  } catch {
+    console.error(`revo needs Node.js 24 or newer (this is ${process.version}); run \`npm ci\` in the revo folder to install the pinned one.`)
+    process.exit(2)
+  }
+  const r = spawnSync(nodeBin, [new URL("../src/cli/main.ts", import.meta.url).pathname, ...process.argv.slice(2)], { stdio: "inherit" })
+  process.exit(r.status ?? (r.signal === "SIGINT" ? 130 : 1))
+}

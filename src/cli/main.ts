@@ -1,0 +1,109 @@
+/**
+ * The `revo` command (DESIGN.md section 7). Exit codes: 0 success, 1 a task failed,
+ * 2 bad spec or arguments, 130 interrupted.
+ */
+import { NodeRuntime, NodeServices } from "@effect/platform-node"
+import { Cause, Console, Effect, Exit } from "effect"
+import { Command, Flag, CliError } from "effect/cli"
+import { readFileSync } from "node:fs"
+import { NotYetAvailable, TasksFailed, UsageError } from "./errors.ts"
+import { dataRootFlag, jsonFlag, setFlag, specArg, storeFlag } from "./options.ts"
+import { runSchema } from "./schema.ts"
+import { runValidate } from "./validate.ts"
+import { SpecError } from "../spec/errors.ts"
+
+const version: string = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version
+
+const notYet = (command: string, issue: string) => () => Effect.fail(new NotYetAvailable({ command, detail: `it lands with the ${issue} issue.` }))
+
+const revo = Command.make("revo").pipe(
+  Command.withDescription(
+    "Judge and refine vision-language instruction-tuning data: tune on each dataset, cross-evaluate, score, select REVO-LION, prove it, report, publish."
+  )
+)
+
+const run = Command.make("run", {
+  spec: specArg,
+  set: setFlag,
+  dataRoot: dataRootFlag,
+  store: storeFlag,
+  jobs: Flag.Int("jobs").pipe(Flag.withAlias("j"), Flag.withDescription("CPU tasks run at once (GPU tasks have their own slots)"), Flag.withDefault(2)),
+  force: Flag.String("force").pipe(Flag.withDescription("Rerun tasks whose label matches this glob, e.g. 'tune:*' (repeatable)"), Flag.atLeast(0))
+}, notYet("run", "task-graph runtime")).pipe(
+  Command.withDescription("Run the experiment: everything not already in the store is computed, the rest is reused"),
+  Command.withExamples([{ command: "revo run experiments/quickstart.yaml -j 2", description: "Run the main job on the CPU backend" }])
+)
+
+const plan = Command.make("plan", { spec: specArg, set: setFlag, dataRoot: dataRootFlag, store: storeFlag, json: jsonFlag }, notYet("plan", "task-graph runtime")).pipe(
+  Command.withDescription("List every task as cached or run, and why it must run")
+)
+
+const validate = Command.make("validate", { spec: specArg, set: setFlag, dataRoot: dataRootFlag }, runValidate).pipe(
+  Command.withDescription("Check a spec: every error with file:line:col, exit 2 on any")
+)
+
+const inspect = Command.make("inspect", {
+  spec: specArg, set: setFlag, dataRoot: dataRootFlag, json: jsonFlag,
+  dataset: Flag.String("dataset").pipe(Flag.withDescription("Only this dataset"), Flag.optional)
+}, notYet("inspect", "data layer")).pipe(
+  Command.withDescription("What each dataset holds: samples, items, references, bad rows, splits, leakage moves, examples")
+)
+
+const status = Command.make("status", { spec: specArg.pipe(), store: storeFlag, json: jsonFlag }, notYet("status", "task-graph runtime")).pipe(
+  Command.withDescription("State of the last run: done, failed and running tasks")
+)
+
+const score = Command.make("score", {
+  input: Flag.String("input").pipe(Flag.withDescription("JSON Lines of {id, candidate, references[]}; - reads standard input")),
+  metrics: Flag.String("metrics").pipe(Flag.withDescription("Comma-separated: bleu1 bleu2 bleu3 bleu4 meteor rouge_l cider"), Flag.withDefault("bleu4,meteor,rouge_l")),
+  output: Flag.String("output").pipe(Flag.withDescription("Write JSON here instead of standard output"), Flag.optional)
+}, notYet("score", "caption metrics")).pipe(
+  Command.withDescription("Score candidate/reference pairs with the caption metrics")
+)
+
+const report = Command.make("report", { spec: specArg, set: setFlag, dataRoot: dataRootFlag, store: storeFlag }, notYet("report", "REVO-LION end-to-end")).pipe(
+  Command.withDescription("Rebuild report.json, report.md and report.html from the store")
+)
+
+const publish = Command.make("publish", {
+  spec: specArg, set: setFlag, dataRoot: dataRootFlag, store: storeFlag,
+  repo: Flag.String("repo").pipe(Flag.withDescription("The Hub dataset repo, ORG/NAME"), Flag.optional),
+  private: Flag.Boolean("private").pipe(Flag.withDescription("Create the repo private"), Flag.withDefault(false)),
+  revision: Flag.String("revision").pipe(Flag.withDescription("Branch to commit to (default main)"), Flag.optional),
+  endpoint: Flag.String("endpoint").pipe(Flag.withDescription("Hub endpoint (default HF_ENDPOINT or https://huggingface.co)"), Flag.optional),
+  dryRun: Flag.String("dry-run").pipe(Flag.withDescription("Write the repo tree to this folder instead of uploading"), Flag.optional)
+}, notYet("publish", "Hub publishing")).pipe(
+  Command.withDescription("Publish REVO-LION as a Hugging Face dataset repo (token from HF_TOKEN)")
+)
+
+const schema = Command.make("schema", {}, runSchema).pipe(
+  Command.withDescription("Print the spec's JSON Schema (for editors)")
+)
+
+export const cli = revo.pipe(Command.withSubcommands([run, plan, validate, inspect, status, score, report, publish, schema]))
+
+/** Map a failure to its message and exit code; nothing else decides exit codes. */
+const exitCodeOf = (error: unknown): { code: number; message?: string } => {
+  if (error instanceof SpecError || error instanceof NotYetAvailable || error instanceof UsageError) return { code: 2, message: error.message }
+  if (error instanceof TasksFailed) return { code: 1, message: error.message }
+  if (CliError.isCliError(error)) return { code: 2 } // already rendered with the help text
+  if (error instanceof Error) return { code: 1, message: error.message }
+  return { code: 1, message: String(error) }
+}
+
+export const main = (argv: ReadonlyArray<string>) =>
+  Command.runWith(cli, { version })(argv).pipe(
+    Effect.exit,
+    Effect.flatMap((exit) => {
+      if (Exit.isSuccess(exit)) return Effect.void
+      if (Cause.hasInterruptsOnly(exit.cause)) return Effect.sync(() => { process.exitCode = 130 })
+      const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
+      const { code, message } = failure && failure._tag === "Fail" ? exitCodeOf(failure.error) : { code: 1, message: Cause.pretty(exit.cause) }
+      return (message ? Console.error(message) : Effect.void).pipe(Effect.andThen(Effect.sync(() => { process.exitCode = code })))
+    })
+  )
+
+export const runCli = (argv: ReadonlyArray<string> = process.argv.slice(2)) =>
+  main(argv).pipe(Effect.provide(NodeServices.layer), NodeRuntime.runMain({ disableErrorReporting: true }))
+
+if (import.meta.main) runCli()

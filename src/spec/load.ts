@@ -1,0 +1,358 @@
+/**
+ * Loading a spec file: YAML with positions -> `${VAR}` interpolation -> `--set` overrides ->
+ * Schema decode -> cross-field checks -> paths resolved. Every problem is collected and
+ * reported at once as `file:line:col path: message`, never only the first.
+ */
+import { createHash } from "node:crypto"
+import { existsSync, readFileSync, statSync } from "node:fs"
+import { dirname, isAbsolute, relative, resolve } from "node:path"
+import { Effect, Exit, Schema, SchemaIssue } from "effect"
+import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parse as parseYamlValue, parseDocument, visit } from "yaml"
+import type { Document, Node } from "yaml"
+import { canonicalJson } from "../util/canonical-json.ts"
+import { didYouMean } from "./did-you-mean.ts"
+import { knownKeysAt } from "./json-schema.ts"
+import { Spec } from "./schema.ts"
+import { SpecError, type SpecProblem } from "./errors.ts"
+
+export interface LoadOptions {
+  /** `path=value` overrides, applied after interpolation. */
+  readonly set?: ReadonlyArray<string>
+  /** Overrides `data_root` (the CLI's --data-root). */
+  readonly dataRoot?: string
+  /** The environment used for `${VAR}` (default: process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>
+  /** Check that local dataset files exist (default true). */
+  readonly checkFiles?: boolean
+}
+
+export interface LoadedSpec {
+  /** The spec file, absolute. */
+  readonly file: string
+  readonly spec: Spec
+  /** Absolute data root. */
+  readonly dataRoot: string
+  /** sha256 of the decoded spec's canonical JSON: the same spec gives the same hash anywhere. */
+  readonly hash: string
+}
+
+type Path = ReadonlyArray<string | number>
+
+const pathText = (path: Path): string => path.map(String).join(".")
+
+/** Resolve a dataset or join path against the data root; Hub references stay as they are. */
+export const resolveDataPath = (dataRoot: string, p: string): string =>
+  p.startsWith("hf://") ? p : isAbsolute(p) ? p : resolve(dataRoot, p)
+
+export const loadSpec = (file: string, options: LoadOptions = {}): Effect.Effect<LoadedSpec, SpecError> =>
+  Effect.suspend(() => {
+    const result = loadSpecSync(file, options)
+    return result._tag === "ok" ? Effect.succeed(result.value) : Effect.fail(result.error)
+  })
+
+export const loadSpecSync = (
+  file: string,
+  options: LoadOptions = {}
+): { readonly _tag: "ok"; readonly value: LoadedSpec } | { readonly _tag: "error"; readonly error: SpecError } => {
+  const shown = displayPath(file)
+  const fail = (problems: ReadonlyArray<SpecProblem>) => ({ _tag: "error" as const, error: new SpecError({ file: shown, problems }) })
+  let text: string
+  try {
+    text = readFileSync(file, "utf8")
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    return fail([{ path: "", message: code === "ENOENT" ? "No such spec file" : code === "EISDIR" ? "Expected a YAML file, got a folder" : `Cannot read the spec file (${code ?? String(e)})` }])
+  }
+
+  const lineCounter = new LineCounter()
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false })
+  const problems: Array<SpecProblem> = []
+  const at = (node: unknown): { line?: number; col?: number } => {
+    if (isNode(node) && node.range) {
+      const { line, col } = lineCounter.linePos(node.range[0])
+      return { line, col }
+    }
+    return {}
+  }
+
+  for (const err of doc.errors) {
+    const { line, col } = lineCounter.linePos(err.pos[0])
+    const dup = err.code === "DUPLICATE_KEY"
+    problems.push({
+      line, col, path: dup ? duplicateKeyPath(doc, err.pos[0]) : "",
+      message: dup ? duplicateKeyMessage(doc, err.pos[0], lineCounter) : `YAML syntax error: ${err.message.split("\n")[0]}`
+    })
+  }
+  if (problems.length > 0) return fail(problems)
+  if (!isMap(doc.contents)) {
+    return fail([{ line: 1, col: 1, path: "", message: "Expected a YAML mapping with at least `name` and `datasets`" }])
+  }
+
+  // ${VAR} and ${VAR:-default} in every string scalar; `$$` stands for a literal `$`.
+  const env = options.env ?? process.env
+  visit(doc, {
+    Scalar(_key, node, ancestry) {
+      if (typeof node.value !== "string" || !node.value.includes("$")) return
+      const original = node.value
+      const replaced = original.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}/g, (m, name: string | undefined, hasDefault: string | undefined, def: string | undefined) => {
+        if (m === "$$") return "$"
+        const value = env[name!]
+        if (value !== undefined && value !== "") return value
+        if (hasDefault !== undefined) return def ?? ""
+        problems.push({ ...at(node), path: pathText(nodePath(ancestry, node)), message: `Environment variable ${name} is not set and has no default (write \${${name}:-value} to give one)` })
+        return m
+      })
+      // A plain scalar that is wholly one ${...} decodes as the number or boolean it became.
+      const typed = node.type === "PLAIN" && /^\$\{[^}]*\}$/.test(original) && /^(-?[0-9]+(\.[0-9]+)?|true|false)$/.test(replaced)
+      node.value = typed ? parseYamlValue(replaced) : replaced
+    }
+  })
+
+  // --set a.b=c: typed through YAML (numbers, booleans, [lists]); positions name the flag.
+  const overridden = new Map<string, string>()
+  for (const assignment of options.set ?? []) {
+    const eq = assignment.indexOf("=")
+    if (eq <= 0) {
+      problems.push({ path: "", message: `--set ${assignment}: expected path=value, e.g. --set split.eval=200` })
+      continue
+    }
+    const key = assignment.slice(0, eq).trim()
+    const raw = assignment.slice(eq + 1)
+    let value: unknown
+    try {
+      value = raw === "" ? "" : parseYamlValue(raw)
+    } catch {
+      value = raw
+    }
+    const path = key.split(".").map((k) => (/^[0-9]+$/.test(k) ? Number(k) : k))
+    doc.setIn(path, doc.createNode(value))
+    overridden.set(pathText(path), assignment)
+  }
+
+  const input: unknown = doc.toJS({ maxAliasCount: 100 })
+  const exit = Schema.decodeUnknownExit(Spec)(input, { errors: "all", onExcessProperty: "error" })
+  if (Exit.isFailure(exit)) {
+    const error = exit.cause.reasons.find((r) => r._tag === "Fail")
+    if (error === undefined || error._tag !== "Fail") throw new Error("spec decoding died unexpectedly")
+    const formatted = SchemaIssue.makeFormatterStandardSchemaV1({ leafHook })(error.error.issue).issues
+    for (const issue of formatted) {
+      const path = (issue.path ?? []).map((p) => (typeof p === "object" && p !== null && "key" in p ? (p as { key: PropertyKey }).key : p)) as Array<string | number>
+      problems.push(describeIssue(doc, path, issue.message, at, overridden))
+    }
+    problems.sort(byPosition)
+    return fail(dedupe(problems))
+  }
+  const spec = exit.value
+  const specDir = dirname(resolve(file))
+  const envRoot = env["REVO_DATA_ROOT"] || undefined
+  const dataRoot = resolve(specDir, options.dataRoot ?? envRoot ?? spec.data_root)
+
+  problems.push(...crossFieldProblems(spec, doc, at))
+  if (options.checkFiles !== false) problems.push(...missingFileProblems(spec, dataRoot, doc, at, options.dataRoot !== undefined || envRoot !== undefined))
+  if (problems.length > 0) return fail(dedupe(problems.sort(byPosition)))
+
+  const hash = createHash("sha256").update(canonicalJson(spec)).digest("hex")
+  return { _tag: "ok", value: { file: resolve(file), spec, dataRoot, hash } }
+}
+
+const displayPath = (file: string): string => {
+  const rel = relative(process.cwd(), resolve(file))
+  return rel.startsWith("..") || isAbsolute(rel) ? file : rel
+}
+
+const byPosition = (a: SpecProblem, b: SpecProblem) =>
+  (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0) || a.path.localeCompare(b.path)
+
+const dedupe = (ps: ReadonlyArray<SpecProblem>): Array<SpecProblem> => {
+  const seen = new Set<string>()
+  return ps.filter((p) => {
+    const k = `${p.line}:${p.col}:${p.path}:${p.message}`
+    if (seen.has(k)) return false
+    seen.add(k)
+    return true
+  })
+}
+
+const leafHook: SchemaIssue.LeafHook = (issue) => {
+  if (issue._tag === "UnexpectedKey") return "\u0000unknown-key"
+  if (issue._tag === "MissingKey") return "Missing required key"
+  return SchemaIssue.defaultLeafHook(issue)
+}
+
+const describeIssue = (
+  doc: Document,
+  path: Array<string | number>,
+  message: string,
+  at: (n: unknown) => { line?: number; col?: number },
+  overridden: ReadonlyMap<string, string>
+): SpecProblem => {
+  const text = pathText(path)
+  const flag = [...overridden.entries()].find(([p]) => text === p || text.startsWith(p + "."))
+  const where = flag ? {} : message === "\u0000unknown-key" ? keyPositionOf(doc, path, at) : positionOf(doc, path, at)
+  const prefix = flag ? `--set ${flag[1]}: ` : ""
+  if (message === "\u0000unknown-key" && path.length === 2 && path[0] === "datasets") {
+    return { ...where, path: text, message: `${prefix}Dataset id "${String(path[1])}" must be lowercase letters, digits, '-' or '_' (e.g. okvqa, vqa-x)` }
+  }
+  if (message === "\u0000unknown-key") {
+    const key = String(path[path.length - 1])
+    const known = knownKeysAt(path.slice(0, -1))
+    const suggestion = didYouMean(key, known)
+    const hint = suggestion ? ` (did you mean "${suggestion}"?)` : known.length > 0 ? ` (known keys: ${known.join(", ")})` : ""
+    return { ...where, path: text, message: `${prefix}Unknown key "${key}"${hint}` }
+  }
+  if (message === "Missing required key") {
+    return { ...positionOf(doc, path.slice(0, -1), at), path: text, message: `${prefix}Missing required key "${String(path[path.length - 1])}"` }
+  }
+  const node = doc.getIn(path, true)
+  const actual = isScalar(node) ? node.value : isSeq(node) ? "a list" : isMap(node) ? "a mapping" : undefined
+  // "got ..." helps for a wrong scalar; for a mapping or list the message itself says what is wrong.
+  const got = actual === undefined || !isScalar(node) || message.includes(" got ") || !message.startsWith("Expected") ? "" : `, got ${JSON.stringify(actual)}`
+  return { ...where, path: text, message: `${prefix}${message}${got}` }
+}
+
+/** The position of the value at `path`, or of its key for a missing value, or of the nearest ancestor. */
+const positionOf = (doc: Document, path: ReadonlyArray<string | number>, at: (n: unknown) => { line?: number; col?: number }) => {
+  for (let n = path.length; n >= 0; n--) {
+    const prefix = path.slice(0, n)
+    if (n > 0) {
+      const parent = n === 1 ? doc.contents : doc.getIn(prefix.slice(0, -1), true)
+      if (isMap(parent)) {
+        const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(prefix[n - 1]))
+        if (pair && n === path.length && isNode(pair.key)) {
+          const value = pair.value
+          return at(isNode(value) && value.range ? value : pair.key)
+        }
+        if (pair && isNode(pair.key)) return at(pair.key)
+      }
+      const node = doc.getIn(prefix, true)
+      if (isNode(node)) return at(node)
+    } else {
+      return at(doc.contents)
+    }
+  }
+  return {}
+}
+
+/** The position of the key itself (for unknown keys: the typo is in the key, not the value). */
+const keyPositionOf = (doc: Document, path: ReadonlyArray<string | number>, at: (n: unknown) => { line?: number; col?: number }) => {
+  const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true)
+  if (isMap(parent)) {
+    const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(path[path.length - 1]))
+    if (pair && isNode(pair.key)) return at(pair.key)
+  }
+  return positionOf(doc, path, at)
+}
+
+/** The key path of a node found by `visit`. */
+const nodePath = (ancestry: ReadonlyArray<unknown>, node: Node): Array<string | number> => {
+  const path: Array<string | number> = []
+  for (let i = 0; i < ancestry.length; i++) {
+    const a = ancestry[i]
+    const next = ancestry[i + 1] ?? node
+    if (isPair(a) && isScalar(a.key)) path.push(String(a.key.value))
+    else if (isSeq(a)) path.push(a.items.indexOf(next as never))
+  }
+  return path
+}
+
+const duplicateKeyPath = (doc: Document, offset: number): string => {
+  const found = findDuplicate(doc, offset)
+  return found ? pathText(found.path) : ""
+}
+
+const duplicateKeyMessage = (doc: Document, offset: number, lc: LineCounter): string => {
+  const found = findDuplicate(doc, offset)
+  if (!found) return "Duplicate key"
+  const first = found.first.range ? lc.linePos(found.first.range[0]) : undefined
+  const where = first ? ` (first declared at line ${first.line})` : ""
+  return found.path.length === 2 && found.path[0] === "datasets"
+    ? `Duplicate dataset id "${String(found.path[1])}"${where}`
+    : `Duplicate key "${String(found.path[found.path.length - 1])}"${where}`
+}
+
+const findDuplicate = (doc: Document, offset: number): { path: Array<string | number>; first: Node } | undefined => {
+  let result: { path: Array<string | number>; first: Node } | undefined
+  visit(doc, {
+    Map(_k, map, ancestry) {
+      const seen = new Map<string, Node>()
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue
+        const k = String(pair.key.value)
+        const prev = seen.get(k)
+        if (prev && pair.key.range && pair.key.range[0] <= offset && offset <= pair.key.range[2] + 1) {
+          result = { path: [...nodePath(ancestry, map), k], first: prev }
+          return visit.BREAK
+        }
+        if (!prev) seen.set(k, pair.key)
+      }
+      return undefined
+    }
+  })
+  return result
+}
+
+const crossFieldProblems = (spec: Spec, doc: Document, at: (n: unknown) => { line?: number; col?: number }): Array<SpecProblem> => {
+  const problems: Array<SpecProblem> = []
+  const ids = Object.keys(spec.datasets)
+  const mq = spec.quality.mq ?? spec.metrics
+  mq.forEach((m, i) => {
+    if (!spec.metrics.includes(m)) {
+      problems.push({ ...positionOf(doc, ["quality", "mq", i], at), path: `quality.mq.${i}`, message: `MQ metric "${m}" is not computed: add it to \`metrics\` (now: ${spec.metrics.join(", ")})` })
+    }
+  })
+  for (const id of Object.keys(spec.select.per_dataset)) {
+    if (!ids.includes(id)) {
+      const s = didYouMean(id, ids)
+      problems.push({ ...keyPositionOf(doc, ["select", "per_dataset", id], at), path: `select.per_dataset.${id}`, message: `Dataset "${id}" is not declared in \`datasets\`${s ? ` (did you mean "${s}"?)` : ""}` })
+    }
+  }
+  for (const [id, d] of Object.entries(spec.datasets)) {
+    const generic = d.source.format === "json" || d.source.format === "jsonl" || d.source.format === "csv"
+    if (generic) {
+      if (d.fields?.references === undefined) {
+        problems.push({ ...positionOf(doc, ["datasets", id, "source"], at), path: `datasets.${id}.fields.references`, message: `Format "${d.source.format}" needs a field mapping: add fields.references (and fields.instruction or instruction)` })
+      }
+      if (d.fields?.instruction === undefined && d.instruction === undefined) {
+        problems.push({ ...positionOf(doc, ["datasets", id, "source"], at), path: `datasets.${id}.fields.instruction`, message: `Format "${d.source.format}" needs an instruction: add fields.instruction (a path or template) or a fixed \`instruction\`` })
+      }
+    }
+    if (d.source.format === "coco-captions" && d.instruction === undefined) {
+      problems.push({ ...positionOf(doc, ["datasets", id, "source"], at), path: `datasets.${id}.instruction`, message: `Format "coco-captions" needs an \`instruction\` (e.g. "Describe the image briefly.")` })
+    }
+    if (d.source.delimiter !== undefined && d.source.format !== "csv") {
+      problems.push({ ...positionOf(doc, ["datasets", id, "source", "delimiter"], at), path: `datasets.${id}.source.delimiter`, message: `\`delimiter\` applies to csv sources only` })
+    }
+    const names = d.joins.map((j) => j.as)
+    names.forEach((n, i) => {
+      if (names.indexOf(n) !== i) problems.push({ ...positionOf(doc, ["datasets", id, "joins", i, "as"], at), path: `datasets.${id}.joins.${i}.as`, message: `Join name "${n}" is used twice` })
+    })
+  }
+  return problems
+}
+
+const missingFileProblems = (
+  spec: Spec,
+  dataRoot: string,
+  doc: Document,
+  at: (n: unknown) => { line?: number; col?: number },
+  rootOverridden: boolean
+): Array<SpecProblem> => {
+  const problems: Array<SpecProblem> = []
+  const rootOk = existsSync(dataRoot) && statSync(dataRoot).isDirectory()
+  if (!rootOk) {
+    return [{
+      ...positionOf(doc, ["data_root"], at), path: "data_root",
+      message: `Data root ${dataRoot} does not exist${rootOverridden ? "" : " (set data_root, REVO_DATA_ROOT or --data-root)"}`
+    }]
+  }
+  const check = (path: Array<string | number>, p: string) => {
+    if (p.startsWith("hf://")) return
+    const full = resolveDataPath(dataRoot, p)
+    if (!existsSync(full)) problems.push({ ...positionOf(doc, path, at), path: pathText(path), message: `File not found: ${full}` })
+  }
+  for (const [id, d] of Object.entries(spec.datasets)) {
+    check(["datasets", id, "source", "path"], d.source.path)
+    d.joins.forEach((j, i) => check(["datasets", id, "joins", i, "path"], j.path))
+  }
+  return problems
+}

@@ -1,0 +1,137 @@
+/**
+ * The experiment spec language: one YAML file describes a whole tune-cross-evaluation study.
+ * Everything has a sensible default except the name and the datasets, so a short spec is enough.
+ */
+import { Schema } from "effect"
+import { Dataset } from "./dataset.ts"
+import { Fraction, NonEmpty, NonNegativeInt, PositiveInt, SizeOrFraction, Slug, withDefault } from "./fields.ts"
+
+export const MetricNames = ["bleu1", "bleu2", "bleu3", "bleu4", "meteor", "rouge_l", "cider"] as const
+export const MetricName = Schema.Literals(MetricNames)
+export type MetricName = typeof MetricName.Type
+export const DEFAULT_METRICS: ReadonlyArray<MetricName> = ["bleu4", "meteor", "rouge_l"]
+
+export const Split = Schema.Struct({
+  /** Eval size per dataset: a count, or a fraction of each dataset (datasets may override). */
+  eval: withDefault(SizeOrFraction, 0.1),
+  /** Defaults to the experiment's seed. */
+  seed: Schema.optionalKey(Schema.Int),
+  /** `image`: no image id in any eval split may appear in any train split. */
+  leakage: withDefault(Schema.Literals(["image", "none"]), "image"),
+  /** A load fails when more than this fraction of a dataset's rows are bad. */
+  max_bad_fraction: withDefault(Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 })), 0.01)
+})
+
+const Memory = Schema.String.check(Schema.isPattern(/^[0-9]+[KMGT]?$/u, { message: "Expected a memory size such as 16G or 4000M" }))
+const TimeLimit = Schema.String.check(
+  Schema.isPattern(/^([0-9]+-)?[0-9]+(:[0-9]{2}){0,2}$/u, { message: "Expected a Slurm time limit such as 02:00:00, 30 or 1-00:00:00" })
+)
+
+export const Resources = Schema.Struct({
+  cpus: Schema.optionalKey(PositiveInt),
+  gpus: Schema.optionalKey(NonNegativeInt),
+  mem: Schema.optionalKey(Memory),
+  time: Schema.optionalKey(TimeLimit)
+})
+
+export const Executor = Schema.Union([
+  Schema.Struct({ kind: Schema.Literal("local") }),
+  Schema.Struct({
+    kind: Schema.Literal("slurm"),
+    partition: Schema.optionalKey(NonEmpty),
+    gres: Schema.optionalKey(NonEmpty),
+    cpus: Schema.optionalKey(PositiveInt),
+    mem: Schema.optionalKey(Memory),
+    time: Schema.optionalKey(TimeLimit),
+    extra_args: withDefault(Schema.Array(Schema.String), []),
+    /** Retry a job that ran out of memory or time with more of it. */
+    retry: Schema.optionalKey(Schema.Struct({
+      max: withDefault(NonNegativeInt, 1),
+      mem_factor: withDefault(Schema.Number.check(Schema.isGreaterThanOrEqualTo(1)), 2),
+      time_factor: withDefault(Schema.Number.check(Schema.isGreaterThanOrEqualTo(1)), 2)
+    }))
+  })
+])
+
+export const Backend = Schema.Struct({
+  /** A built-in plugin name (`retrieval`) or a path to a plugin folder with a revo-plugin.json. */
+  plugin: withDefault(NonEmpty, "retrieval"),
+  /** Plugin parameters (decoding settings included): part of every tune/predict task key. */
+  params: withDefault(Schema.Record(Schema.String, Schema.Unknown), {}),
+  executor: withDefault(Executor, { kind: "local" as const }),
+  resources: withDefault(Resources, {}),
+  /** Environment variables the plugin may see (e.g. HF_TOKEN); nothing else is passed on. */
+  env: withDefault(Schema.Array(Schema.String.check(Schema.isPattern(/^[A-Z_][A-Z0-9_]*$/u, { message: "Expected an environment variable name" }))), [])
+})
+
+export const Quality = Schema.Struct({
+  /** The metrics MQ averages; default: all of `metrics`. */
+  mq: Schema.optionalKey(Schema.Array(MetricName)),
+  dq: withDefault(Schema.Struct({
+    normalize: withDefault(Schema.Literals(["in_domain", "none"]), "in_domain"),
+    include_self: withDefault(Schema.Boolean, false)
+  }), { normalize: "in_domain" as const, include_self: false }),
+  sq: withDefault(Schema.Struct({
+    normalize: withDefault(Schema.Literals(["per_model", "none"]), "per_model"),
+    /** Also score a sample with K-fold models tuned on its own dataset, out of fold (0: off). */
+    crossfit: withDefault(NonNegativeInt.check(Schema.makeFilter((k: number) => k === 0 || k >= 2 || "Expected 0 (off) or at least 2 folds")), 0)
+  }), { normalize: "per_model" as const, crossfit: 0 })
+})
+
+export const Select = Schema.Struct({
+  /** Fraction of each dataset's train split kept in REVO-LION. */
+  budget: withDefault(Fraction, 0.5),
+  /** `per_dataset`: the top budget of each dataset, so none crowds out another. `global`: top budget overall. */
+  policy: withDefault(Schema.Literals(["per_dataset", "global"]), "per_dataset"),
+  /** Per-dataset budget overrides. */
+  per_dataset: withDefault(Schema.Record(Schema.String, Schema.Struct({ budget: Fraction })), {}),
+  /** REVO-LION eval items drawn per dataset from its eval split, by SQ. */
+  eval_size: withDefault(SizeOrFraction, 0.5),
+  controls: withDefault(Schema.Struct({
+    union: withDefault(Schema.Boolean, true),
+    random: withDefault(Schema.Boolean, true),
+    /** Seed of the random control; default: the experiment's seed. */
+    seed: Schema.optionalKey(Schema.Int)
+  }), { union: true, random: true })
+})
+
+export const Report = Schema.Struct({
+  title: Schema.optionalKey(NonEmpty),
+  formats: withDefault(Schema.Array(Schema.Literals(["json", "md", "html"])), ["json", "md", "html"]),
+  /** Example items shown per dataset. */
+  examples: withDefault(NonNegativeInt, 2)
+})
+
+export const Publish = Schema.Struct({
+  repo: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/u, { message: "Expected a Hub repo id ORG/NAME" }))),
+  private: withDefault(Schema.Boolean, false),
+  revision: withDefault(NonEmpty, "main"),
+  endpoint: Schema.optionalKey(NonEmpty),
+  /** Largest Parquet shard, in MB. */
+  shard_mb: withDefault(PositiveInt, 256)
+})
+
+export const Spec = Schema.Struct({
+  name: Slug,
+  description: Schema.optionalKey(Schema.String),
+  seed: withDefault(Schema.Int, 0),
+  /** Root of local dataset paths, relative to the spec file (or REVO_DATA_ROOT / --data-root). */
+  data_root: withDefault(NonEmpty, "."),
+  datasets: Schema.Record(Slug, Dataset).check(
+    Schema.makeFilter((r: Record<string, unknown>) => Object.keys(r).length >= 2 || "Expected at least two datasets (cross-evaluation needs others to compare with)")
+  ),
+  split: withDefault(Split, { eval: 0.1, leakage: "image" as const, max_bad_fraction: 0.01 }),
+  backend: withDefault(Backend, { plugin: "retrieval", params: {}, executor: { kind: "local" as const }, resources: {}, env: [] }),
+  metrics: withDefault(Schema.Array(MetricName), DEFAULT_METRICS),
+  quality: withDefault(Quality, {
+    dq: { normalize: "in_domain" as const, include_self: false },
+    sq: { normalize: "per_model" as const, crossfit: 0 }
+  }),
+  select: withDefault(Select, {
+    budget: 0.5, policy: "per_dataset" as const, per_dataset: {}, eval_size: 0.5, controls: { union: true, random: true }
+  }),
+  report: withDefault(Report, { formats: ["json", "md", "html"] as const, examples: 2 }),
+  publish: withDefault(Publish, { private: false, revision: "main", shard_mb: 256 })
+})
+export type Spec = typeof Spec.Type
+export type SpecInput = typeof Spec.Encoded
