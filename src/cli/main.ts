@@ -2,19 +2,31 @@
  * The `revo` command (DESIGN.md section 7). Exit codes: 0 success, 1 a task failed,
  * 2 bad spec or arguments, 130 interrupted.
  */
-import { NodeRuntime, NodeServices } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Cause, Console, Effect, Exit } from "effect"
-import { Command, Flag, CliError } from "effect/cli"
+import { Argument, Command, Flag, CliError } from "effect/cli"
 import { readFileSync } from "node:fs"
-import { NotYetAvailable, TasksFailed, UsageError } from "./errors.ts"
+import { TasksFailed, UsageError } from "./errors.ts"
 import { dataRootFlag, jsonFlag, setFlag, specArg, storeFlag } from "./options.ts"
-import { runSchema } from "./schema.ts"
-import { runValidate } from "./validate.ts"
 import { SpecError } from "../spec/errors.ts"
+import { StoreLocked } from "../runtime/lock.ts"
 
 const version: string = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version
 
-const notYet = (command: string, issue: string) => () => Effect.fail(new NotYetAvailable({ command, detail: `it lands with the ${issue} issue.` }))
+/** Command implementations load on first use, so `revo --help` does not pay for all of them. */
+const lazy = <M, A, X, E, R>(load: () => Promise<M>, pick: (m: M) => (args: A) => Effect.Effect<X, E, R>) => (args: A): Effect.Effect<X, E, R> =>
+  Effect.flatMap(Effect.promise(load), (m) => pick(m)(args))
+
+const runRun = lazy(() => import("./run.ts"), (m) => m.runRun)
+const runPlan = lazy(() => import("./plan.ts"), (m) => m.runPlan)
+const runStatus = lazy(() => import("./status.ts"), (m) => m.runStatus)
+const runValidate = lazy(() => import("./validate.ts"), (m) => m.runValidate)
+const runSchema = lazy(() => import("./schema.ts"), (m) => m.runSchema)
+const runInspect = lazy(() => import("./inspect.ts"), (m) => m.runInspect)
+const runReport = lazy(() => import("./report.ts"), (m) => m.runReport)
+const runPublish = lazy(() => import("./publish.ts"), (m) => m.runPublish)
+const runScore = lazy(() => import("./score-command.ts"), (m) => m.runScoreCommand)
 
 const revo = Command.make("revo").pipe(
   Command.withDescription(
@@ -29,12 +41,15 @@ const run = Command.make("run", {
   store: storeFlag,
   jobs: Flag.Int("jobs").pipe(Flag.withAlias("j"), Flag.withDescription("CPU tasks run at once (GPU tasks have their own slots)"), Flag.withDefault(2)),
   force: Flag.String("force").pipe(Flag.withDescription("Rerun tasks whose label matches this glob, e.g. 'tune:*' (repeatable)"), Flag.atLeast(0))
-}, notYet("run", "task-graph runtime")).pipe(
+}, runRun).pipe(
   Command.withDescription("Run the experiment: everything not already in the store is computed, the rest is reused"),
   Command.withExamples([{ command: "revo run experiments/quickstart.yaml -j 2", description: "Run the main job on the CPU backend" }])
 )
 
-const plan = Command.make("plan", { spec: specArg, set: setFlag, dataRoot: dataRootFlag, store: storeFlag, json: jsonFlag }, notYet("plan", "task-graph runtime")).pipe(
+const plan = Command.make("plan", {
+  spec: specArg, set: setFlag, dataRoot: dataRootFlag, store: storeFlag, json: jsonFlag,
+  force: Flag.String("force").pipe(Flag.withDescription("Show tasks matching this glob as forced"), Flag.atLeast(0))
+}, runPlan).pipe(
   Command.withDescription("List every task as cached or run, and why it must run")
 )
 
@@ -45,23 +60,24 @@ const validate = Command.make("validate", { spec: specArg, set: setFlag, dataRoo
 const inspect = Command.make("inspect", {
   spec: specArg, set: setFlag, dataRoot: dataRootFlag, json: jsonFlag,
   dataset: Flag.String("dataset").pipe(Flag.withDescription("Only this dataset"), Flag.optional)
-}, notYet("inspect", "data layer")).pipe(
+}, runInspect).pipe(
   Command.withDescription("What each dataset holds: samples, items, references, bad rows, splits, leakage moves, examples")
 )
 
-const status = Command.make("status", { spec: specArg.pipe(), store: storeFlag, json: jsonFlag }, notYet("status", "task-graph runtime")).pipe(
+const status = Command.make("status", { spec: specArg.pipe(Argument.optional), store: storeFlag, json: jsonFlag }, runStatus).pipe(
   Command.withDescription("State of the last run: done, failed and running tasks")
 )
 
 const score = Command.make("score", {
   input: Flag.String("input").pipe(Flag.withDescription("JSON Lines of {id, candidate, references[]}; - reads standard input")),
   metrics: Flag.String("metrics").pipe(Flag.withDescription("Comma-separated: bleu1 bleu2 bleu3 bleu4 meteor rouge_l cider"), Flag.withDefault("bleu4,meteor,rouge_l")),
-  output: Flag.String("output").pipe(Flag.withDescription("Write JSON here instead of standard output"), Flag.optional)
-}, notYet("score", "caption metrics")).pipe(
+  output: Flag.String("output").pipe(Flag.withDescription("Write JSON here instead of standard output"), Flag.optional),
+  wordnet: Flag.Literals("wordnet", ["3.0", "3.1"]).pipe(Flag.withDescription("WordNet version for METEOR's synonym stage"), Flag.withDefault("3.0"))
+}, runScore).pipe(
   Command.withDescription("Score candidate/reference pairs with the caption metrics")
 )
 
-const report = Command.make("report", { spec: specArg, set: setFlag, dataRoot: dataRootFlag, store: storeFlag }, notYet("report", "REVO-LION end-to-end")).pipe(
+const report = Command.make("report", { spec: specArg, set: setFlag, dataRoot: dataRootFlag, store: storeFlag }, runReport).pipe(
   Command.withDescription("Rebuild report.json, report.md and report.html from the store")
 )
 
@@ -72,7 +88,7 @@ const publish = Command.make("publish", {
   revision: Flag.String("revision").pipe(Flag.withDescription("Branch to commit to (default main)"), Flag.optional),
   endpoint: Flag.String("endpoint").pipe(Flag.withDescription("Hub endpoint (default HF_ENDPOINT or https://huggingface.co)"), Flag.optional),
   dryRun: Flag.String("dry-run").pipe(Flag.withDescription("Write the repo tree to this folder instead of uploading"), Flag.optional)
-}, notYet("publish", "Hub publishing")).pipe(
+}, runPublish).pipe(
   Command.withDescription("Publish REVO-LION as a Hugging Face dataset repo (token from HF_TOKEN)")
 )
 
@@ -84,8 +100,9 @@ export const cli = revo.pipe(Command.withSubcommands([run, plan, validate, inspe
 
 /** Map a failure to its message and exit code; nothing else decides exit codes. */
 const exitCodeOf = (error: unknown): { code: number; message?: string } => {
-  if (error instanceof SpecError || error instanceof NotYetAvailable || error instanceof UsageError) return { code: 2, message: error.message }
+  if (error instanceof SpecError || error instanceof UsageError) return { code: 2, message: error.message }
   if (error instanceof TasksFailed) return { code: 1, message: error.message }
+  if (error instanceof StoreLocked) return { code: 2, message: error.message }
   if (CliError.isCliError(error)) return { code: 2 } // already rendered with the help text
   if (error instanceof Error) return { code: 1, message: error.message }
   return { code: 1, message: String(error) }

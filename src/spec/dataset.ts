@@ -7,10 +7,27 @@
  * - `[*]` fans out over a list: `answers[*]` gives every answer (a list of references);
  * - a string with `{...}` is a template: `{answers[0].answer} because {explanation[*]}` gives
  *   one string per element of the fanned-out path (three references for VQA-X);
- * - a join's name is a root: `caps[*].caption` reads the rows joined as `caps`.
+ * - a join's name is a root: `caps[*].caption` reads the rows joined as `caps`;
+ * - `$key` is the record's key (records: "*"), `$index` its 0-based position, `$line` its line;
+ * - `["full answer"]` quotes a field name with spaces; `[-1]` is the last element;
+ * - a path that reaches a list of texts gives its elements (`captions` = `captions[*]`).
+ * The syntax is checked here, so `revo validate` reports a bad expression with its position.
  */
 import { Schema } from "effect"
-import { NonEmpty, SizeOrFraction, withDefault } from "./fields.ts"
+import { compileExpr, compilePath } from "../data/mapping.ts"
+import { NonEmpty, SizeOrFraction, Slug, withDefault } from "./fields.ts"
+
+/** A path or a template (see the module comment). */
+export const Expression = NonEmpty.check(Schema.makeFilter((s: string) => {
+  const r = compileExpr(s)
+  return typeof r === "string" ? r : true
+}))
+
+/** A path only (join keys). */
+export const PathExpression = NonEmpty.check(Schema.makeFilter((s: string) => {
+  const r = compilePath(s)
+  return typeof r === "string" ? r : true
+}))
 
 export const Formats = ["llava", "coco-captions", "json", "jsonl", "csv"] as const
 export const Format = Schema.Literals(Formats)
@@ -23,7 +40,8 @@ export const Source = Schema.Struct({
   format: Format,
   path: SourcePath,
   /** Where the records are inside a JSON document: a dotted path to an array (`annotations`),
-   * or `*` for the values of an object keyed by id (VQA-X). Default: the document itself. */
+   * or `*` for the values of an object keyed by id (VQA-X; `data.*` inside a field). Default: the
+   * document itself. The llava format reads a `.jsonl` file line by line, any other as JSON. */
   records: Schema.optionalKey(NonEmpty),
   /** CSV only. */
   delimiter: Schema.optionalKey(Schema.String)
@@ -37,26 +55,36 @@ export const Join = Schema.Struct({
   path: SourcePath,
   format: withDefault(Schema.Literals(["json", "jsonl", "csv"]), "json"),
   records: Schema.optionalKey(NonEmpty),
-  /** The key field in the joined file. */
-  key: NonEmpty,
+  /** CSV only. */
+  delimiter: Schema.optionalKey(Schema.String),
+  /** The key field (path) in the joined file. */
+  key: PathExpression,
   /** The field (path) of the main record whose value must equal `key`. */
-  on: NonEmpty,
+  on: PathExpression,
   /** Keep every matching row (a list) rather than the single match. */
   many: withDefault(Schema.Boolean, false),
   /** Normalise both sides as COCO image ids (integers inside file names such as COCO_val2014_000000262284.jpg). */
   match: withDefault(Schema.Literals(["exact", "coco-image-id"]), "exact"),
-  /** What to do with a record that has no match. */
+  /** A record with no match is a bad row (else the join's name is simply absent for it). */
   required: withDefault(Schema.Boolean, false)
 })
 export type Join = typeof Join.Type
 
-/** Field mapping: each value is a path or a template (see the module comment). */
+/**
+ * Field mapping: each value is a path or a template (see the module comment). Defaults:
+ * llava `id`/`image`; coco-captions `id`/`id` (image_path `file_name`); json/jsonl/csv: the
+ * record's key (records "*"), else its line (jsonl, csv) or index (json), and no image.
+ */
 export const Fields = Schema.Struct({
-  id: Schema.optionalKey(NonEmpty),
-  image: Schema.optionalKey(NonEmpty),
-  instruction: Schema.optionalKey(NonEmpty),
-  references: Schema.optionalKey(Schema.Union([NonEmpty, Schema.Array(NonEmpty)])),
-  task: Schema.optionalKey(NonEmpty)
+  id: Schema.optionalKey(Expression),
+  /** The image: its id is derived from this value under `image_ids`. */
+  image: Schema.optionalKey(Expression),
+  /** The image's file as given, where `image` holds only an id (default: `image` when it is a text). */
+  image_path: Schema.optionalKey(Expression),
+  instruction: Schema.optionalKey(Expression),
+  /** One expression or several; all their texts are references (empty ones are skipped). */
+  references: Schema.optionalKey(Schema.Union([Expression, Schema.Array(Expression)])),
+  task: Schema.optionalKey(Expression)
 })
 export type Fields = typeof Fields.Type
 
@@ -69,10 +97,15 @@ export const Dataset = Schema.Struct({
   source: Source,
   fields: Schema.optionalKey(Fields),
   joins: withDefault(Schema.Array(Join), []),
-  /** Text standing in for the image (path or template, may read joins); several values are joined by newlines. */
-  context: Schema.optionalKey(NonEmpty),
-  /** The instruction for formats without one (coco-captions), or to override the source's. */
+  /** Text standing in for the image (path or template, may read joins); several values are joined by newlines.
+   * A record for which it is missing (an unmatched join) simply has no context. */
+  context: Schema.optionalKey(Expression),
+  /** A fixed instruction for formats without one (coco-captions), or to override the mapped one (json/jsonl/csv). */
   instruction: Schema.optionalKey(NonEmpty),
+  /** How image values become ids: `coco` normalises COCO ids (integers, 12-digit names, COCO_val2014_...jpg) so the
+   * leakage rule sees one image across datasets; any other word is a namespace (`gqa` gives `gqa:n518912.jpg`).
+   * Default: `coco` for coco-captions, else the dataset id (so unrelated images never collide). */
+  image_ids: Schema.optionalKey(Slug),
   license: Schema.optionalKey(NonEmpty),
   task: Schema.optionalKey(NonEmpty),
   description: Schema.optionalKey(Schema.String),

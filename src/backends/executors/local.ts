@@ -1,0 +1,222 @@
+/**
+ * The local executor: runs a process plugin's command here, as a child in its own process group.
+ *
+ * - The child gets exactly `job.env` (nothing inherited), `job.cwd`, and no stdin.
+ * - stdout lines go to `hooks.onStdoutLine` in order; stderr is appended to `job.logFile`.
+ * - A non-zero exit (or death by a signal) fails with `LocalJobFailed`; success returns exit 0.
+ * - Interruption sends SIGTERM to the whole group and SIGKILL after `killGrace`.
+ * - Adoption: a pid recorded by a revo that died cannot be re-attached (its pipes died with it),
+ *   so if that pid is still alive and is ours (a group leader whose cwd is the job's work dir),
+ *   its group is killed and the job starts afresh; plugins resume from their own checkpoints.
+ */
+import * as NodeServices from "@effect/platform-node/NodeServices"
+import { Duration, Effect, Fiber, FileSystem, Path, Schema, Stream } from "effect"
+import { ChildProcess, ChildProcessSpawner } from "effect/process"
+import * as NodeFs from "node:fs"
+import * as NodePath from "node:path"
+import type { Executor, Hooks, Job, JobHandle, JobResult } from "./types.ts"
+
+export class LocalSpawnFailed extends Schema.TaggedError<LocalSpawnFailed>()("LocalSpawnFailed", {
+  label: Schema.String,
+  command: Schema.String,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `local job ${this.label}: cannot start ${this.command}: ${this.reason}`
+  }
+}
+
+export class LocalJobFailed extends Schema.TaggedError<LocalJobFailed>()("LocalJobFailed", {
+  label: Schema.String,
+  pid: Schema.String,
+  /** The exit code, or 128 + signal number when killed by a signal (shell convention). */
+  exitCode: Schema.Number,
+  signal: Schema.optionalKey(Schema.String)
+}) {
+  override get message(): string {
+    const how = this.signal === undefined ? `exited with code ${this.exitCode}` : `was killed by ${this.signal}`
+    return `local job ${this.label} (pid ${this.pid}) ${how}`
+  }
+}
+
+export type ExecutorError = LocalSpawnFailed | LocalJobFailed
+
+export interface LocalExecutorOptions {
+  /** How long a SIGTERMed job may take to exit before its group gets SIGKILL. Default 10 s. */
+  readonly killGrace?: Duration.Input
+}
+
+/**
+ * Finds argv[0] on the job's PATH (or revo's, when the job grants none), because the child's
+ * environment is exactly what the spec grants and may lack PATH altogether.
+ */
+export const resolveExecutable = (name: string, env: Readonly<Record<string, string>>): string | undefined => {
+  if (name.includes("/")) return NodePath.resolve(name)
+  const searchPath = env.PATH ?? process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin"
+  for (const dir of searchPath.split(":")) {
+    if (dir === "") continue
+    const candidate = NodePath.join(dir, name)
+    try {
+      NodeFs.accessSync(candidate, NodeFs.constants.X_OK)
+      if (NodeFs.statSync(candidate).isFile()) return candidate
+    } catch {
+      // not here; keep looking
+    }
+  }
+  return undefined
+}
+
+/** Appends one executor diagnostic line to the job's log (best effort: diagnostics never fail a job). */
+export const appendDiagnostic = (logFile: string, text: string): Effect.Effect<void> =>
+  Effect.sync(() => {
+    try {
+      NodeFs.mkdirSync(NodePath.dirname(logFile), { recursive: true })
+      NodeFs.appendFileSync(logFile, `[revo ${new Date().toISOString()}] ${text}\n`)
+    } catch {
+      // the log is for humans; a failure to write it must not change the job's outcome
+    }
+  })
+
+const SIGNAL_NUMBERS: Readonly<Record<string, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGTERM: 15 }
+
+/** Linux only: is `pid` a live process-group leader running in `cwd`? (How we recognise our own.) */
+const isOurLeftover = (pid: number, cwd: string): boolean => {
+  const fields = procStat(pid)
+  if (fields === undefined || fields[0] === "Z" || Number(fields[2]) !== pid) return false
+  try {
+    return NodeFs.readlinkSync(`/proc/${pid}/cwd`) === NodeFs.realpathSync(cwd)
+  } catch {
+    return false
+  }
+}
+
+/** Fields after the parenthesised command name of /proc/PID/stat: state ppid pgrp ... */
+const procStat = (pid: string | number): ReadonlyArray<string> | undefined => {
+  try {
+    const stat = NodeFs.readFileSync(`/proc/${pid}/stat`, "utf8")
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Does the group still have a live member? Zombies do not count: this sandbox's PID 1 reaps
+ * reparented children slowly, and a zombie answers kill(-pgid, 0) although it is already dead.
+ */
+export const groupAlive = (pgid: number): boolean => {
+  try {
+    process.kill(-pgid, 0)
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM"
+  }
+  let entries: Array<string>
+  try {
+    entries = NodeFs.readdirSync("/proc")
+  } catch {
+    return true // no /proc: trust kill(2)
+  }
+  return entries.some((entry) => {
+    if (!/^[0-9]+$/.test(entry)) return false
+    const fields = procStat(entry)
+    return fields !== undefined && Number(fields[2]) === pgid && fields[0] !== "Z"
+  })
+}
+
+/** SIGTERM a process group, then SIGKILL it if it outlives the grace period. */
+const killGroup = (pgid: number, grace: Duration.Duration): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    const signal = (sig: NodeJS.Signals) => Effect.sync(() => {
+      try {
+        process.kill(-pgid, sig)
+      } catch {
+        // already gone
+      }
+    })
+    yield* signal("SIGTERM")
+    const deadline = Date.now() + Duration.toMillis(grace)
+    while (groupAlive(pgid) && Date.now() < deadline) yield* Effect.sleep("50 millis")
+    if (groupAlive(pgid)) yield* signal("SIGKILL")
+  })
+
+const runLocal = (grace: Duration.Duration) =>
+  Effect.fn("LocalExecutor.run")(function*(job: Job, hooks: Hooks, adopt?: JobHandle) {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
+    const [name, ...args] = job.command
+    if (name === undefined) {
+      return yield* new LocalSpawnFailed({ label: job.label, command: "", reason: "empty command" })
+    }
+
+    if (adopt !== undefined) {
+      const pid = Number(adopt.id)
+      if (adopt.executor === "local" && Number.isInteger(pid) && pid > 1 && isOurLeftover(pid, job.cwd)) {
+        yield* appendDiagnostic(job.logFile, `pid ${pid} from an earlier run is still alive; killing its group and starting afresh`)
+        yield* killGroup(pid, grace)
+      } else {
+        yield* appendDiagnostic(job.logFile, `nothing to adopt for ${adopt.executor} job ${adopt.id}; starting afresh`)
+      }
+    }
+
+    const executable = resolveExecutable(name, job.env)
+    if (executable === undefined) {
+      return yield* new LocalSpawnFailed({ label: job.label, command: name, reason: "not found on PATH" })
+    }
+    const spawnFailed = (error: { readonly message: string }) =>
+      new LocalSpawnFailed({ label: job.label, command: name, reason: error.message })
+    yield* fs.makeDirectory(path.dirname(job.logFile), { recursive: true }).pipe(Effect.mapError(spawnFailed))
+
+    const handle = yield* spawner.spawn(ChildProcess.make(executable, args, {
+      cwd: job.cwd,
+      env: { ...job.env },
+      extendEnv: false,
+      stdin: "ignore",
+      killSignal: "SIGTERM",
+      forceKillAfter: grace
+    })).pipe(Effect.mapError(spawnFailed))
+    const handleId: JobHandle = { executor: "local", id: String(handle.pid) }
+    yield* hooks.onSubmitted(handleId)
+
+    // Pipe errors after the child is gone only cut a log short; they must not mask the exit status.
+    const stdoutDone = yield* handle.stdout.pipe(
+      Stream.decodeText(),
+      Stream.splitLines,
+      Stream.runForEach(hooks.onStdoutLine),
+      Effect.ignore,
+      Effect.forkChild
+    )
+    const stderrDone = yield* handle.stderr.pipe(
+      Stream.run(fs.sink(job.logFile, { flag: "a" })),
+      Effect.ignore,
+      Effect.forkChild
+    )
+
+    const exit = yield* handle.exitCode.pipe(
+      Effect.map((code): { code: number; signal?: string } => ({ code })),
+      Effect.catch((error) => {
+        const signal = /signal: '(\w+)'/.exec(error.message)?.[1] ?? "a signal"
+        return Effect.succeed({ code: 128 + (SIGNAL_NUMBERS[signal] ?? 0), signal })
+      })
+    )
+    // Descendants that outlive the leader would hold the pipes open; end them so both streams finish.
+    yield* Effect.ignore(handle.kill({ killSignal: "SIGTERM", forceKillAfter: grace }))
+    yield* Fiber.joinAll([stdoutDone, stderrDone])
+
+    if (exit.code !== 0 || exit.signal !== undefined) {
+      return yield* new LocalJobFailed({
+        label: job.label,
+        pid: handleId.id,
+        exitCode: exit.code,
+        ...(exit.signal === undefined ? {} : { signal: exit.signal })
+      })
+    }
+    return { exitCode: 0, handle: handleId } satisfies JobResult
+  }, Effect.scoped, Effect.provide(NodeServices.layer))
+
+export const makeLocalExecutor = (options: LocalExecutorOptions = {}): Executor<ExecutorError> => {
+  const grace = Duration.fromInputUnsafe(options.killGrace ?? "10 seconds")
+  return { kind: "local", run: runLocal(grace) }
+}
+
+export const localExecutor: Executor<ExecutorError> = makeLocalExecutor()

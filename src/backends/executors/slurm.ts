@@ -1,0 +1,312 @@
+/**
+ * The Slurm executor: submits a process plugin's command with sbatch, follows it, adopts jobs
+ * that an earlier revo left running, and cancels (only) its own job on interruption.
+ *
+ * Per submission, in the task's work dir (`<cwd>/.revo-slurm/`):
+ *   job.sh         the batch script (argv and cwd only: no environment values)
+ *   <id>.out       the job's stdout, tailed into `hooks.onStdoutLine` (stderr goes to `job.logFile`)
+ *   <id>.status    the command's exit status, written by the script: completion is known without sacct
+ *   <id>.offset    how much of <id>.out was handed on, so an adopting revo continues from there
+ *
+ * Completion: `squeue -h -t all -j ID -o %T` while the job is live, then `scontrol show job -o ID`
+ * for the final state and exit code; once the controller forgets the job (MinJobAge), the status
+ * file decides. Errors from a busy or restarting controller are retried for `controllerPatience`.
+ */
+import * as NodeServices from "@effect/platform-node/NodeServices"
+import { Duration, Effect, Semaphore } from "effect"
+import type { ChildProcessSpawner } from "effect/process"
+import * as NodeFs from "node:fs/promises"
+import * as NodePath from "node:path"
+import { appendDiagnostic, resolveExecutable } from "./local.ts"
+import { firstLine, runCli } from "./slurm-cli.ts"
+import { SlurmControllerUnavailable, SlurmJobFailed, SlurmJobLost, SlurmSubmitFailed, type SlurmExecutorError } from "./slurm-errors.ts"
+import { escalate, mergeResources, type RetryPolicy } from "./slurm-resources.ts"
+import { clientEnv, jobName, offsetPath, renderScript, sbatchArgs, scriptPath, slurmDir, statusPath, stdoutPath } from "./slurm-script.ts"
+import { isTerminal, isTransientSubmitError, isUnknownJob, jobInfoFromScontrol, normaliseState, type JobInfo } from "./slurm-state.ts"
+import { makeTail } from "./slurm-tail.ts"
+import type { Executor, Hooks, Job, JobHandle, JobResult, Resources } from "./types.ts"
+
+export * from "./slurm-errors.ts"
+export type { RetryPolicy } from "./slurm-resources.ts"
+
+export interface SlurmExecutorOptions {
+  /** Defaults for every job; a task's own `resources` override them key by key. */
+  readonly partition?: string
+  readonly gres?: string
+  readonly cpus?: number
+  readonly mem?: string
+  readonly time?: string
+  readonly extraArgs?: ReadonlyArray<string>
+  /** Resubmit after OUT_OF_MEMORY / TIMEOUT with more memory / time. */
+  readonly retry?: RetryPolicy
+  /** Submissions in flight at once (default 1) ... */
+  readonly submitConcurrency?: number
+  /** ... and the least time between two submissions (default 500 ms): a burst of sbatch calls is what busy controllers punish. */
+  readonly submitSpacing?: Duration.Input
+  /** Poll interval: starts at `initial` (default 1 s), grows by half each poll up to `max` (default 15 s). */
+  readonly poll?: { readonly initial?: Duration.Input; readonly max?: Duration.Input }
+  /** How long the controller may keep failing before the job is given up (default 10 minutes). */
+  readonly controllerPatience?: Duration.Input
+  /** A client command that hangs longer than this counts as a controller failure (default 60 s). */
+  readonly commandTimeout?: Duration.Input
+  /** revo's own environment, where SLURM_CONF, PATH etc. are found (default process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>
+  /** Job names are this prefix plus the task key's first 16 hex digits (default "revo-"). */
+  readonly jobNamePrefix?: string
+}
+
+/** The spec's `executor: {kind: slurm, ...}` block (snake_case) as executor options. */
+export interface SlurmExecutorSpec {
+  readonly partition?: string
+  readonly gres?: string
+  readonly cpus?: number
+  readonly mem?: string
+  readonly time?: string
+  readonly extra_args?: ReadonlyArray<string>
+  readonly retry?: { readonly max: number; readonly mem_factor?: number; readonly time_factor?: number }
+}
+
+export const slurmOptionsFromSpec = (spec: SlurmExecutorSpec, rest: SlurmExecutorOptions = {}): SlurmExecutorOptions => ({
+  ...rest,
+  ...(spec.partition === undefined ? {} : { partition: spec.partition }),
+  ...(spec.gres === undefined ? {} : { gres: spec.gres }),
+  ...(spec.cpus === undefined ? {} : { cpus: spec.cpus }),
+  ...(spec.mem === undefined ? {} : { mem: spec.mem }),
+  ...(spec.time === undefined ? {} : { time: spec.time }),
+  ...(spec.extra_args === undefined ? {} : { extraArgs: spec.extra_args }),
+  ...(spec.retry === undefined ? {} : {
+    retry: {
+      max: spec.retry.max,
+      ...(spec.retry.mem_factor === undefined ? {} : { memFactor: spec.retry.mem_factor }),
+      ...(spec.retry.time_factor === undefined ? {} : { timeFactor: spec.retry.time_factor })
+    }
+  })
+})
+
+type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+
+const readStatus = (cwd: string, jobId: string): Effect.Effect<number | undefined> =>
+  Effect.tryPromise(() => NodeFs.readFile(statusPath(cwd, jobId), "utf8")).pipe(
+    Effect.map((s) => (/^[0-9]+$/.test(s.trim()) ? Number(s.trim()) : undefined)),
+    Effect.orElseSucceed(() => undefined)
+  )
+
+/** Reasons that only repeat the state. */
+const REDUNDANT_REASONS = new Set(["NonZeroExitCode", "TimeLimit", "JobLaunchFailure"])
+
+export const makeSlurmExecutor = (options: SlurmExecutorOptions = {}): Executor<SlurmExecutorError> => {
+  const submitGate = Semaphore.makeUnsafe(Math.max(1, options.submitConcurrency ?? 1))
+  const spacingMs = Duration.toMillis(Duration.fromInputUnsafe(options.submitSpacing ?? "500 millis"))
+  const pollInitial = Duration.toMillis(Duration.fromInputUnsafe(options.poll?.initial ?? "1 second"))
+  const pollMax = Duration.toMillis(Duration.fromInputUnsafe(options.poll?.max ?? "15 seconds"))
+  const patienceMs = Duration.toMillis(Duration.fromInputUnsafe(options.controllerPatience ?? "10 minutes"))
+  const commandTimeout = options.commandTimeout ?? "60 seconds"
+  const namePrefix = options.jobNamePrefix ?? "revo-"
+  const defaults: Resources = {
+    ...(options.partition === undefined ? {} : { partition: options.partition }),
+    ...(options.gres === undefined ? {} : { gres: options.gres }),
+    ...(options.cpus === undefined ? {} : { cpus: options.cpus }),
+    ...(options.mem === undefined ? {} : { mem: options.mem }),
+    ...(options.time === undefined ? {} : { time: options.time }),
+    ...(options.extraArgs === undefined ? {} : { extraArgs: options.extraArgs })
+  }
+  let lastSubmitAt = 0
+
+  const run = (job: Job, hooks: Hooks, adopt?: JobHandle) =>
+    Effect.gen(function*() {
+      const revoEnv = options.env ?? process.env
+      const env = clientEnv(revoEnv, false)
+      const bins: Record<string, string> = {}
+      for (const name of ["sbatch", "squeue", "scontrol", "scancel"]) {
+        const found = resolveExecutable(name, { PATH: `${env.PATH ?? ""}:/usr/bin:/bin` })
+        if (found === undefined) {
+          return yield* new SlurmSubmitFailed({ label: job.label, reason: `${name} not found on PATH (is Slurm installed?)` })
+        }
+        bins[name] = found
+      }
+      const bin = (name: string): string => bins[name]!
+      const cli = (name: string, args: ReadonlyArray<string>, cliEnv = env) => runCli(bin(name), args, cliEnv, commandTimeout)
+      const log = (text: string) => appendDiagnostic(job.logFile, text)
+
+      /** A controller query: its stdout, or "unknown" for a job the controller does not know. */
+      const query = (name: string, args: ReadonlyArray<string>, jobId: string) =>
+        Effect.gen(function*() {
+          let since: number | undefined
+          let delay = pollInitial
+          while (true) {
+            const res = yield* cli(name, args)
+            if (res.exitCode === 0) return { known: true as const, stdout: res.stdout }
+            if (isUnknownJob(res.stderr)) return { known: false as const, stdout: "" }
+            const reason = firstLine(res.stderr) || `exit code ${res.exitCode}`
+            if (since === undefined) {
+              since = Date.now()
+              yield* log(`${name} failed (${reason}); retrying while the controller recovers`)
+            } else if (Date.now() - since > patienceMs) {
+              return yield* new SlurmControllerUnavailable({ label: job.label, jobId, command: name, reason })
+            }
+            yield* Effect.sleep(Duration.millis(delay))
+            delay = Math.min(delay * 2, pollMax)
+          }
+        })
+
+      const submit = (resources: Resources, restore: Restore) =>
+        Effect.gen(function*() {
+          const cwd = NodePath.resolve(job.cwd)
+          const [argv0, ...rest] = job.command
+          if (argv0 === undefined) return yield* new SlurmSubmitFailed({ label: job.label, reason: "empty command" })
+          // Without a granted PATH the job could find no command by name; resolve it here, as the local executor does.
+          const command = job.env.PATH === undefined
+            ? [resolveExecutable(argv0, revoEnv.PATH === undefined ? {} : { PATH: revoEnv.PATH }) ?? argv0, ...rest]
+            : job.command
+          yield* Effect.tryPromise(async () => {
+            await NodeFs.mkdir(slurmDir(cwd), { recursive: true })
+            await NodeFs.mkdir(NodePath.dirname(NodePath.resolve(job.logFile)), { recursive: true })
+            await NodeFs.writeFile(scriptPath(cwd), renderScript({ ...job, command }), { mode: 0o700 })
+          }).pipe(Effect.mapError((e) => new SlurmSubmitFailed({ label: job.label, reason: `cannot write the job script: ${String(e.cause)}` })))
+          const args = sbatchArgs(job, resources, namePrefix)
+          // The granted values reach the job through sbatch's own environment (--export=ALL).
+          const sbatchEnv = { ...clientEnv(revoEnv, true), ...job.env }
+
+          yield* restore(Semaphore.take(submitGate, 1))
+          return yield* Effect.gen(function*() {
+            const wait = lastSubmitAt + spacingMs - Date.now()
+            if (wait > 0) yield* restore(Effect.sleep(Duration.millis(wait)))
+            let since: number | undefined
+            let delay = pollInitial
+            while (true) {
+              const res = yield* cli("sbatch", args, sbatchEnv)
+              lastSubmitAt = Date.now()
+              const id = res.stdout.trim().split(";")[0] ?? ""
+              if (res.exitCode === 0 && /^[0-9]+(_[0-9]+)?$/.test(id)) {
+                yield* log(`submitted slurm job ${id}: sbatch ${args.join(" ")}`)
+                return id
+              }
+              const reason = firstLine(res.stderr) || `sbatch printed ${JSON.stringify(res.stdout.trim())}`
+              if (res.exitCode !== 0 && isTransientSubmitError(res.stderr)) {
+                since ??= Date.now()
+                if (Date.now() - since <= patienceMs) {
+                  yield* log(`sbatch failed (${reason}); retrying`)
+                  yield* restore(Effect.sleep(Duration.millis(delay)))
+                  delay = Math.min(delay * 2, pollMax)
+                  continue
+                }
+              }
+              return yield* new SlurmSubmitFailed({ label: job.label, reason })
+            }
+          }).pipe(Effect.ensuring(Semaphore.release(submitGate, 1)))
+        })
+
+      const waitFor = (jobId: string) =>
+        Effect.gen(function*() {
+          const cwd = NodePath.resolve(job.cwd)
+          const tail = yield* makeTail(stdoutPath(cwd, jobId), offsetPath(cwd, jobId), hooks.onStdoutLine)
+          let delay = pollInitial
+          let lastState = ""
+          while (true) {
+            const q = yield* query("squeue", ["-h", "-t", "all", "-j", jobId, "-o", "%T"], jobId)
+            yield* tail.poll
+            const queued = q.known ? normaliseState(q.stdout) : ""
+            let info: JobInfo | undefined
+            if (queued === "" || isTerminal(queued)) {
+              const s = yield* query("scontrol", ["show", "job", "-o", jobId], jobId)
+              info = s.known ? jobInfoFromScontrol(s.stdout) : undefined
+            }
+            const state = info?.state ?? queued
+            if (state !== "" && !isTerminal(state)) {
+              if (state !== lastState) {
+                yield* log(`slurm job ${jobId}: ${state}`)
+                lastState = state
+                delay = pollInitial
+              }
+              yield* Effect.sleep(Duration.millis(delay))
+              delay = Math.min(delay * 1.5, pollMax)
+              continue
+            }
+            yield* tail.finish
+            const status = yield* readStatus(cwd, jobId)
+            const finalState = state !== "" ? state : status === undefined ? undefined : status === 0 ? "COMPLETED" : "FAILED"
+            if (finalState === undefined) return yield* new SlurmJobLost({ jobId, label: job.label })
+            const exitCode = status ?? info?.exitCode ?? 0
+            yield* log(`slurm job ${jobId}: ${finalState}, exit code ${exitCode}`)
+            if (finalState === "COMPLETED" && exitCode === 0) {
+              return { exitCode, state: finalState, handle: { executor: "slurm", id: jobId } } satisfies JobResult
+            }
+            const reason = info?.reason
+            return yield* new SlurmJobFailed({
+              jobId,
+              label: job.label,
+              state: finalState === "COMPLETED" ? "FAILED" : finalState,
+              exitCode,
+              signal: info?.signal ?? 0,
+              elapsed: info?.runTime ?? "",
+              ...(reason === undefined || REDUNDANT_REASONS.has(reason) ? {} : { reason })
+            })
+          }
+        })
+
+      /** Best effort: a few tries, then give up (the job then runs on; the log says so). */
+      const cancel = (jobId: string) =>
+        Effect.gen(function*() {
+          for (let i = 0; i < 3; i++) {
+            const res = yield* cli("scancel", [jobId])
+            if (res.exitCode === 0 || isUnknownJob(res.stderr) || /already complet/i.test(res.stderr)) {
+              yield* log(`interrupted: cancelled slurm job ${jobId}`)
+              return
+            }
+            yield* Effect.sleep("1 second")
+          }
+          yield* log(`interrupted: could not cancel slurm job ${jobId}; cancel it by hand (scancel ${jobId})`)
+        })
+
+      /** One submission (or the adoption of `adoptId`), followed to its end. */
+      const attempt = (resources: Resources, adoptId: string | undefined) =>
+        Effect.uninterruptibleMask((restore) =>
+          Effect.gen(function*() {
+            // Submitting is uninterruptible so that a job id never goes unrecorded or uncancelled.
+            const jobId = adoptId ?? (yield* submit(resources, restore))
+            if (adoptId !== undefined) yield* log(`adopting slurm job ${adoptId}`)
+            yield* hooks.onSubmitted({ executor: "slurm", id: jobId })
+            return yield* restore(waitFor(jobId)).pipe(Effect.onInterrupt(() => cancel(jobId)))
+          })
+        )
+
+      const loop = (resources: Resources, n: number, adoptId: string | undefined): Effect.Effect<JobResult, SlurmExecutorError, ChildProcessSpawner.ChildProcessSpawner> =>
+        attempt(resources, adoptId).pipe(
+          Effect.catchTag("SlurmJobFailed", (error) => {
+            const next = n < (options.retry?.max ?? 0) ? escalate(error.state, resources, options.retry) : undefined
+            if (next === undefined) return Effect.fail(error)
+            return log(`${error.message}; retrying with mem=${next.mem ?? "-"} time=${next.time ?? "-"}`).pipe(
+              Effect.andThen(loop(next, n + 1, undefined))
+            )
+          })
+        )
+
+      /**
+       * A live job of ours for this task that nobody recorded (revo died between sbatch and
+       * onSubmitted): same user, same job name (from the task key), same work dir.
+       */
+      const findLiveJob = Effect.gen(function*() {
+        const res = yield* cli("squeue", ["-h", "--me", "-t", "PD,R,CF,CG,S", "-n", jobName(namePrefix, job.taskKey), "-o", "%i %Z"])
+        if (res.exitCode !== 0) return undefined
+        const cwd = NodePath.resolve(job.cwd)
+        const ids = res.stdout.split("\n").flatMap((line) => {
+          const [id, ...dir] = line.trim().split(" ")
+          return id !== undefined && /^[0-9]+$/.test(id) && dir.join(" ") === cwd ? [Number(id)] : []
+        })
+        return ids.length === 0 ? undefined : String(Math.max(...ids))
+      })
+
+      let adoptId: string | undefined
+      if (adopt !== undefined) {
+        if (adopt.executor === "slurm" && /^[0-9]+(_[0-9]+)?$/.test(adopt.id)) adoptId = adopt.id
+        else yield* log(`cannot adopt ${adopt.executor} job ${adopt.id} with the slurm executor`)
+      }
+      if (adoptId === undefined) {
+        adoptId = yield* findLiveJob
+        if (adoptId !== undefined) yield* log(`found live slurm job ${adoptId} for this task (its id was never recorded)`)
+      }
+      return yield* loop(mergeResources(defaults, job.resources), 0, adoptId)
+    }).pipe(Effect.provide(NodeServices.layer))
+
+  return { kind: "slurm", run }
+}

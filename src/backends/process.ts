@@ -1,0 +1,365 @@
+/**
+ * The process-plugin runner: revo speaks to a plugin in any language through files in the
+ * task's work dir and NDJSON events on its stdout (plugins/README.md is the contract in prose).
+ *
+ *   workDir/request.json       {protocol, op, plugin, task, params, workDir, checkpointDir, inputs, outputs}
+ *   workDir/tune.jsonl         tune: one Sample per line
+ *   workDir/items.jsonl        answer: one Item per line
+ *   workDir/predictions.jsonl  answer: written by the plugin, {id, prediction} per line
+ *   workDir/checkpoints/       the plugin's own; kept across attempts so it can resume
+ *
+ * The command runs through an Executor (local or Slurm); stderr lands in the task's log.
+ */
+import { createReadStream, existsSync, mkdirSync, openSync, readSync, closeSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { isAbsolute, join, resolve } from "node:path"
+import { createInterface } from "node:readline"
+import { Deferred, Effect, Schema } from "effect"
+import type { Item, Sample } from "../data/sample.ts"
+import {
+  checkPredictions,
+  type Manifest,
+  type Params,
+  PluginEvent,
+  PluginExitError,
+  PluginOutputError,
+  PluginProtocolError,
+  PluginTaskError,
+  PredictionLine,
+  type Progress,
+  type TaskInfo,
+  type TuneSet
+} from "./contract.ts"
+import type { Executor, JobHandle, Resources } from "./executors/types.ts"
+
+export const PROTOCOL_VERSION = 1
+
+/** Per-call options of a process plugin run (ignored by module plugins). */
+export interface RunOptions {
+  /** where the command runs; the local executor when absent */
+  readonly executor?: Executor<unknown>
+  /** names of revo's environment variables the spec grants the plugin (e.g. "HF_TOKEN") */
+  readonly grantEnv?: ReadonlyArray<string>
+  /** explicit variables from the spec */
+  readonly env?: Readonly<Record<string, string>>
+  /** overrides the manifest's default resources */
+  readonly resources?: Resources
+  /** a job handle recorded by an earlier revo process (see Executor.run) */
+  readonly adopt?: JobHandle
+  readonly onSubmitted?: (handle: JobHandle) => Effect.Effect<void>
+  /** the environment grants are read from (tests); process.env when absent */
+  readonly parentEnv?: Readonly<Record<string, string | undefined>>
+}
+
+export interface ProcessTuneRequest {
+  readonly task: TaskInfo
+  readonly tuneSet: TuneSet
+  readonly params: Params
+  readonly outDir: string
+  readonly onProgress?: (p: Progress) => Effect.Effect<void>
+  readonly onEvent?: (e: PluginEvent) => Effect.Effect<void>
+  readonly run?: RunOptions
+}
+
+export interface ProcessAnswerRequest {
+  readonly task: TaskInfo
+  readonly modelDir: string
+  readonly items: ReadonlyArray<Item>
+  readonly params: Params
+  readonly onProgress?: (p: Progress) => Effect.Effect<void>
+  readonly onEvent?: (e: PluginEvent) => Effect.Effect<void>
+  readonly run?: RunOptions
+}
+
+export type ProcessError = PluginTaskError | PluginExitError | PluginProtocolError | PluginOutputError
+
+/** The variables every plugin gets (when revo has them); everything else must be granted. */
+export const BASE_ENV = ["PATH", "HOME", "LANG"] as const
+/** Names a manifest cannot ask for by itself: only the spec can grant them. */
+const SECRET = /TOKEN|SECRET|PASSWORD|CREDENTIAL/i
+
+/** The plugin's complete environment: base names, the manifest's non-secret names, the spec's grants and values, and revo's protocol variables. */
+export const pluginEnv = (
+  manifest: Manifest,
+  dir: string,
+  requestPath: string,
+  run: RunOptions | undefined
+): Record<string, string> => {
+  const parent = run?.parentEnv ?? process.env
+  const env: Record<string, string> = {}
+  const take = (name: string) => {
+    const v = parent[name]
+    if (v !== undefined) env[name] = v
+  }
+  for (const n of BASE_ENV) take(n)
+  for (const n of manifest.env ?? []) if (!SECRET.test(n)) take(n)
+  for (const n of run?.grantEnv ?? []) take(n)
+  Object.assign(env, run?.env ?? {})
+  env["REVO_REQUEST"] = requestPath
+  env["REVO_PLUGIN_DIR"] = dir
+  return env
+}
+
+/** argv from the manifest: "node" is revo's own node; arguments naming files in the plugin dir become absolute. */
+export const resolveCommand = (command: ReadonlyArray<string>, dir: string): Array<string> =>
+  command.map((arg, i) => {
+    if (i === 0 && arg === "node") return process.execPath
+    if (isAbsolute(arg) || arg.startsWith("-")) return arg
+    const p = resolve(dir, arg)
+    return existsSync(p) && (i > 0 || arg.includes("/")) ? p : arg
+  })
+
+const atomicWrite = (path: string, data: string) => {
+  const tmp = `${path}.tmp-${process.pid}`
+  writeFileSync(tmp, data)
+  renameSync(tmp, path)
+}
+
+const jsonl = (rows: ReadonlyArray<unknown>): string => {
+  let s = ""
+  for (const r of rows) s += JSON.stringify(r) + "\n"
+  return s
+}
+
+/** The last `n` lines the plugin wrote to the log since byte offset `from` (this attempt only). */
+const logTail = (logFile: string, from: number, n = 20): string => {
+  try {
+    const size = statSync(logFile).size
+    const start = Math.max(from, size - 64 * 1024)
+    const buf = Buffer.alloc(size - start)
+    const fd = openSync(logFile, "r")
+    try {
+      readSync(fd, buf, 0, buf.length, start)
+    } finally {
+      closeSync(fd)
+    }
+    return buf.toString("utf8").trimEnd().split("\n").slice(-n).join("\n")
+  } catch {
+    return ""
+  }
+}
+
+const sizeOf = (f: string) => {
+  try {
+    return statSync(f).size
+  } catch {
+    return 0
+  }
+}
+
+interface Loaded {
+  readonly manifest: Manifest
+  readonly dir: string
+}
+
+type Op =
+  | { readonly op: "tune"; readonly inputs: Record<string, unknown>; readonly outputs: Record<string, unknown> }
+  | { readonly op: "answer"; readonly inputs: Record<string, unknown>; readonly outputs: Record<string, unknown> }
+
+/**
+ * Write the request, run the command, decode its events. Succeeds with the result event once
+ * the plugin exits 0 having sent one; a bad stdout line stops the plugin at once.
+ */
+const runPlugin = (
+  plugin: Loaded,
+  task: TaskInfo,
+  params: Params,
+  op: Op,
+  prepare: () => void,
+  hooks: {
+    readonly onProgress: ((p: Progress) => Effect.Effect<void>) | undefined
+    readonly onEvent: ((e: PluginEvent) => Effect.Effect<void>) | undefined
+    readonly run: RunOptions | undefined
+  }
+): Effect.Effect<Readonly<Record<string, unknown>>, ProcessError> =>
+  Effect.gen(function*() {
+    const name = plugin.manifest.name
+    const label = task.label
+    const taskError = (what: string) => (e: unknown) =>
+      new PluginTaskError({ plugin: name, task: label, cause: `${what}: ${e instanceof Error ? e.message : String(e)}` })
+    const command = plugin.manifest.command
+    if (command === undefined) {
+      return yield* new PluginTaskError({ plugin: name, task: label, cause: "manifest has no command" })
+    }
+    const workDir = resolve(task.workDir)
+    const requestPath = join(workDir, "request.json")
+    yield* Effect.try({
+      try: () => {
+        mkdirSync(join(workDir, "checkpoints"), { recursive: true })
+        prepare()
+        atomicWrite(
+          requestPath,
+          JSON.stringify({
+            protocol: PROTOCOL_VERSION,
+            op: op.op,
+            plugin: { name, version: plugin.manifest.version },
+            task: { label, key: task.key },
+            params,
+            workDir,
+            checkpointDir: join(workDir, "checkpoints"),
+            inputs: op.inputs,
+            outputs: op.outputs
+          }, null, 2) + "\n"
+        )
+      },
+      catch: taskError(`cannot write the request into ${workDir}`)
+    })
+
+    const logStart = sizeOf(task.logFile)
+    const failed = yield* Deferred.make<never, PluginProtocolError>()
+    let lineNo = 0
+    let result: Readonly<Record<string, unknown>> | undefined
+    const decode = Schema.decodeUnknownSync(PluginEvent)
+    const onStdoutLine = (line: string): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        lineNo++
+        if (line.trim() === "") return Effect.void
+        const protocolError = (cause: string) =>
+          Deferred.fail(failed, new PluginProtocolError({ plugin: name, task: label, line: lineNo, cause })).pipe(Effect.asVoid)
+        let raw: unknown
+        try {
+          raw = JSON.parse(line)
+        } catch {
+          return protocolError(`not JSON: ${JSON.stringify(line.length > 120 ? line.slice(0, 120) + "..." : line)}`)
+        }
+        let e: PluginEvent
+        try {
+          e = decode(raw)
+        } catch (err) {
+          const why = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, " ")
+          return protocolError(`not a valid event (${why}): ${line.length > 120 ? line.slice(0, 120) + "..." : line}`)
+        }
+        if (e.event === "result") result = e
+        const progress = e.event === "progress" && hooks.onProgress !== undefined
+          ? hooks.onProgress(e.message === undefined ? { done: e.done, total: e.total } : { done: e.done, total: e.total, message: e.message })
+          : Effect.void
+        return Effect.andThen(progress, hooks.onEvent === undefined ? Effect.void : hooks.onEvent(e))
+      })
+
+    const executor = hooks.run?.executor ?? (yield* Effect.promise(() => import("./executors/local.ts"))).localExecutor
+    const job = {
+      label,
+      taskKey: task.key,
+      command: resolveCommand(command, plugin.dir),
+      cwd: workDir,
+      env: pluginEnv(plugin.manifest, plugin.dir, requestPath, hooks.run),
+      logFile: task.logFile,
+      resources: { ...plugin.manifest.resources, ...hooks.run?.resources }
+    }
+    const exitError = (exitCode: number, state: unknown, signal: unknown) =>
+      new PluginExitError({
+        plugin: name,
+        task: label,
+        exitCode,
+        ...(typeof state === "string" ? { state } : {}),
+        ...(typeof signal === "string" ? { signal } : {}),
+        stderrTail: logTail(task.logFile, logStart)
+      })
+    const ran = executor.run(job, {
+      onStdoutLine,
+      onSubmitted: hooks.run?.onSubmitted ?? (() => Effect.void)
+    }, hooks.run?.adopt).pipe(
+      Effect.mapError((e): ProcessError => {
+        // Executors report a failed job with its exit code (local: LocalJobFailed, slurm: its own error).
+        const x = e as { exitCode?: unknown; state?: unknown; signal?: unknown; message?: unknown }
+        if (typeof x.exitCode === "number") return exitError(x.exitCode, x.state, x.signal)
+        return new PluginTaskError({
+          plugin: name,
+          task: label,
+          cause: `executor ${executor.kind} failed: ${typeof x.message === "string" ? x.message : String(e)}`
+        })
+      })
+    )
+    // A protocol error wins the race and interrupts the job (the executor kills its process group).
+    const jobResult = yield* Effect.raceFirst(ran, Deferred.await(failed))
+    // Lines decoded after the exit was seen still count.
+    if (yield* Deferred.isDone(failed)) yield* Deferred.await(failed)
+    if (jobResult.exitCode !== 0) return yield* exitError(jobResult.exitCode, jobResult.state, undefined)
+    if (result === undefined) {
+      return yield* new PluginOutputError({
+        plugin: name,
+        task: label,
+        cause: `exited 0 without a result event (${lineNo} stdout lines read)`
+      })
+    }
+    return result
+  })
+
+/** Tune: write tune.jsonl and the request, run the plugin, which writes the model into outDir. */
+export const tuneProcess = (plugin: Loaded, req: ProcessTuneRequest): Effect.Effect<Readonly<Record<string, unknown>>, ProcessError> => {
+  const workDir = resolve(req.task.workDir)
+  const tunePath = join(workDir, "tune.jsonl")
+  const outDir = resolve(req.outDir)
+  return runPlugin(
+    plugin,
+    req.task,
+    req.params,
+    {
+      op: "tune",
+      inputs: { tuneSet: tunePath, tuneSetId: req.tuneSet.id, count: req.tuneSet.samples.length },
+      outputs: { modelDir: outDir }
+    },
+    () => {
+      mkdirSync(outDir, { recursive: true })
+      atomicWrite(tunePath, jsonl(req.tuneSet.samples as ReadonlyArray<Sample>))
+    },
+    { onProgress: req.onProgress, onEvent: req.onEvent, run: req.run }
+  )
+}
+
+/** Read predictions.jsonl: each line {id, prediction}; a duplicate id is an error, not a silent overwrite. */
+const readPredictions = (plugin: string, task: string, path: string): Effect.Effect<Map<string, string>, PluginOutputError> =>
+  Effect.gen(function*() {
+    const outputError = (cause: string) => new PluginOutputError({ plugin, task, cause })
+    if (!existsSync(path)) return yield* outputError(`exited 0 but wrote no predictions file (${path})`)
+    const decode = Schema.decodeUnknownExit(PredictionLine)
+    const out = new Map<string, string>()
+    const problem = yield* Effect.tryPromise({
+      try: async () => {
+        let n = 0
+        for await (const line of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
+          n++
+          if (line.trim() === "") continue
+          let raw: unknown
+          try {
+            raw = JSON.parse(line)
+          } catch {
+            return `predictions.jsonl line ${n} is not JSON`
+          }
+          const p = decode(raw)
+          if (p._tag === "Failure") return `predictions.jsonl line ${n} is not {"id": string, "prediction": string}`
+          if (out.has(p.value.id)) return `predictions.jsonl line ${n}: duplicate prediction for item ${p.value.id}`
+          out.set(p.value.id, p.value.prediction)
+        }
+        return undefined
+      },
+      catch: (e) => outputError(`cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`)
+    })
+    if (problem !== undefined) return yield* outputError(problem)
+    return out
+  })
+
+/** Answer: write items.jsonl and the request, run the plugin, read and check predictions.jsonl. */
+export const answerProcess = (plugin: Loaded, req: ProcessAnswerRequest): Effect.Effect<ReadonlyMap<string, string>, ProcessError> => {
+  const workDir = resolve(req.task.workDir)
+  const itemsPath = join(workDir, "items.jsonl")
+  const predictionsPath = join(workDir, "predictions.jsonl")
+  return runPlugin(
+    plugin,
+    req.task,
+    req.params,
+    {
+      op: "answer",
+      inputs: { items: itemsPath, modelDir: resolve(req.modelDir), count: req.items.length },
+      outputs: { predictions: predictionsPath }
+    },
+    () => {
+      // a stale file from an earlier attempt must never be taken for this attempt's output
+      rmSync(predictionsPath, { force: true })
+      atomicWrite(itemsPath, jsonl(req.items))
+    },
+    { onProgress: req.onProgress, onEvent: req.onEvent, run: req.run }
+  ).pipe(
+    Effect.andThen(readPredictions(plugin.manifest.name, req.task.label, predictionsPath)),
+    Effect.andThen((preds) => checkPredictions(plugin.manifest.name, req.task.label, req.items, preds))
+  )
+}

@@ -1,0 +1,269 @@
+/**
+ * Finding plugins and giving both kinds one face. The runtime calls `loadPlugin`, puts
+ * `identity` (name, version, kind, code hash) into task keys, and calls `tune` / `answer`.
+ *
+ *   loadPlugin("retrieval")            the built-in module plugin
+ *   loadPlugin("hf-vlm")               a process plugin found by name under the search paths
+ *   loadPlugin("./plugins/retrieval")  a process plugin by directory (or its revo-plugin.json)
+ */
+import { createHash } from "node:crypto"
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs"
+import { basename, dirname, join, relative, resolve, sep } from "node:path"
+import { fileURLToPath } from "node:url"
+import { Effect, Schema } from "effect"
+import type { Item } from "../data/sample.ts"
+import {
+  checkPredictions,
+  Manifest,
+  type ModulePlugin,
+  type Params,
+  type PluginError,
+  type PluginEvent,
+  PluginLoadError,
+  PluginTaskError,
+  type Progress,
+  type TaskInfo,
+  type TuneSet
+} from "./contract.ts"
+import { answerProcess, type RunOptions, tuneProcess } from "./process.ts"
+
+export const MANIFEST_FILE = "revo-plugin.json"
+
+/** The repository's plugins/ folder: the default place to look for process plugins by name. */
+export const defaultPluginsDir = fileURLToPath(new URL("../../plugins", import.meta.url))
+
+export interface TuneRequest {
+  readonly task: TaskInfo
+  readonly tuneSet: TuneSet
+  readonly params: Params
+  /** the model dir to fill (created when absent); the model is whatever files the plugin writes there */
+  readonly outDir: string
+  readonly onProgress?: (p: Progress) => Effect.Effect<void>
+  /** every event of a process plugin (progress, log, checkpoint, result) */
+  readonly onEvent?: (e: PluginEvent) => Effect.Effect<void>
+  /** process plugins only: executor, env grants, resources, adoption */
+  readonly run?: RunOptions
+}
+
+export interface AnswerRequest {
+  readonly task: TaskInfo
+  readonly modelDir: string
+  readonly items: ReadonlyArray<Item>
+  readonly params: Params
+  readonly onProgress?: (p: Progress) => Effect.Effect<void>
+  readonly onEvent?: (e: PluginEvent) => Effect.Effect<void>
+  readonly run?: RunOptions
+}
+
+export interface PluginIdentity {
+  readonly name: string
+  readonly version: string
+  readonly kind: "module" | "process"
+  /** sha256 (hex) over the plugin dir's files */
+  readonly codeHash: string
+}
+
+export interface LoadedPlugin {
+  readonly manifest: Manifest
+  readonly dir: string
+  readonly codeHash: string
+  /** what a task key must include so a code or version change re-runs the task */
+  readonly identity: PluginIdentity
+  readonly tune: (req: TuneRequest) => Effect.Effect<void, PluginError>
+  /** item id -> prediction, checked: one per item, nothing missing or unknown */
+  readonly answer: (req: AnswerRequest) => Effect.Effect<ReadonlyMap<string, string>, PluginError>
+}
+
+// Not code: caches, bytecode, VCS and editor files.
+const SKIP_DIR = new Set(["__pycache__", "node_modules", ".git", ".venv", ".pytest_cache"])
+const skipFile = (f: string) => f.startsWith(".") || f.endsWith(".pyc") || f.endsWith("~")
+
+const listFiles = (dir: string): Array<string> => {
+  const out: Array<string> = []
+  const walk = (d: string) => {
+    for (const ent of readdirSync(d, { withFileTypes: true })) {
+      if (ent.isDirectory()) {
+        if (!SKIP_DIR.has(ent.name) && !ent.name.startsWith(".")) walk(join(d, ent.name))
+      } else if (ent.isFile() && !skipFile(ent.name)) out.push(relative(dir, join(d, ent.name)).split(sep).join("/"))
+    }
+  }
+  walk(dir)
+  return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+}
+
+/** sha256 over "path\0sha256(content)\n" for every file, paths sorted: independent of mtimes and of where the dir lives. */
+export const codeHashOf = (dir: string): string => {
+  const h = createHash("sha256")
+  for (const f of listFiles(dir)) {
+    h.update(f).update("\0").update(createHash("sha256").update(readFileSync(join(dir, f))).digest("hex")).update("\n")
+  }
+  return h.digest("hex")
+}
+
+const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e))
+
+const readManifest = (ref: string, file: string): Effect.Effect<Manifest, PluginLoadError> =>
+  Effect.try({
+    try: () => JSON.parse(readFileSync(file, "utf8")) as unknown,
+    catch: (e) => new PluginLoadError({ plugin: ref, message: `plugin "${ref}": cannot read ${file}: ${messageOf(e)}` })
+  }).pipe(
+    Effect.flatMap((raw) =>
+      Schema.decodeUnknownEffect(Manifest)(raw, { errors: "all", onExcessProperty: "error" }).pipe(
+        Effect.mapError((e) =>
+          new PluginLoadError({ plugin: ref, message: `plugin "${ref}": invalid manifest ${file}: ${e.message}` })
+        )
+      )
+    )
+  )
+
+/** Built-in module plugins, imported lazily so loading one does not load the others. */
+const BUILTIN: Readonly<Record<string, { readonly dir: string; readonly load: () => Promise<ModulePlugin> }>> = {
+  retrieval: {
+    dir: join(defaultPluginsDir, "retrieval"),
+    load: () => import("../../plugins/retrieval/index.ts").then((m) => m.plugin)
+  }
+}
+
+export const builtinPlugins: ReadonlyArray<string> = Object.keys(BUILTIN)
+
+const ensureDir = (plugin: string, task: string, dir: string) =>
+  Effect.try({
+    try: () => mkdirSync(dir, { recursive: true }),
+    catch: (e) => new PluginTaskError({ plugin, task, cause: `cannot create ${dir}: ${messageOf(e)}` })
+  })
+
+/** Item ids must be unique within one request, or "one prediction per id" means nothing. */
+const checkUniqueItems = (plugin: string, task: string, items: ReadonlyArray<Item>) =>
+  Effect.suspend(() => {
+    const seen = new Set<string>()
+    for (const it of items) {
+      if (seen.has(it.id)) return Effect.fail(new PluginTaskError({ plugin, task, cause: `duplicate item id ${it.id} in the request` }))
+      seen.add(it.id)
+    }
+    return Effect.void
+  })
+
+/** Module plugins: same errors as process plugins; a thrown exception fails the task, not revo. */
+const fromModule = (mod: ModulePlugin, dir: string, codeHash: string): LoadedPlugin => {
+  const name = mod.manifest.name
+  const wrap = <A>(task: string, eff: Effect.Effect<A, { readonly message: string }>) =>
+    eff.pipe(
+      Effect.mapError((e) => new PluginTaskError({ plugin: name, task, cause: e.message })),
+      Effect.catchDefect((d) => Effect.fail(new PluginTaskError({ plugin: name, task, cause: `crashed: ${messageOf(d)}` })))
+    )
+  const noProgress = () => Effect.void
+  return {
+    manifest: mod.manifest,
+    dir,
+    codeHash,
+    identity: { name, version: mod.manifest.version, kind: "module", codeHash },
+    tune: (req) =>
+      ensureDir(name, req.task.label, req.outDir).pipe(
+        Effect.andThen(wrap(req.task.label, Effect.suspend(() =>
+          mod.tune({ tuneSet: req.tuneSet, params: req.params, outDir: req.outDir, onProgress: req.onProgress ?? noProgress })
+        )))
+      ),
+    answer: (req) =>
+      checkUniqueItems(name, req.task.label, req.items).pipe(
+        Effect.andThen(wrap(req.task.label, Effect.suspend(() =>
+          mod.answer({ modelDir: req.modelDir, items: req.items, params: req.params, onProgress: req.onProgress ?? noProgress })
+        ))),
+        Effect.flatMap((preds) => checkPredictions(name, req.task.label, req.items, preds))
+      )
+  }
+}
+
+const fromProcess = (manifest: Manifest, dir: string, codeHash: string): LoadedPlugin => {
+  const loaded = { manifest, dir }
+  return {
+    manifest,
+    dir,
+    codeHash,
+    identity: { name: manifest.name, version: manifest.version, kind: "process", codeHash },
+    tune: (req) => tuneProcess(loaded, req).pipe(Effect.asVoid),
+    answer: (req) =>
+      checkUniqueItems(manifest.name, req.task.label, req.items).pipe(Effect.andThen(answerProcess(loaded, req)))
+  }
+}
+
+export interface LoadOptions {
+  /** where relative paths are resolved (e.g. the spec's folder); process.cwd() when absent */
+  readonly baseDir?: string
+  /** folders whose sub-folders are searched for a manifest with the wanted name; [plugins/] when absent */
+  readonly searchPaths?: ReadonlyArray<string>
+}
+
+const isPath = (ref: string) => ref.includes("/") || ref.startsWith(".") || ref.endsWith(".json")
+
+const fromDir = (ref: string, dir: string): Effect.Effect<LoadedPlugin, PluginLoadError> =>
+  Effect.gen(function*() {
+    const manifest = yield* readManifest(ref, join(dir, MANIFEST_FILE))
+    if (manifest.kind !== "process") {
+      return yield* new PluginLoadError({
+        plugin: ref,
+        message: `plugin "${ref}": ${join(dir, MANIFEST_FILE)} declares kind "module"; module plugins are built in (${builtinPlugins.join(", ")}), other plugins must be kind "process"`
+      })
+    }
+    if (manifest.command === undefined) {
+      return yield* new PluginLoadError({ plugin: ref, message: `plugin "${ref}": ${join(dir, MANIFEST_FILE)} has no "command"` })
+    }
+    const codeHash = yield* Effect.try({
+      try: () => codeHashOf(dir),
+      catch: (e) => new PluginLoadError({ plugin: ref, message: `plugin "${ref}": cannot hash ${dir}: ${messageOf(e)}` })
+    })
+    return fromProcess(manifest, dir, codeHash)
+  })
+
+/** Load a plugin by built-in name, by process-plugin name (searched), or by path to its dir or manifest. */
+export const loadPlugin = (ref: string, options: LoadOptions = {}): Effect.Effect<LoadedPlugin, PluginLoadError> =>
+  Effect.gen(function*() {
+    const builtin = BUILTIN[ref]
+    if (builtin !== undefined) {
+      const mod = yield* Effect.tryPromise({
+        try: builtin.load,
+        catch: (e) => new PluginLoadError({ plugin: ref, message: `plugin "${ref}": cannot load the built-in module: ${messageOf(e)}` })
+      })
+      const codeHash = yield* Effect.try({
+        try: () => codeHashOf(builtin.dir),
+        catch: (e) => new PluginLoadError({ plugin: ref, message: `plugin "${ref}": cannot hash ${builtin.dir}: ${messageOf(e)}` })
+      })
+      return fromModule(mod, builtin.dir, codeHash)
+    }
+    if (isPath(ref)) {
+      const p = resolve(options.baseDir ?? process.cwd(), ref)
+      const dir = p.endsWith(".json") ? dirname(p) : p
+      if (p.endsWith(".json") && basename(p) !== MANIFEST_FILE) {
+        return yield* new PluginLoadError({ plugin: ref, message: `plugin "${ref}": a manifest must be named ${MANIFEST_FILE}` })
+      }
+      if (!existsSync(join(dir, MANIFEST_FILE))) {
+        return yield* new PluginLoadError({ plugin: ref, message: `plugin "${ref}": no ${MANIFEST_FILE} in ${dir}` })
+      }
+      return yield* fromDir(ref, dir)
+    }
+    const searched = options.searchPaths ?? [defaultPluginsDir]
+    for (const root of searched) {
+      const r = resolve(options.baseDir ?? process.cwd(), root)
+      let subs: Array<string> = []
+      try {
+        subs = readdirSync(r).filter((s) => statSync(join(r, s)).isDirectory()).sort()
+      } catch {
+        continue
+      }
+      for (const s of subs) {
+        const f = join(r, s, MANIFEST_FILE)
+        if (!existsSync(f)) continue
+        // a cheap peek at the name; the full manifest is decoded by fromDir
+        let name: unknown
+        try {
+          name = (JSON.parse(readFileSync(f, "utf8")) as { name?: unknown }).name
+        } catch {
+          continue
+        }
+        if (name === ref) return yield* fromDir(ref, join(r, s))
+      }
+    }
+    return yield* new PluginLoadError({
+      plugin: ref,
+      message: `plugin "${ref}" not found: not built in (${builtinPlugins.join(", ")}) and no ${MANIFEST_FILE} named "${ref}" under ${searched.join(", ")}`
+    })
+  })

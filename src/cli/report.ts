@@ -1,0 +1,41 @@
+/**
+ * `revo report`: rebuild report.json/.md/.html, the REVO-LION Parquet files and revo.lock from
+ * the store, without computing anything else. `revo publish` reads the same outputs.
+ */
+import { join } from "node:path"
+import { Console, Effect } from "effect"
+import { explainPlan } from "../plan/explain.ts"
+import { EventLog, newRunId } from "../runtime/events.ts"
+import { lockStore } from "../runtime/lock.ts"
+import { Progress } from "../runtime/progress.ts"
+import { runGraph } from "../runtime/run-graph.ts"
+import { TasksFailed, UsageError } from "./errors.ts"
+import { openSession, type SpecArgs, writeResults } from "./run.ts"
+
+/** Fails unless everything upstream of the report is in the store. */
+export const requireResults = (args: SpecArgs, command: string) =>
+  Effect.gen(function*() {
+    const session = yield* openSession(args)
+    const missing = explainPlan(session.tasks, session.store).filter((r) => r.status === "run" && r.task !== "report")
+    if (missing.length > 0) {
+      return yield* new UsageError({
+        message: `revo ${command}: ${missing.length} task(s) of ${args.spec} are not in the store ${session.store.root} ` +
+          `(first: ${missing[0]!.task}, ${missing[0]!.reason}). Run \`revo run ${args.spec}\` first.`
+      })
+    }
+    return session
+  })
+
+export const runReport = (args: SpecArgs) =>
+  Effect.scoped(Effect.gen(function*() {
+    const session = yield* requireResults(args, "report")
+    yield* lockStore(session.store.root, `revo report ${args.spec}`)
+    const events = new EventLog(join(session.resultsDir, "runs"), newRunId())
+    const progress = new Progress()
+    const result = yield* runGraph(session.tasks, { store: session.store, events, progress, jobs: 1, force: ["report"] }).pipe(
+      Effect.ensuring(Effect.sync(() => progress.close()))
+    )
+    if (result.failures.length > 0) return yield* new TasksFailed({ failures: result.failures })
+    const written = writeResults(session, result)
+    yield* Console.log(`Report rebuilt in ${session.resultsDir}${written.length ? ` (updated: ${written.join(", ")})` : " (unchanged)"}`)
+  }))

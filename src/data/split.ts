@@ -1,0 +1,154 @@
+/**
+ * Train/eval splits with the leakage rule (DESIGN.md sections 1 and 3).
+ *
+ * 1. Per dataset, from a hash of (seed, dataset id, sample id) mapped to u in [0, 1):
+ *    - eval as a fraction f: a sample is in eval iff u < f. Adding or removing other samples
+ *      never moves a sample.
+ *    - eval as a count n: the n samples with the smallest u. Adding samples can only push a
+ *      sample from eval to train (when a newcomer hashes lower), never the other way.
+ * 2. Leakage (`leakage: image`): an image id that is in some eval split and in some train split
+ *    (of any dataset, the same one included) is a conflict. Every sample of a conflicting image,
+ *    in every dataset, moves to one side, chosen per image so eval sizes stay near their targets:
+ *    images are visited in the order of a seeded hash of their id, and each goes to the side that
+ *    gives the smaller sum over the datasets it touches of (eval - target)^2 / target (a tie goes
+ *    to train). Samples are moved, never copied; afterwards no eval image is in any train split.
+ */
+import { hash } from "node:crypto"
+import type { Sample } from "./sample.ts"
+
+export interface SplitConfig {
+  /** Eval size per dataset: a count (integer >= 1) or a fraction in (0, 1). */
+  readonly eval: number
+  readonly leakage: "image" | "none"
+}
+
+export interface SplitInput {
+  readonly id: string
+  readonly samples: ReadonlyArray<Sample>
+  /** Overrides `SplitConfig.eval` for this dataset (`datasets.<id>.split.eval`). */
+  readonly eval?: number | undefined
+}
+
+export interface Moves {
+  readonly toEval: number
+  readonly toTrain: number
+}
+
+export interface DatasetSplit {
+  /** In source order. */
+  readonly train: ReadonlyArray<Sample>
+  readonly eval: ReadonlyArray<Sample>
+  /** The eval size step 1 chose (the target the leakage step steers towards). */
+  readonly target: number
+  /** Samples of this dataset moved by the leakage rule. */
+  readonly movedForLeakage: Moves & { readonly total: number }
+}
+
+export interface SplitResult {
+  readonly perDataset: Readonly<Record<string, DatasetSplit>>
+  /** Image ids that were on both sides before the leakage rule. */
+  readonly conflictingImages: number
+}
+
+/** u in [0, 1) from the first 52 bits of sha256(seed, dataset, sample id). */
+export const splitHash = (seed: number, dataset: string, sampleId: string): number => {
+  const h = hash("sha256", `${seed}\u0000${dataset}\u0000${sampleId}`, "buffer")
+  return (h.readUInt32BE(0) * 2 ** 20 + (h.readUInt32BE(4) >>> 12)) / 2 ** 52
+}
+
+/** Step 1 for one dataset: for each sample (in order), whether it is in eval. */
+export const initialEval = (seed: number, dataset: string, samples: ReadonlyArray<Sample>, evalSize: number): Array<boolean> => {
+  const u = samples.map((s) => splitHash(seed, dataset, s.id))
+  if (Number.isInteger(evalSize) && evalSize >= 1) {
+    const n = Math.min(evalSize, samples.length)
+    const order = u.map((_, i) => i).sort((a, b) => u[a]! - u[b]! || (samples[a]!.id < samples[b]!.id ? -1 : 1))
+    const inEval = new Array<boolean>(samples.length).fill(false)
+    for (let k = 0; k < n; k++) inEval[order[k]!] = true
+    return inEval
+  }
+  return u.map((x) => x < evalSize)
+}
+
+interface ImageSide { readonly dataset: number; readonly sample: number }
+
+export const splitAll = (datasets: ReadonlyArray<SplitInput>, config: SplitConfig, seed: number): SplitResult => {
+  const ds = [...datasets].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  const inEval = ds.map((d) => initialEval(seed, d.id, d.samples, d.eval ?? config.eval))
+  const target = inEval.map((e) => e.filter(Boolean).length)
+  const evalCount = target.slice()
+  const toEval = ds.map(() => 0)
+  const toTrain = ds.map(() => 0)
+  let conflicting = 0
+
+  if (config.leakage === "image") {
+    const byImage = new Map<string, Array<ImageSide>>()
+    ds.forEach((d, di) => d.samples.forEach((s, si) => {
+      const img = s.image.id
+      if (img === undefined) return
+      const list = byImage.get(img)
+      if (list === undefined) byImage.set(img, [{ dataset: di, sample: si }])
+      else list.push({ dataset: di, sample: si })
+    }))
+    const conflicts: Array<{ image: string; order: number; sides: Array<ImageSide> }> = []
+    for (const [image, sides] of byImage) {
+      let e = 0
+      for (const x of sides) if (inEval[x.dataset]![x.sample]) e++
+      if (e > 0 && e < sides.length) conflicts.push({ image, order: splitHash(seed, "\u0000image", image), sides })
+    }
+    conflicting = conflicts.length
+    conflicts.sort((a, b) => a.order - b.order || (a.image < b.image ? -1 : 1))
+    const cost = (di: number, count: number) => (count - target[di]!) ** 2 / Math.max(1, target[di]!)
+    for (const c of conflicts) {
+      // per dataset: how eval changes if the image goes to eval (+train samples) or to train (-eval samples)
+      const delta = new Map<number, { up: number; down: number }>()
+      for (const x of c.sides) {
+        const d = delta.get(x.dataset) ?? { up: 0, down: 0 }
+        if (inEval[x.dataset]![x.sample]) d.down++
+        else d.up++
+        delta.set(x.dataset, d)
+      }
+      let costEval = 0
+      let costTrain = 0
+      for (const [di, d] of delta) {
+        costEval += cost(di, evalCount[di]! + d.up)
+        costTrain += cost(di, evalCount[di]! - d.down)
+      }
+      const goEval = costEval < costTrain
+      for (const x of c.sides) {
+        const was = inEval[x.dataset]![x.sample]
+        if (was === goEval) continue
+        inEval[x.dataset]![x.sample] = goEval
+        if (goEval) {
+          toEval[x.dataset]!++
+          evalCount[x.dataset]!++
+        } else {
+          toTrain[x.dataset]!++
+          evalCount[x.dataset]!--
+        }
+      }
+    }
+  }
+
+  const perDataset: Record<string, DatasetSplit> = {}
+  ds.forEach((d, di) => {
+    const train: Array<Sample> = []
+    const ev: Array<Sample> = []
+    d.samples.forEach((s, si) => (inEval[di]![si] ? ev : train).push(s))
+    perDataset[d.id] = {
+      train, eval: ev, target: target[di]!,
+      movedForLeakage: { toEval: toEval[di]!, toTrain: toTrain[di]!, total: toEval[di]! + toTrain[di]! }
+    }
+  })
+  return { perDataset, conflictingImages: conflicting }
+}
+
+/** Image ids that are in some eval split and in some train split (empty after `splitAll` with leakage: image). */
+export const leakedImages = (result: SplitResult): Array<string> => {
+  const evalImages = new Set<string>()
+  const trainImages = new Set<string>()
+  for (const d of Object.values(result.perDataset)) {
+    for (const s of d.eval) if (s.image.id !== undefined) evalImages.add(s.image.id)
+    for (const s of d.train) if (s.image.id !== undefined) trainImages.add(s.image.id)
+  }
+  return [...evalImages].filter((i) => trainImages.has(i)).sort()
+}

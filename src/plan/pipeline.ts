@@ -1,0 +1,113 @@
+/**
+ * The spec becomes a DAG of typed tasks (DESIGN.md sections 1 and 4):
+ *
+ *   load:<d> ─┐
+ *             ├─ split ─ tune:<d> ─ predict:<t>@<e>.eval ─ score:… ─┐
+ *   load:<e> ─┘        └────────── predict:<t>@<e>.train ─ score:… ─┼─ aggregate ─ sq ─ select ─┐
+ *                                                                   │                         ├─ tune:revo-lion / union / random
+ *                                                                   │                         │   └─ predict ─ score ─┐
+ *                                                                   └─────────────────────────┴──────────── proof ────┴─ report
+ *
+ * Per-item predictions and per-item scores are separate tasks from aggregation: changing the
+ * MQ metric set or the DQ options re-aggregates without predicting; adding a metric scores
+ * again without predicting.
+ */
+import type { LoadedPlugin } from "../backends/registry.ts"
+import type { LoadedSpec } from "../spec/load.ts"
+import type { Store } from "../runtime/store.ts"
+import type { OutputRef, TaskSpec } from "../runtime/task.ts"
+import { loadStep, splitStep } from "./steps-data.ts"
+import { predictStep, tuneStep } from "./steps-model.ts"
+import { aggregateStep, proofStep, scoreStep, selectStep, sqStep } from "./steps-quality.ts"
+import { reportStep } from "./steps-report.ts"
+import { PROOF_SETS, REVOLION_EVAL } from "./names.ts"
+
+export interface PipelineInput {
+  readonly loaded: LoadedSpec
+  readonly plugin: LoadedPlugin
+  /** Content key of each dataset's source bytes and declaration (computed before planning). */
+  readonly datasetKeys: Readonly<Record<string, string>>
+  readonly store: Store
+  /** Where models are materialised from the store for predict tasks. */
+  readonly modelsDir: string
+}
+
+export { PROOF_SETS, REVOLION_EVAL }
+
+const ref = (task: string, output: string): OutputRef => ({ task, output })
+
+export const datasetIds = (loaded: LoadedSpec): Array<string> => Object.keys(loaded.spec.datasets).sort()
+
+export const buildPipeline = (input: PipelineInput): Array<TaskSpec> => {
+  const { loaded, plugin } = input
+  const spec = loaded.spec
+  const ids = datasetIds(loaded)
+  const tasks: Array<TaskSpec> = []
+  const metrics = [...spec.metrics]
+  const mqMetrics = [...(spec.quality.mq ?? spec.metrics)]
+
+  for (const d of ids) tasks.push(loadStep(d, spec.datasets[d]!, loaded, input.datasetKeys[d]!))
+  tasks.push(splitStep(ids, spec, Object.fromEntries(ids.map((d) => [d, ref(`load:${d}`, "samples")]))))
+
+  // Tune on each dataset, then every model answers every eval split (cross) and every other
+  // dataset's train split (for SQ).
+  const cross: Record<string, OutputRef> = {}
+  const trainScores: Record<string, OutputRef> = {}
+  const evalScores: Record<string, OutputRef> = {}
+  for (const t of ids) {
+    tasks.push(tuneStep(t, plugin, spec, ref("split", `train:${t}`), input.store))
+    for (const e of ids) {
+      for (const part of t === e ? (["eval"] as const) : (["eval", "train"] as const)) {
+        const items = ref("split", `${part}:${e}`)
+        tasks.push(predictStep(t, `${e}.${part}`, plugin, spec, ref(`tune:${t}`, "model"), items, input.store, input.modelsDir))
+        tasks.push(scoreStep(t, `${e}.${part}`, metrics, ref(`predict:${t}@${e}.${part}`, "predictions"), items))
+        const r = ref(`score:${t}@${e}.${part}`, "scores")
+        if (part === "eval") {
+          cross[`${t}@${e}`] = r
+          evalScores[`${t}@${e}`] = r
+        } else trainScores[`${t}@${e}`] = r
+      }
+    }
+  }
+  tasks.push(aggregateStep(ids, mqMetrics, spec.quality.dq, cross))
+  tasks.push(sqStep(ids, mqMetrics, spec.quality.sq, { ...prefixed("train", trainScores), ...prefixed("eval", evalScores), aggregate: ref("aggregate", "cross") },
+    Object.fromEntries(ids.flatMap((d) => [[`split:train:${d}`, ref("split", `train:${d}`)], [`split:eval:${d}`, ref("split", `eval:${d}`)]]))))
+  tasks.push(selectStep(ids, spec, ref("sq", "sq"), ref("split", "train:union"),
+    Object.fromEntries(ids.flatMap((d) => [[`train:${d}`, ref("split", `train:${d}`)], [`eval:${d}`, ref("split", `eval:${d}`)]]))))
+
+  // The proof: REVO-LION against the union of all train data and a random subset of its size.
+  const proofSets = PROOF_SETS.filter((p) => p === "revo-lion" || (p === "union" ? spec.select.controls.union : spec.select.controls.random))
+  const trainOf: Record<string, OutputRef> = { "revo-lion": ref("select", "train:revo-lion"), union: ref("split", "train:union"), random: ref("select", "train:random") }
+  const proofScores: Record<string, OutputRef> = {}
+  const evalSets = [...ids.map((d) => ({ name: d, items: ref("split", `eval:${d}`) })), { name: REVOLION_EVAL, items: ref("select", `eval:${REVOLION_EVAL}`) }]
+  for (const p of proofSets) {
+    tasks.push(tuneStep(p, plugin, spec, trainOf[p]!, input.store))
+    for (const e of evalSets) {
+      tasks.push(predictStep(p, `${e.name}.eval`, plugin, spec, ref(`tune:${p}`, "model"), e.items, input.store, input.modelsDir))
+      tasks.push(scoreStep(p, `${e.name}.eval`, metrics, ref(`predict:${p}@${e.name}.eval`, "predictions"), e.items))
+      proofScores[`${p}@${e.name}`] = ref(`score:${p}@${e.name}.eval`, "scores")
+    }
+  }
+  // Datasets' in-domain models on the REVO-LION eval set complete the matrix's last column.
+  for (const t of ids) {
+    const e = evalSets[evalSets.length - 1]!
+    tasks.push(predictStep(t, `${e.name}.eval`, plugin, spec, ref(`tune:${t}`, "model"), e.items, input.store, input.modelsDir))
+    tasks.push(scoreStep(t, `${e.name}.eval`, metrics, ref(`predict:${t}@${e.name}.eval`, "predictions"), e.items))
+    proofScores[`${t}@${e.name}`] = ref(`score:${t}@${e.name}.eval`, "scores")
+  }
+  tasks.push(proofStep(ids, proofSets, mqMetrics, proofScores))
+  tasks.push(reportStep(input, ids, {
+    aggregate: ref("aggregate", "cross"),
+    proof: ref("proof", "proof"),
+    sq: ref("sq", "sq"),
+    select: ref("select", "selection"),
+    split: ref("split", "summary"),
+    ...Object.fromEntries(ids.map((d) => [`load:${d}`, ref(`load:${d}`, "summary")])),
+    "train:revo-lion": ref("select", "train:revo-lion"),
+    [`eval:${REVOLION_EVAL}`]: ref("select", `eval:${REVOLION_EVAL}`)
+  }))
+  return tasks
+}
+
+const prefixed = (prefix: string, refs: Record<string, OutputRef>): Record<string, OutputRef> =>
+  Object.fromEntries(Object.entries(refs).map(([k, v]) => [`${prefix}:${k}`, v]))

@@ -1,0 +1,79 @@
+/**
+ * Load and split tasks: the data layer behind the task contract. A load task's key hashes the
+ * dataset's declaration and source bytes (computed before planning), so editing a file or a
+ * mapping reruns exactly that load, and what its output reaches.
+ */
+import { Effect } from "effect"
+import { loadDataset } from "../data/load.ts"
+import { itemsOf, type Sample } from "../data/sample.ts"
+import { splitAll } from "../data/split.ts"
+import type { Dataset } from "../spec/dataset.ts"
+import type { LoadedSpec } from "../spec/load.ts"
+import type { Spec } from "../spec/schema.ts"
+import { type OutputRef, TaskFailure, type TaskSpec } from "../runtime/task.ts"
+import { canonicalJson } from "../util/canonical-json.ts"
+import { codeVersion } from "../util/code-version.ts"
+import { namespaced } from "./steps-quality.ts"
+
+export const DATA_STEP_VERSION = codeVersion("plan/steps-data.ts", "data", "spec/dataset.ts")
+
+export const loadStep = (id: string, decl: Dataset, loaded: LoadedSpec, datasetKey: string): TaskSpec => ({
+  label: `load:${id}`,
+  kind: "load",
+  version: DATA_STEP_VERSION,
+  params: { id, datasetKey, maxBadFraction: loaded.spec.split.max_bad_fraction },
+  inputs: {},
+  resource: "cpu",
+  run: () =>
+    loadDataset(id, decl, { dataRoot: loaded.dataRoot, maxBadFraction: loaded.spec.split.max_bad_fraction }).pipe(
+      Effect.mapError((e) => new TaskFailure({ message: e.message })),
+      Effect.map((d) => ({
+        samples: canonicalJson(d.samples),
+        summary: canonicalJson({
+          samples: d.samples.length,
+          items: d.samples.reduce((n, s) => n + s.turns.length, 0),
+          bad_rows: { count: d.badRows.length, rows: d.badRows.slice(0, 200) }
+        })
+      }))
+    )
+})
+
+/** One split over all datasets: the leakage rule crosses datasets (an image in any eval split is in no train split). */
+export const splitStep = (ids: ReadonlyArray<string>, spec: Spec, samples: Readonly<Record<string, OutputRef>>): TaskSpec => ({
+  label: "split",
+  kind: "split",
+  version: DATA_STEP_VERSION,
+  params: {
+    seed: spec.split.seed ?? spec.seed,
+    eval: spec.split.eval,
+    perDataset: Object.fromEntries(ids.map((d) => [d, spec.datasets[d]!.split?.eval ?? null])),
+    leakage: spec.split.leakage
+  },
+  inputs: samples,
+  resource: "cpu",
+  run: (ctx) =>
+    Effect.sync(() => {
+      const result = splitAll(
+        ids.map((d) => ({ id: d, samples: ctx.inputJson<ReadonlyArray<Sample>>(d), eval: spec.datasets[d]!.split?.eval })),
+        { eval: spec.split.eval, leakage: spec.split.leakage },
+        spec.split.seed ?? spec.seed
+      )
+      const outputs: Record<string, string> = {}
+      const summary: Record<string, { train: number; eval: number; moved_for_leakage: number; train_items: number; eval_items: number }> = {}
+      const union: Array<Sample> = []
+      for (const d of ids) {
+        const r = result.perDataset[d]!
+        outputs[`train:${d}`] = canonicalJson(r.train)
+        outputs[`eval:${d}`] = canonicalJson(r.eval)
+        summary[d] = {
+          train: r.train.length, eval: r.eval.length, moved_for_leakage: r.movedForLeakage.total,
+          train_items: r.train.reduce((n: number, s: Sample) => n + itemsOf(s).length, 0),
+          eval_items: r.eval.reduce((n: number, s: Sample) => n + itemsOf(s).length, 0)
+        }
+        union.push(...r.train.map(namespaced))
+      }
+      outputs["train:union"] = canonicalJson(union)
+      outputs["summary"] = canonicalJson(summary)
+      return outputs
+    })
+})

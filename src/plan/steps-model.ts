@@ -1,0 +1,158 @@
+/**
+ * Tune and predict tasks: the backend plugin behind the task contract. A tuned model is the
+ * set of files the plugin wrote; each file goes into the store by content and the task's
+ * output is their manifest, so a model can be materialised again anywhere from the store.
+ */
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs"
+import { dirname, join, relative, sep } from "node:path"
+import { Effect } from "effect"
+import type { Resources } from "../backends/executors/types.ts"
+import type { LoadedPlugin } from "../backends/registry.ts"
+import { itemsOf, type Sample } from "../data/sample.ts"
+import { executorFor } from "./executor.ts"
+import type { Spec } from "../spec/schema.ts"
+import { type OutputRef, type RunContext, TaskFailure, type TaskSpec } from "../runtime/task.ts"
+import { canonicalJson } from "../util/canonical-json.ts"
+import { codeVersion } from "../util/code-version.ts"
+import type { Store } from "../runtime/store.ts"
+
+export const MODEL_STEP_VERSION = codeVersion("plan/steps-model.ts", "data/sample.ts")
+
+interface ModelManifest {
+  readonly plugin: string
+  readonly files: Readonly<Record<string, string>>
+}
+
+const identityParams = (plugin: LoadedPlugin, spec: Spec) => ({
+  plugin: plugin.identity,
+  params: spec.backend.params
+})
+
+const resourcesOf = (spec: Spec): Resources => {
+  const r = spec.backend.resources
+  const ex = spec.backend.executor
+  const slurm = ex.kind === "slurm" ? ex : undefined
+  return {
+    ...(r.cpus !== undefined ? { cpus: r.cpus } : slurm?.cpus !== undefined ? { cpus: slurm.cpus } : {}),
+    ...(r.mem !== undefined ? { mem: r.mem } : slurm?.mem !== undefined ? { mem: slurm.mem } : {}),
+    ...(r.time !== undefined ? { time: r.time } : slurm?.time !== undefined ? { time: slurm.time } : {}),
+    ...(r.gpus !== undefined ? { gpus: r.gpus } : {}),
+    ...(slurm?.gres !== undefined ? { gres: slurm.gres } : {}),
+    ...(slurm?.partition !== undefined ? { partition: slurm.partition } : {}),
+    ...(slurm && slurm.extra_args.length > 0 ? { extraArgs: slurm.extra_args } : {})
+  }
+}
+
+const runOptions = (plugin: LoadedPlugin, spec: Spec, ctx: RunContext) =>
+  plugin.manifest.kind === "process"
+    ? {
+      run: {
+        executor: executorFor(spec),
+        grantEnv: spec.backend.env,
+        resources: resourcesOf(spec),
+        ...(ctx.adopt ? { adopt: ctx.adopt } : {}),
+        onSubmitted: ctx.recordJob
+      }
+    }
+    : {}
+
+const failure = (e: { readonly message: string }) => new TaskFailure({ message: e.message })
+
+const listFiles = (dir: string): Array<string> => {
+  const out: Array<string> = []
+  const walk = (d: string) => {
+    for (const ent of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, ent.name)
+      if (ent.isDirectory()) walk(p)
+      else if (ent.isFile()) out.push(relative(dir, p).split(sep).join("/"))
+    }
+  }
+  if (existsSync(dir)) walk(dir)
+  return out.sort()
+}
+
+export const tuneStep = (tuneSet: string, plugin: LoadedPlugin, spec: Spec, train: OutputRef, store: Store): TaskSpec => ({
+  label: `tune:${tuneSet}`,
+  kind: "tune",
+  version: MODEL_STEP_VERSION,
+  params: { tuneSet, ...identityParams(plugin, spec) },
+  inputs: { train },
+  resource: plugin.manifest.resources?.gpus ? "gpu" : "cpu",
+  run: (ctx) =>
+    Effect.gen(function*() {
+      const samples = ctx.inputJson<ReadonlyArray<Sample>>("train")
+      // The model dir lives in the task's work dir; a process plugin keeps its checkpoints beside it.
+      const outDir = join(ctx.workDir, "model")
+      if (plugin.manifest.kind === "module") rmSync(outDir, { recursive: true, force: true })
+      mkdirSync(outDir, { recursive: true })
+      yield* plugin.tune({
+        task: { label: ctx.label, key: ctx.key, workDir: ctx.workDir, logFile: ctx.logFile },
+        tuneSet: { id: tuneSet, samples },
+        params: spec.backend.params,
+        outDir,
+        onProgress: (p) => Effect.sync(() => ctx.progress(p.done, p.total, p.message)),
+        ...runOptions(plugin, spec, ctx)
+      }).pipe(Effect.mapError(failure))
+      const files = listFiles(outDir)
+      if (files.length === 0) return yield* new TaskFailure({ message: `plugin ${plugin.manifest.name} wrote no model files for ${ctx.label}` })
+      return { model: storeModel(store, outDir, plugin.manifest.name) }
+    })
+})
+
+/** Put a model's files in the store and return the manifest (kept small: hashes, not bytes). */
+export const storeModel = (store: Store, outDir: string, plugin: string): string => {
+  const files: Record<string, string> = {}
+  for (const f of listFiles(outDir)) files[f] = store.put(readFileSync(join(outDir, f))).hash
+  return canonicalJson({ plugin, files } satisfies ModelManifest)
+}
+
+/** Materialise a model from the store into `modelsDir/<manifest hash>/` (once; atomic). */
+export const materialiseModel = (store: Store, modelsDir: string, manifestHash: string, manifest: ModelManifest): string => {
+  const dir = join(modelsDir, manifestHash)
+  if (existsSync(dir)) return dir
+  const tmp = `${dir}.tmp-${process.pid}`
+  rmSync(tmp, { recursive: true, force: true })
+  for (const [rel, hash] of Object.entries(manifest.files)) {
+    const target = join(tmp, rel)
+    mkdirSync(dirname(target), { recursive: true })
+    copyFileSync(store.objectPath(hash), target)
+  }
+  renameSync(tmp, dir)
+  return dir
+}
+
+export const predictStep = (
+  tuneSet: string,
+  evalPart: string,
+  plugin: LoadedPlugin,
+  spec: Spec,
+  model: OutputRef,
+  items: OutputRef,
+  store: Store,
+  modelsDir: string
+): TaskSpec => ({
+  label: `predict:${tuneSet}@${evalPart}`,
+  kind: "predict",
+  version: MODEL_STEP_VERSION,
+  params: identityParams(plugin, spec),
+  inputs: { model, items },
+  resource: plugin.manifest.resources?.gpus ? "gpu" : "cpu",
+  run: (ctx) =>
+    Effect.gen(function*() {
+      const manifest = ctx.inputJson<ModelManifest>("model")
+      const modelDir = materialiseModel(store, modelsDir, ctx.inputHash("model"), manifest)
+      const evalItems = ctx.inputJson<ReadonlyArray<Sample>>("items").flatMap(itemsOf)
+      const answers = yield* plugin.answer({
+        task: { label: ctx.label, key: ctx.key, workDir: ctx.workDir, logFile: ctx.logFile },
+        modelDir,
+        items: evalItems,
+        params: spec.backend.params,
+        onProgress: (p) => Effect.sync(() => ctx.progress(p.done, p.total, p.message)),
+        ...runOptions(plugin, spec, ctx)
+      }).pipe(Effect.mapError(failure))
+      const out: Record<string, string> = {}
+      for (const it of evalItems) out[it.id] = answers.get(it.id)!
+      return { predictions: canonicalJson(out) }
+    })
+})
+

@@ -1,0 +1,206 @@
+/**
+ * Score, aggregate (MQ matrix and DQ), SQ, REVO-LION selection and the proof: the science of
+ * DESIGN.md section 1 as tasks. The formulas themselves live in src/quality/, written once.
+ */
+import { Effect } from "effect"
+import { itemsOf, type Sample } from "../data/sample.ts"
+import { type MetricName, Scorer } from "../metrics/index.ts"
+import { dqOf, type DqOptions } from "../quality/dq.ts"
+import { mqOf } from "../quality/mq.ts"
+import { keepCount, randomSubset, rankBySq, type Scored, topGlobal, topPerDataset } from "../quality/select.ts"
+import { sqOf, type SqOptions } from "../quality/sq.ts"
+import type { OutputRef, TaskSpec } from "../runtime/task.ts"
+import type { Spec } from "../spec/schema.ts"
+import { canonicalJson } from "../util/canonical-json.ts"
+import { codeVersion } from "../util/code-version.ts"
+import { REVOLION_EVAL } from "./names.ts"
+
+export const QUALITY_STEP_VERSION = codeVersion("plan/steps-quality.ts", "quality", "metrics", "data/sample.ts")
+
+export interface ScoresFile {
+  readonly corpus: Readonly<Record<string, number>>
+  readonly items: ReadonlyArray<{ readonly id: string } & Readonly<Record<string, number>>>
+}
+
+export interface Cell {
+  readonly mq: number
+  readonly items: number
+  readonly [metric: string]: number
+}
+
+const cellOf = (s: ScoresFile, mqMetrics: ReadonlyArray<string>): Cell => ({ ...s.corpus, mq: mqOf(s.corpus, mqMetrics), items: s.items.length })
+
+/** Per-item values of the computed metrics, in item order; chunked so progress can be shown. */
+export const scoreStep = (tuneSet: string, evalPart: string, metrics: ReadonlyArray<MetricName>, predictions: OutputRef, items: OutputRef): TaskSpec => ({
+  label: `score:${tuneSet}@${evalPart}`,
+  kind: "score",
+  version: QUALITY_STEP_VERSION,
+  params: { metrics: [...metrics].sort(), wordnet: "3.0" },
+  inputs: { predictions, items },
+  resource: "cpu",
+  run: (ctx) =>
+    Effect.gen(function*() {
+      const preds = ctx.inputJson<Readonly<Record<string, string>>>("predictions")
+      const evalItems = ctx.inputJson<ReadonlyArray<Sample>>("items").flatMap(itemsOf)
+      const scorer = new Scorer(metrics)
+      const chunk = 2000
+      for (let i = 0; i < evalItems.length; i += chunk) {
+        for (const it of evalItems.slice(i, i + chunk)) {
+          scorer.add({ id: it.id, candidate: preds[it.id] ?? "", references: it.references })
+        }
+        ctx.progress(Math.min(evalItems.length, i + chunk), evalItems.length, "scoring")
+        yield* Effect.yieldNow
+      }
+      return { scores: canonicalJson(scorer.finish()) }
+    })
+})
+
+/** The tune-cross-evaluation matrix (MQ and every metric per cell) and DQ. */
+export const aggregateStep = (ids: ReadonlyArray<string>, mqMetrics: ReadonlyArray<string>, dq: DqOptions, cross: Readonly<Record<string, OutputRef>>): TaskSpec => ({
+  label: "aggregate",
+  kind: "aggregate",
+  version: QUALITY_STEP_VERSION,
+  params: { mqMetrics, dq },
+  inputs: cross,
+  resource: "cpu",
+  run: (ctx) =>
+    Effect.sync(() => {
+      const matrix: Record<string, Record<string, Cell>> = {}
+      for (const t of ids) {
+        matrix[t] = {}
+        for (const e of ids) matrix[t]![e] = cellOf(ctx.inputJson<ScoresFile>(`${t}@${e}`), mqMetrics)
+      }
+      const mq = Object.fromEntries(ids.map((t) => [t, Object.fromEntries(ids.map((e) => [e, matrix[t]![e]!.mq]))]))
+      const dqValues = dqOf(mq, ids, dq)
+      return { cross: canonicalJson({ datasets: ids, mq_metrics: mqMetrics, cross: matrix, dq: dqValues }) }
+    })
+})
+
+export interface SqFile {
+  /** dataset -> part -> rows sorted by sample id */
+  readonly [dataset: string]: {
+    readonly train: ReadonlyArray<{ readonly id: string; readonly sq: number; readonly per_model: Readonly<Record<string, number>> }>
+    readonly eval: ReadonlyArray<{ readonly id: string; readonly sq: number; readonly per_model: Readonly<Record<string, number>> }>
+  }
+}
+
+/** SQ of every train and eval sample of every dataset, with each model's sample-level MQ. */
+export const sqStep = (
+  ids: ReadonlyArray<string>,
+  mqMetrics: ReadonlyArray<string>,
+  options: SqOptions & { readonly crossfit: number },
+  scores: Readonly<Record<string, OutputRef>>,
+  splits: Readonly<Record<string, OutputRef>>
+): TaskSpec => ({
+  label: "sq",
+  kind: "sq",
+  version: QUALITY_STEP_VERSION,
+  params: { mqMetrics, normalize: options.normalize, crossfit: options.crossfit },
+  inputs: { ...scores, ...splits },
+  resource: "cpu",
+  run: (ctx) =>
+    Effect.sync(() => {
+      const cross = ctx.inputJson<{ cross: Record<string, Record<string, Cell>> }>("aggregate").cross
+      const out: Record<string, unknown> = {}
+      for (const d of ids) {
+        const parts: Record<string, unknown> = {}
+        for (const part of ["train", "eval"] as const) {
+          const samples = ctx.inputJson<ReadonlyArray<Sample>>(`split:${part}:${d}`)
+          const sampleOf = new Map<string, string>()
+          for (const s of samples) for (const it of itemsOf(s)) sampleOf.set(it.id, s.id)
+          const perModel = new Map<string, Map<string, number>>()
+          const modelMq = new Map<string, number>()
+          for (const t of ids) {
+            if (t === d) continue
+            const file = ctx.inputJson<ScoresFile>(`${part}:${t}@${d}`)
+            perModel.set(t, new Map(file.items.map((it) => [it.id, mqOf(it, mqMetrics)])))
+            modelMq.set(t, cross[t]![d]!.mq)
+          }
+          const r = sqOf({ dataset: d, sampleOf, perModel, modelMq }, options)
+          parts[part] = samples.map((s) => s.id).sort().map((id) => ({
+            id, sq: r.sq.get(id) ?? 0, per_model: Object.fromEntries(r.perModel.get(id) ?? [])
+          }))
+        }
+        out[d] = parts
+      }
+      return { sq: canonicalJson(out) }
+    })
+})
+
+/** Re-id samples of a mixed set as `<dataset>/<id>`, so ids stay unique across datasets. */
+export const namespaced = (s: Sample): Sample => ({ ...s, id: `${s.dataset}/${s.id}` })
+
+/** REVO-LION train and eval sets, and the random control of REVO-LION's size. */
+export const selectStep = (ids: ReadonlyArray<string>, spec: Spec, sq: OutputRef, union: OutputRef, splits: Readonly<Record<string, OutputRef>>): TaskSpec => ({
+  label: "select",
+  kind: "select",
+  version: QUALITY_STEP_VERSION,
+  params: {
+    budget: spec.select.budget, policy: spec.select.policy, per_dataset: spec.select.per_dataset,
+    eval_size: spec.select.eval_size, seed: spec.select.controls.seed ?? spec.seed
+  },
+  inputs: { sq, union, ...splits },
+  resource: "cpu",
+  run: (ctx) =>
+    Effect.sync(() => {
+      const sqFile = ctx.inputJson<SqFile>("sq")
+      const trainScored: Array<Scored> = ids.flatMap((d) => sqFile[d]!.train.map((r) => ({ id: r.id, dataset: d, sq: r.sq })))
+      const budgetOf = (d: string) => spec.select.per_dataset[d]?.budget ?? spec.select.budget
+      const chosen = spec.select.policy === "global" ? topGlobal(trainScored, spec.select.budget) : topPerDataset(trainScored, budgetOf)
+      const chosenSet = new Set(chosen.map((c) => `${c.dataset}\u0000${c.id}`))
+
+      // The eval set: by SQ on the eval splits, no image shared with any train split.
+      const trainImages = new Set<string>()
+      for (const d of ids) for (const s of ctx.inputJson<ReadonlyArray<Sample>>(`train:${d}`)) if (s.image.id) trainImages.add(s.image.id)
+      const evalChosen: Array<Scored> = []
+      for (const d of ids) {
+        const evalSamples = new Map(ctx.inputJson<ReadonlyArray<Sample>>(`eval:${d}`).map((s) => [s.id, s]))
+        const rows = sqFile[d]!.eval
+          .filter((r) => { const img = evalSamples.get(r.id)?.image.id; return img === undefined || !trainImages.has(img) })
+          .map((r) => ({ id: r.id, dataset: d, sq: r.sq }))
+        evalChosen.push(...rankBySq(rows).slice(0, keepCount(rows.length, spec.select.eval_size)))
+      }
+      const evalSet = new Set(evalChosen.map((c) => `${c.dataset}\u0000${c.id}`))
+
+      const trainSamples: Array<Sample> = []
+      const evalSamples: Array<Sample> = []
+      for (const d of ids) {
+        for (const s of ctx.inputJson<ReadonlyArray<Sample>>(`train:${d}`)) if (chosenSet.has(`${d}\u0000${s.id}`)) trainSamples.push(namespaced(s))
+        for (const s of ctx.inputJson<ReadonlyArray<Sample>>(`eval:${d}`)) if (evalSet.has(`${d}\u0000${s.id}`)) evalSamples.push(namespaced(s))
+      }
+      const unionSamples = ctx.inputJson<ReadonlyArray<Sample>>("union")
+      const random = randomSubset(unionSamples, trainSamples.length, spec.select.controls.seed ?? spec.seed)
+        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      const selection = {
+        train: Object.fromEntries(ids.map((d) => [d, chosen.filter((c) => c.dataset === d).map((c) => c.id).sort()])),
+        eval: Object.fromEntries(ids.map((d) => [d, evalChosen.filter((c) => c.dataset === d).map((c) => c.id).sort()])),
+        random: random.map((s) => s.id)
+      }
+      return {
+        selection: canonicalJson(selection),
+        "train:revo-lion": canonicalJson(trainSamples),
+        [`eval:${REVOLION_EVAL}`]: canonicalJson(evalSamples),
+        "train:random": canonicalJson(random)
+      }
+    })
+})
+
+/** MQ of the proof's tune sets on every eval set, and the datasets' models on the REVO-LION eval set. */
+export const proofStep = (ids: ReadonlyArray<string>, proofSets: ReadonlyArray<string>, mqMetrics: ReadonlyArray<string>, scores: Readonly<Record<string, OutputRef>>): TaskSpec => ({
+  label: "proof",
+  kind: "aggregate",
+  version: QUALITY_STEP_VERSION,
+  params: { mqMetrics, proofSets },
+  inputs: scores,
+  resource: "cpu",
+  run: (ctx) =>
+    Effect.sync(() => {
+      const cells: Record<string, Record<string, Cell>> = {}
+      for (const name of Object.keys(scores).sort()) {
+        const [t, e] = name.split("@") as [string, string]
+        cells[t] ??= {}
+        cells[t]![e] = cellOf(ctx.inputJson<ScoresFile>(name), mqMetrics)
+      }
+      return { proof: canonicalJson({ datasets: ids, proof_sets: proofSets, cross: cells }) }
+    })
+})

@@ -1,0 +1,134 @@
+/**
+ * The report task: assembles report.json from the results (every number the pages show), renders
+ * report.md and report.html, writes REVO-LION as Parquet and the revo.lock. Its content depends
+ * only on the results, so the same spec gives the same bytes.
+ */
+import { readFileSync } from "node:fs"
+import { Effect } from "effect"
+import type { Sample } from "../data/sample.ts"
+import { buildComparison } from "../report/render-verdict.ts"
+import { renderHtml } from "../report/render-html.ts"
+import { renderMarkdown } from "../report/render-md.ts"
+import { binCounts } from "../report/svg-dist.ts"
+import { decodeReport, type Report } from "../report/types.ts"
+import { summarize } from "../quality/sq.ts"
+import type { OutputRef, TaskSpec } from "../runtime/task.ts"
+import { canonicalJson } from "../util/canonical-json.ts"
+import { codeVersion } from "../util/code-version.ts"
+import { REVOLION_EVAL } from "./names.ts"
+import type { PipelineInput } from "./pipeline.ts"
+import type { Cell, SqFile } from "./steps-quality.ts"
+import { revolionParquet } from "./revolion-parquet.ts"
+
+export const REPORT_STEP_VERSION = codeVersion("plan/steps-report.ts", "plan/revolion-parquet.ts", "report", "hub/parquet.ts")
+
+const revoVersion: string = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version
+const effectVersion: string = JSON.parse(readFileSync(new URL("../../node_modules/effect/package.json", import.meta.url), "utf8")).version
+
+export const toolVersions = (): Record<string, string> => ({ revo: revoVersion, effect: effectVersion, node: process.versions.node })
+
+export interface LoadSummary {
+  readonly samples: number
+  readonly items: number
+  readonly bad_rows: { readonly count: number; readonly rows: ReadonlyArray<{ file: string; line?: number; index?: number; reason: string }> }
+}
+
+export interface SplitSummary {
+  readonly [dataset: string]: { readonly train: number; readonly eval: number; readonly moved_for_leakage: number }
+}
+
+export const reportStep = (input: PipelineInput, ids: ReadonlyArray<string>, inputs: Readonly<Record<string, OutputRef>>): TaskSpec => {
+  const { loaded, plugin } = input
+  const spec = loaded.spec
+  const lock = {
+    experiment: spec.name,
+    spec_sha256: loaded.hash,
+    datasets: Object.fromEntries(ids.map((d) => [d, { key: input.datasetKeys[d]!, source: spec.datasets[d]!.source.path, license: spec.datasets[d]!.license ?? null }])),
+    plugin: { name: plugin.identity.name, version: plugin.identity.version, kind: plugin.identity.kind, code_sha256: plugin.codeHash },
+    tools: toolVersions()
+  }
+  return {
+    label: "report",
+    kind: "report",
+    version: REPORT_STEP_VERSION,
+    params: { lock, title: spec.report.title ?? null, formats: spec.report.formats },
+    inputs,
+    resource: "cpu",
+    run: (ctx) =>
+      Effect.sync(() => {
+        const agg = ctx.inputJson<{ mq_metrics: Array<string>; cross: Record<string, Record<string, Cell>>; dq: Record<string, number | null> }>("aggregate")
+        const proof = ctx.inputJson<{ proof_sets: Array<string>; cross: Record<string, Record<string, Cell>> }>("proof")
+        const sq = ctx.inputJson<SqFile>("sq")
+        const selection = ctx.inputJson<{ train: Record<string, Array<string>>; eval: Record<string, Array<string>>; random: Array<string> }>("select")
+        const split = ctx.inputJson<SplitSummary>("split")
+
+        const cross: Record<string, Record<string, Cell>> = {}
+        for (const t of [...ids, ...proof.proof_sets]) {
+          cross[t] = { ...(agg.cross[t] ?? {}), ...(proof.cross[t] ?? {}) }
+        }
+        const trainSq = Object.fromEntries(ids.map((d) => [d, sq[d]!.train.map((r) => r.sq)]))
+        const all = Object.values(trainSq).flat()
+        const lo = all.length ? Math.min(...all) : 0
+        const hi = all.length ? Math.max(...all) : 1
+        const bins = 20
+        const unionSize = ids.reduce((n, d) => n + split[d]!.train, 0)
+        const revolionTrain = ids.reduce((n, d) => n + selection.train[d]!.length, 0)
+        const evalSets = [...ids, REVOLION_EVAL]
+        const comparison = (control: "union" | "random") => buildComparison({
+          control, cross, evalSets,
+          subjectTrainSize: revolionTrain,
+          controlTrainSize: control === "union" ? unionSize : selection.random.length,
+          unionTrainSize: unionSize
+        })
+        const badRows = Object.fromEntries(ids.map((d) => {
+          const s = ctx.inputJson<LoadSummary>(`load:${d}`)
+          return [d, { count: s.bad_rows.count, rows: s.bad_rows.rows.slice(0, 50) }]
+        }))
+        const report: Report = decodeReport(JSON.parse(canonicalJson({
+          experiment: spec.name,
+          spec_sha256: loaded.hash,
+          datasets: ids,
+          mq_metrics: agg.mq_metrics,
+          cross,
+          dq: Object.fromEntries(Object.entries(agg.dq).filter(([, v]) => v !== null)),
+          sq: Object.fromEntries(ids.map((d) => [d, summarize(trainSq[d]!)])),
+          sq_hist: { lo, hi: hi > lo ? hi : lo + 1, bins, counts: Object.fromEntries(ids.map((d) => [d, binCounts(trainSq[d]!, lo, hi > lo ? hi : lo + 1, bins)])) },
+          revolion: {
+            budget: spec.select.budget,
+            train_size: revolionTrain,
+            eval_size: ids.reduce((n, d) => n + selection.eval[d]!.length, 0),
+            per_dataset: Object.fromEntries(ids.map((d) => [d, {
+              train: selection.train[d]!.length, eval: selection.eval[d]!.length, train_split: split[d]!.train, eval_split: split[d]!.eval
+            }]))
+          },
+          comparison: { union: comparison("union"), random: comparison("random") },
+          provenance: {
+            spec_sha256: loaded.hash,
+            dataset_keys: Object.fromEntries(ids.map((d) => [d, input.datasetKeys[d]!])),
+            plugin: { name: plugin.identity.name, version: plugin.identity.version, code_sha256: plugin.codeHash },
+            tools: toolVersions()
+          },
+          bad_rows: badRows,
+          settings: {
+            dq: spec.quality.dq,
+            sq: spec.quality.sq,
+            backend: `${plugin.identity.name} ${plugin.identity.version} (${spec.backend.executor.kind})`,
+            seed: spec.seed
+          }
+        })))
+        const json = JSON.stringify(JSON.parse(canonicalJson(report)), null, 2) + "\n"
+        const trainSamples = ctx.inputJson<ReadonlyArray<Sample>>("train:revo-lion")
+        const evalSamples = ctx.inputJson<ReadonlyArray<Sample>>(`eval:${REVOLION_EVAL}`)
+        const parquet = revolionParquet(trainSamples, evalSamples, sq)
+        return {
+          "report.json": json,
+          ...(spec.report.formats.includes("md") ? { "report.md": renderMarkdown(report) } : {}),
+          ...(spec.report.formats.includes("html") ? { "report.html": renderHtml(report) } : {}),
+          "revolion/train.parquet": parquet.train,
+          "revolion/eval.parquet": parquet.eval,
+          "revolion/sq.parquet": parquet.sq,
+          "revo.lock": JSON.stringify(JSON.parse(canonicalJson(lock)), null, 2) + "\n"
+        }
+      })
+  }
+}

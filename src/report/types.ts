@@ -1,0 +1,151 @@
+/**
+ * report.json: the one object the report renderers read (issue 8, "Outputs").
+ * Every number that report.md or report.html shows lives here, so either page can be rebuilt
+ * from this file alone. Keys are snake_case because the file is read by people and scripts.
+ */
+import { Schema } from "effect"
+
+/** Tune sets that are not single datasets, in the order the report shows them. */
+export const EXTRA_TUNE_SETS = ["union", "revo-lion", "random"] as const
+/** Eval sets that are not single datasets. */
+export const EXTRA_EVAL_SETS = ["revo-lion-eval"] as const
+
+const Num = Schema.Finite
+const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+
+/**
+ * One cell of the tune x eval matrix: `mq` (mean of the configured metrics), `items` (how many
+ * eval items it was computed on), and every metric by name (bleu4, meteor, ...).
+ */
+export const CrossCell = Schema.StructWithRest(
+  Schema.Struct({ mq: Num, items: Count }),
+  [Schema.Record(Schema.String, Num)]
+)
+export type CrossCell = typeof CrossCell.Type
+
+export const SqSummary = Schema.Struct({ n: Count, mean: Num, p10: Num, p50: Num, p90: Num })
+export type SqSummary = typeof SqSummary.Type
+
+/** Fixed bins over one range shared by all datasets, so the distributions can be compared by eye. */
+export const SqHistogram = Schema.Struct({
+  lo: Num,
+  hi: Num,
+  bins: Count,
+  /** per dataset: `bins` counts; a value v falls into bin floor((v - lo) / (hi - lo) * bins), clamped */
+  counts: Schema.Record(Schema.String, Schema.Array(Count))
+})
+export type SqHistogram = typeof SqHistogram.Type
+
+export const RevolionPart = Schema.Struct({
+  train: Count,
+  eval: Count,
+  /** size of the dataset's train split the REVO-LION train part was chosen from */
+  train_split: Schema.optionalKey(Count),
+  /** size of the dataset's eval split the REVO-LION eval part was chosen from */
+  eval_split: Schema.optionalKey(Count)
+})
+export type RevolionPart = typeof RevolionPart.Type
+
+export const Revolion = Schema.Struct({
+  budget: Num,
+  /** total REVO-LION train samples */
+  train_size: Count,
+  /** total REVO-LION eval samples */
+  eval_size: Count,
+  per_dataset: Schema.Record(Schema.String, RevolionPart)
+})
+export type Revolion = typeof Revolion.Type
+
+export const ComparisonRow = Schema.Struct({ subject: Num, control: Num, diff: Num })
+export type ComparisonRow = typeof ComparisonRow.Type
+
+/**
+ * REVO-LION against one control tune set. `diff` = subject_mean - control_mean;
+ * `rel_diff` = diff / control_mean (0 when control_mean is 0). Within `tolerance` (relative)
+ * the two count as a tie.
+ */
+export const Comparison = Schema.Struct({
+  subject: Schema.Literal("revo-lion"),
+  control: Schema.Literals(["union", "random"]),
+  subject_train_size: Count,
+  control_train_size: Count,
+  /** train size of the union of all train splits, for "REVO-LION is x% of all data" */
+  union_train_size: Count,
+  /** the eval sets the means are taken over, in order */
+  eval_sets: Schema.Array(Schema.String),
+  per_eval: Schema.Record(Schema.String, ComparisonRow),
+  subject_mean: Num,
+  control_mean: Num,
+  diff: Num,
+  rel_diff: Num,
+  /** eval sets where subject > control, subject < control */
+  wins: Count,
+  losses: Count,
+  tolerance: Num,
+  verdict: Schema.String
+})
+export type Comparison = typeof Comparison.Type
+
+export const Comparisons = Schema.Struct({ union: Comparison, random: Comparison })
+export type Comparisons = typeof Comparisons.Type
+
+export const Provenance = Schema.Struct({
+  spec_sha256: Schema.String,
+  /** dataset id -> content key (hash of its source bytes) */
+  dataset_keys: Schema.Record(Schema.String, Schema.String),
+  plugin: Schema.Struct({ name: Schema.String, version: Schema.String, code_sha256: Schema.String }),
+  /** tool -> version (node, effect, revo, ...) */
+  tools: Schema.Record(Schema.String, Schema.String)
+})
+export type Provenance = typeof Provenance.Type
+
+export const BadRow = Schema.Struct({
+  file: Schema.String,
+  line: Schema.optionalKey(Count),
+  index: Schema.optionalKey(Count),
+  reason: Schema.String
+})
+export type BadRow = typeof BadRow.Type
+
+/** Bad rows of one dataset: the total, and the rows listed (possibly capped by the writer). */
+export const BadRows = Schema.Struct({ count: Count, rows: Schema.Array(BadRow) })
+export type BadRows = typeof BadRows.Type
+
+/** How DQ and SQ were computed; optional so an older report still decodes. */
+export const Settings = Schema.Struct({
+  dq: Schema.optionalKey(Schema.Struct({ normalize: Schema.String, include_self: Schema.Boolean })),
+  sq: Schema.optionalKey(Schema.Struct({ normalize: Schema.String, crossfit: Count })),
+  backend: Schema.optionalKey(Schema.String),
+  seed: Schema.optionalKey(Schema.Int)
+})
+export type Settings = typeof Settings.Type
+
+export const Report = Schema.Struct({
+  experiment: Schema.String,
+  spec_sha256: Schema.String,
+  /** dataset ids, in the spec's order */
+  datasets: Schema.Array(Schema.String),
+  /** the metrics MQ is the mean of, e.g. ["bleu4", "meteor", "rouge_l"] */
+  mq_metrics: Schema.Array(Schema.String),
+  /** tune set -> eval set -> cell; a missing cell is a failed or skipped task */
+  cross: Schema.Record(Schema.String, Schema.Record(Schema.String, CrossCell)),
+  dq: Schema.Record(Schema.String, Num),
+  sq: Schema.Record(Schema.String, SqSummary),
+  sq_hist: SqHistogram,
+  revolion: Revolion,
+  comparison: Comparisons,
+  provenance: Provenance,
+  bad_rows: Schema.Record(Schema.String, BadRows),
+  settings: Schema.optionalKey(Settings)
+})
+export type Report = typeof Report.Type
+
+/** Decode an unknown value (parsed report.json) into a Report; throws a SchemaError with every problem. */
+export const decodeReport = (u: unknown): Report =>
+  Schema.decodeUnknownSync(Report)(u, { errors: "all", onExcessProperty: "error" })
+
+/** Tune sets in display order: the datasets, then union, REVO-LION, random. */
+export const tuneSets = (r: Pick<Report, "datasets">): ReadonlyArray<string> => [...r.datasets, ...EXTRA_TUNE_SETS]
+
+/** Eval sets in display order: the datasets, then the REVO-LION eval set. */
+export const evalSets = (r: Pick<Report, "datasets">): ReadonlyArray<string> => [...r.datasets, ...EXTRA_EVAL_SETS]

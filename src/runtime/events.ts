@@ -1,0 +1,36 @@
+/**
+ * The run journal: one JSON line per task event in results/<experiment>/runs/<run-id>/events.jsonl,
+ * appended synchronously so that a crash loses at most the line being written.
+ */
+import { appendFileSync, mkdirSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+
+export type EventName = "start" | "done" | "cached" | "failed" | "retry" | "skipped" | "interrupted"
+
+export interface TaskEvent {
+  readonly event: EventName
+  readonly task: string
+  readonly key: string
+  readonly time: string
+  readonly attempt?: number
+  readonly seconds?: number
+  readonly reason?: string
+  readonly error?: string
+}
+
+export class EventLog {
+  readonly dir: string
+  readonly file: string
+  constructor(runsDir: string, runId: string) {
+    this.dir = join(runsDir, runId)
+    mkdirSync(this.dir, { recursive: true })
+    this.file = join(this.dir, "events.jsonl")
+    writeFileSync(this.file, "")
+  }
+  write(e: Omit<TaskEvent, "time">): void {
+    appendFileSync(this.file, JSON.stringify({ ...e, time: new Date().toISOString() }) + "\n")
+  }
+}
+
+/** A sortable, unique run id: UTC time plus pid. */
+export const newRunId = (): string => `${new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${process.pid}`

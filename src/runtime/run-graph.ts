@@ -1,0 +1,221 @@
+/**
+ * Executes a task graph against the store: cached tasks are skipped, the rest run with bounded
+ * concurrency (CPU and GPU slots apart), transient failures are retried with backoff, a failed
+ * task fails only what depends on it (the rest of the matrix completes), and an interruption
+ * stops every running task cleanly (their records stay "running": the next run redoes them).
+ */
+import { appendFileSync, mkdirSync, readFileSync } from "node:fs"
+import { Cause, Deferred, Duration, Effect, Exit, Schedule, Semaphore } from "effect"
+import type { JobHandle } from "../backends/executors/types.ts"
+import type { EventLog } from "./events.ts"
+import type { ProgressSink } from "./progress.ts"
+import { type Store, thisHost } from "./store.ts"
+import { globMatcher, type Outputs, type RunContext, TaskFailure, taskKey, type TaskSpec } from "./task.ts"
+
+export interface RunOptions {
+  readonly store: Store
+  readonly events: EventLog
+  readonly progress: ProgressSink
+  /** CPU task slots (-j). */
+  readonly jobs: number
+  /** GPU task slots. */
+  readonly gpus?: number
+  /** Rerun tasks whose labels match any of these globs. */
+  readonly force?: ReadonlyArray<string>
+  /** Base delay of the retry backoff (tests shorten it). */
+  readonly retryBase?: Duration.Input
+}
+
+export type TaskOutcome =
+  | { readonly status: "done" | "cached"; readonly key: string; readonly outputs: Readonly<Record<string, { hash: string; size: number }>> }
+  | { readonly status: "failed"; readonly key: string; readonly error: string }
+  | { readonly status: "skipped"; readonly error: string }
+
+export interface GraphResult {
+  readonly outcomes: ReadonlyMap<string, TaskOutcome>
+  readonly failures: ReadonlyArray<string>
+}
+
+/** Parsed inputs are shared between tasks of one run: many tasks read the same samples. */
+class JsonCache {
+  private readonly map = new Map<string, unknown>()
+  private readonly order: Array<string> = []
+  private readonly store: Store
+  private readonly max: number
+  constructor(store: Store, max = 64) {
+    this.store = store
+    this.max = max
+  }
+  get<A>(hash: string): A {
+    if (this.map.has(hash)) return this.map.get(hash) as A
+    const v = JSON.parse(this.store.getText(hash))
+    this.map.set(hash, v)
+    this.order.push(hash)
+    if (this.order.length > this.max) this.map.delete(this.order.shift()!)
+    return v as A
+  }
+}
+
+export const validateGraph = (tasks: ReadonlyArray<TaskSpec>): void => {
+  const labels = new Set<string>()
+  for (const t of tasks) {
+    if (labels.has(t.label)) throw new Error(`task graph: duplicate task ${t.label}`)
+    labels.add(t.label)
+  }
+  for (const t of tasks) {
+    for (const [name, ref] of Object.entries(t.inputs)) {
+      if (!labels.has(ref.task)) throw new Error(`task graph: ${t.label} input ${name} names unknown task ${ref.task}`)
+    }
+  }
+}
+
+export const runGraph = (tasks: ReadonlyArray<TaskSpec>, options: RunOptions): Effect.Effect<GraphResult> =>
+  Effect.gen(function*() {
+    validateGraph(tasks)
+    const { store, events, progress } = options
+    const cpu = yield* Semaphore.make(Math.max(1, options.jobs))
+    const gpu = yield* Semaphore.make(Math.max(1, options.gpus ?? 1))
+    const forced = (options.force ?? []).map(globMatcher)
+    const isForced = (label: string) => forced.some((m) => m(label))
+    const cache = new JsonCache(store)
+    const deferreds = new Map<string, Deferred.Deferred<TaskOutcome>>()
+    for (const t of tasks) {
+      deferreds.set(t.label, Deferred.makeUnsafe<TaskOutcome>())
+      progress.planned(t.kind)
+    }
+    const outcomes = new Map<string, TaskOutcome>()
+
+    const runOne = (task: TaskSpec): Effect.Effect<TaskOutcome> =>
+      Effect.gen(function*() {
+        // Wait for inputs; an input that failed makes this task skip, not fail.
+        const inputHashes: Record<string, string> = {}
+        for (const [name, ref] of Object.entries(task.inputs)) {
+          const up = yield* Deferred.await(deferreds.get(ref.task)!)
+          if (up.status === "failed" || up.status === "skipped") {
+            const error = `input ${ref.task} ${up.status === "failed" ? "failed" : "was skipped"}`
+            progress.finish(task.label, task.kind, "skipped", 0, error)
+            events.write({ event: "skipped", task: task.label, key: "", reason: error })
+            return { status: "skipped", error } as const
+          }
+          const out = up.outputs[ref.output]
+          if (!out) return yield* Effect.die(new Error(`task ${ref.task} has no output ${ref.output} (needed by ${task.label})`))
+          inputHashes[name] = out.hash
+        }
+        const key = taskKey(task, inputHashes)
+        const check = store.check(key)
+        if (check.done && !isForced(task.label)) {
+          progress.finish(task.label, task.kind, "cached", 0)
+          events.write({ event: "cached", task: task.label, key })
+          store.writeLabel(task.label, key)
+          return { status: "cached", key, outputs: check.record.outputs } as const
+        }
+        if (!check.done && check.reason === "damaged") {
+          progress.finish(task.label, task.kind, "skipped", 0, `recomputing: ${check.detail}`)
+        }
+        const adopt: JobHandle | undefined = !check.done && check.reason === "unfinished" ? check.record?.job : undefined
+        const previousAttempt = check.record?.attempt ?? 0
+        const sem = task.resource === "gpu" ? gpu : cpu
+        return yield* sem.withPermits(1)(execute(task, key, inputHashes, previousAttempt, adopt, check.done ? "forced" : check.reason))
+      })
+
+    const execute = (task: TaskSpec, key: string, inputHashes: Record<string, string>, previousAttempt: number, adopt: JobHandle | undefined, reason: string) =>
+      Effect.gen(function*() {
+        const workDir = store.workDir(key)
+        const logFile = store.logPath(key)
+        mkdirSync(workDir, { recursive: true })
+        let attempt = previousAttempt
+        let job: JobHandle | undefined = adopt
+        const started = new Date().toISOString()
+        const t0 = Date.now()
+        const baseRecord = () => ({
+          key, kind: task.kind, label: task.label, inputs: inputHashes, params: task.params, outputs: {},
+          attempt, started, host: thisHost(), pid: process.pid, log: logFile, ...(job ? { job } : {})
+        })
+        progress.start(task.label, task.kind)
+
+        const once = Effect.suspend(() => {
+          attempt++
+          store.writeRecord({ ...baseRecord(), status: "running" })
+          events.write({ event: "start", task: task.label, key, attempt, reason })
+          const ctx: RunContext = {
+            key, label: task.label, attempt, workDir, logFile,
+            input: (name) => store.get(hashOf(name)),
+            inputText: (name) => store.getText(hashOf(name)),
+            inputJson: <A>(name: string) => cache.get<A>(hashOf(name)),
+            inputHash: (name) => hashOf(name),
+            progress: (done, total, message) => progress.progress(task.label, done, total, message),
+            log: (line) => appendFileSync(logFile, line.endsWith("\n") ? line : line + "\n"),
+            recordJob: (handle) => Effect.sync(() => {
+              job = handle
+              store.writeRecord({ ...baseRecord(), status: "running" })
+            }),
+            adopt: job
+          }
+          return task.run(ctx)
+        })
+        const hashOf = (name: string): string => {
+          const h = inputHashes[name]
+          if (h === undefined) throw new Error(`${task.label} has no input named ${name}`)
+          return h
+        }
+
+        const retried = once.pipe(
+          Effect.tapError((e) => Effect.sync(() => {
+            if (e.transient) events.write({ event: "retry", task: task.label, key, attempt, error: e.message })
+          })),
+          Effect.retry({
+            while: (e: TaskFailure) => e.transient === true,
+            times: task.retries ?? 2,
+            schedule: Schedule.exponential(options.retryBase ?? "500 millis").pipe(Schedule.jittered)
+          })
+        )
+        const exit = yield* Effect.exit(retried)
+        const seconds = (Date.now() - t0) / 1000
+        if (Exit.isSuccess(exit)) {
+          const outputs = storeOutputs(store, exit.value)
+          store.writeRecord({ ...baseRecord(), outputs, status: "done", ended: new Date().toISOString() })
+          store.writeLabel(task.label, key)
+          events.write({ event: "done", task: task.label, key, attempt, seconds })
+          progress.finish(task.label, task.kind, "done", seconds)
+          return { status: "done", key, outputs } as const
+        }
+        if (Cause.hasInterruptsOnly(exit.cause)) {
+          events.write({ event: "interrupted", task: task.label, key, attempt })
+          return yield* Effect.interrupt
+        }
+        const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
+        const error = failure && failure._tag === "Fail" ? (failure.error as TaskFailure).message : Cause.pretty(exit.cause)
+        store.writeRecord({ ...baseRecord(), status: "failed", ended: new Date().toISOString(), error })
+        appendFileSync(logFile, `FAILED: ${error}\n`)
+        events.write({ event: "failed", task: task.label, key, attempt, error })
+        progress.finish(task.label, task.kind, "failed", seconds, error.split("\n")[0])
+        return { status: "failed", key, error } as const
+      })
+
+    yield* Effect.forEach(tasks, (task) =>
+      runOne(task).pipe(
+        Effect.tap((o) => Effect.sync(() => outcomes.set(task.label, o))),
+        Effect.flatMap((o) => Deferred.succeed(deferreds.get(task.label)!, o))
+      ), { concurrency: "unbounded", discard: true })
+
+    const failures = tasks.flatMap((t) => {
+      const o = outcomes.get(t.label)
+      return o?.status === "failed" ? [`${t.label}: ${o.error.split("\n")[0]}`] : []
+    })
+    return { outcomes, failures }
+  })
+
+const storeOutputs = (store: Store, outputs: Outputs): Record<string, { hash: string; size: number; mtime: number }> => {
+  const result: Record<string, { hash: string; size: number; mtime: number }> = {}
+  for (const name of Object.keys(outputs).sort()) result[name] = store.put(outputs[name]!)
+  return result
+}
+
+/** Read a stored output as text (for reports built after the graph ran). */
+export const outputText = (store: Store, outcome: TaskOutcome | undefined, name: string): string | undefined => {
+  if (!outcome || (outcome.status !== "done" && outcome.status !== "cached")) return undefined
+  const o = outcome.outputs[name]
+  return o ? readFileSync(store.objectPath(o.hash), "utf8") : undefined
+}
+
+export { TaskFailure }

@@ -1,0 +1,155 @@
+/**
+ * The content-addressed task store (DESIGN.md section 4), under results/.revo/ or --store:
+ *
+ *   objects/ab/abcdef...      task outputs, named by the sha256 of their bytes
+ *   tasks/<key>.json          one record per task: inputs, outputs with hashes, status, timings
+ *   work/<key>/               a task's work dir, kept across attempts so plugins can resume
+ *   logs/<key>.log            a task's log
+ *   lock                      which process runs on this store
+ *
+ * Every write is atomic (temp file, fsync, rename), so a crash leaves either the old state or
+ * the new one. A task counts as done only when its record says so and every output exists
+ * with the recorded hash.
+ */
+import { createHash } from "node:crypto"
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from "node:fs"
+import { hostname } from "node:os"
+import { dirname, join } from "node:path"
+import { Schema } from "effect"
+
+export const sha256 = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex")
+
+export const TaskRecord = Schema.Struct({
+  key: Schema.String,
+  kind: Schema.String,
+  label: Schema.String,
+  /** The input tasks' keys, by the task label they came from. */
+  inputs: Schema.Record(Schema.String, Schema.String),
+  /** The parameters hashed into the key, kept so `revo plan` can say which one changed. */
+  params: Schema.Unknown,
+  /** `mtime` lets a no-op run trust an unchanged file without hashing it again. */
+  outputs: Schema.Record(Schema.String, Schema.Struct({ hash: Schema.String, size: Schema.Number, mtime: Schema.optionalKey(Schema.Number) })),
+  status: Schema.Literals(["running", "done", "failed"]),
+  attempt: Schema.Number,
+  started: Schema.String,
+  ended: Schema.optionalKey(Schema.String),
+  host: Schema.String,
+  pid: Schema.Number,
+  log: Schema.String,
+  error: Schema.optionalKey(Schema.String),
+  /** An external job (Slurm id or pid) recorded before waiting on it, so a restart can adopt it. */
+  job: Schema.optionalKey(Schema.Struct({ executor: Schema.Literals(["local", "slurm"]), id: Schema.String }))
+})
+export type TaskRecord = typeof TaskRecord.Type
+
+const decodeRecord = Schema.decodeUnknownSync(TaskRecord)
+
+/** Write a file atomically: a reader sees the old bytes or the new ones, never a torn file. */
+export const writeFileAtomic = (path: string, data: string | Uint8Array): void => {
+  mkdirSync(dirname(path), { recursive: true })
+  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`
+  const fd = openSync(tmp, "w")
+  try {
+    const bytes = typeof data === "string" ? Buffer.from(data) : data
+    let off = 0
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off)
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  renameSync(tmp, path)
+}
+
+export type DoneCheck =
+  | { readonly done: true; readonly record: TaskRecord }
+  | { readonly done: false; readonly reason: "new" | "failed" | "unfinished" | "damaged"; readonly detail?: string; readonly record?: TaskRecord }
+
+export class Store {
+  readonly root: string
+  constructor(root: string) {
+    this.root = root
+    for (const d of ["objects", "tasks", "work", "logs", "labels"]) mkdirSync(join(root, d), { recursive: true })
+  }
+
+  objectPath(hash: string): string {
+    return join(this.root, "objects", hash.slice(0, 2), hash)
+  }
+  recordPath(key: string): string {
+    return join(this.root, "tasks", `${key}.json`)
+  }
+  workDir(key: string): string {
+    return join(this.root, "work", key)
+  }
+  logPath(key: string): string {
+    return join(this.root, "logs", `${key}.log`)
+  }
+
+  /** Store bytes by content; returns their hash. Existing objects are not rewritten. */
+  put(data: string | Uint8Array): { hash: string; size: number; mtime: number } {
+    const bytes = typeof data === "string" ? Buffer.from(data) : data
+    const hash = sha256(bytes)
+    const path = this.objectPath(hash)
+    if (!existsSync(path) || statSync(path).size !== bytes.length || sha256(readFileSync(path)) !== hash) writeFileAtomic(path, bytes)
+    return { hash, size: bytes.length, mtime: statSync(path).mtimeMs }
+  }
+
+  get(hash: string): Buffer {
+    return readFileSync(this.objectPath(hash))
+  }
+
+  getText(hash: string): string {
+    return readFileSync(this.objectPath(hash), "utf8")
+  }
+
+  readRecord(key: string): TaskRecord | undefined {
+    const path = this.recordPath(key)
+    if (!existsSync(path)) return undefined
+    try {
+      return decodeRecord(JSON.parse(readFileSync(path, "utf8")))
+    } catch {
+      return undefined // a record we cannot read is as good as none: the task runs again
+    }
+  }
+
+  writeRecord(record: TaskRecord): void {
+    writeFileAtomic(this.recordPath(record.key), JSON.stringify(record, null, 1) + "\n")
+  }
+
+  /** The key a task label last completed with, so `revo plan` can say what changed since. */
+  readLabel(label: string): string | undefined {
+    const path = join(this.root, "labels", `${sha256(label)}.json`)
+    if (!existsSync(path)) return undefined
+    try {
+      return (JSON.parse(readFileSync(path, "utf8")) as { key: string }).key
+    } catch {
+      return undefined
+    }
+  }
+
+  writeLabel(label: string, key: string): void {
+    if (this.readLabel(label) === key) return
+    writeFileAtomic(join(this.root, "labels", `${sha256(label)}.json`), JSON.stringify({ label, key }) + "\n")
+  }
+
+  /** Done = the record says so and every output is present with its recorded hash. */
+  check(key: string): DoneCheck {
+    const record = this.readRecord(key)
+    if (!record) return { done: false, reason: "new" }
+    if (record.status === "failed") return { done: false, reason: "failed", record, ...(record.error ? { detail: record.error } : {}) }
+    if (record.status !== "done") return { done: false, reason: "unfinished", record }
+    for (const [name, out] of Object.entries(record.outputs)) {
+      const path = this.objectPath(out.hash)
+      if (!existsSync(path)) return { done: false, reason: "damaged", detail: `output ${name} is missing`, record }
+      // Unchanged since it was recorded (same size and mtime): trusted without rehashing.
+      const st = statSync(path)
+      if (out.mtime !== undefined && st.mtimeMs === out.mtime && st.size === out.size) continue
+      const bytes = readFileSync(path)
+      if (bytes.length !== out.size || sha256(bytes) !== out.hash) {
+        return { done: false, reason: "damaged", detail: `output ${name} does not match its recorded hash`, record }
+      }
+    }
+    return { done: true, record }
+  }
+}
+
+export const thisHost = (): string => hostname()

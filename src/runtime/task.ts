@@ -1,0 +1,72 @@
+/**
+ * The task model. A task names its inputs as (task, output) references; its key hashes its
+ * kind, implementation version, parameters and the *content hashes* of those inputs. So an
+ * upstream task that reruns but produces the same bytes does not invalidate anything
+ * downstream (early cutoff), and editing one dataset reruns only what its bytes reach.
+ * Resources (threads, GPUs, time limits) are never part of the key.
+ */
+import type { Effect } from "effect"
+import { Schema } from "effect"
+import type { JobHandle } from "../backends/executors/types.ts"
+import { canonicalJson } from "../util/canonical-json.ts"
+import { sha256 } from "./store.ts"
+
+export const TaskKinds = ["load", "split", "tune", "predict", "score", "aggregate", "sq", "select", "report"] as const
+export type TaskKind = (typeof TaskKinds)[number]
+
+export interface OutputRef {
+  readonly task: string
+  readonly output: string
+}
+
+export type Outputs = Readonly<Record<string, string | Uint8Array>>
+
+export interface RunContext {
+  readonly key: string
+  readonly label: string
+  readonly attempt: number
+  readonly workDir: string
+  readonly logFile: string
+  /** Input bytes / text / parsed JSON by input name (parsed values are shared across tasks). */
+  readonly input: (name: string) => Buffer
+  readonly inputText: (name: string) => string
+  readonly inputJson: <A = unknown>(name: string) => A
+  /** The content hash of an input. */
+  readonly inputHash: (name: string) => string
+  /** Report progress of this task (shown live and in events). */
+  readonly progress: (done: number, total: number, message?: string) => void
+  readonly log: (line: string) => void
+  /** Record an external job before waiting on it, so a restarted revo can adopt it. */
+  readonly recordJob: (handle: JobHandle) => Effect.Effect<void>
+  /** A job recorded by an earlier, interrupted attempt of this same task. */
+  readonly adopt: JobHandle | undefined
+}
+
+/** A failure of one task. `transient` failures are retried with backoff. */
+export class TaskFailure extends Schema.TaggedError<TaskFailure>()("TaskFailure", {
+  message: Schema.String,
+  transient: Schema.optionalKey(Schema.Boolean)
+}) {}
+
+export interface TaskSpec {
+  readonly label: string
+  readonly kind: TaskKind
+  /** Bump when the task's implementation changes what it computes. */
+  readonly version: string
+  readonly params: unknown
+  readonly inputs: Readonly<Record<string, OutputRef>>
+  readonly resource: "cpu" | "gpu"
+  /** How many times a transient failure is retried. */
+  readonly retries?: number
+  readonly run: (ctx: RunContext) => Effect.Effect<Outputs, TaskFailure>
+}
+
+/** The key of a task whose inputs' content hashes are known. */
+export const taskKey = (task: TaskSpec, inputHashes: Readonly<Record<string, string>>): string =>
+  sha256(canonicalJson({ kind: task.kind, version: task.version, params: task.params, inputs: inputHashes }))
+
+/** A glob over task labels (`tune:*`, `predict:okvqa@*`): `*` any run of characters, `?` one. */
+export const globMatcher = (glob: string): ((label: string) => boolean) => {
+  const re = new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`)
+  return (label) => re.test(label)
+}

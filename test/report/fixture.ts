@@ -1,0 +1,185 @@
+/**
+ * LAYOUT FIXTURE, NOT A RESULT. A report.json-shaped object for the 11 real dataset ids listed in
+ * ../shared/data/INDEX.md, with every number drawn from a seeded PRNG (shaped so in-domain cells
+ * are high and the controls differ), so the renderers can be exercised before the pipeline exists.
+ * The lead will switch the render tests to the real pipeline output.
+ */
+import { readFileSync } from "node:fs"
+import type { BadRows, CrossCell, Report, SqSummary } from "../../src/report/types.ts"
+import { EXTRA_EVAL_SETS } from "../../src/report/types.ts"
+import { buildComparison } from "../../src/report/render-verdict.ts"
+import { binCounts } from "../../src/report/svg-dist.ts"
+
+export const INDEX_URL = new URL("../../../shared/data/INDEX.md", import.meta.url)
+
+/** Dataset folder ids from the first table of INDEX.md, in its order. */
+export const realDatasetIds = (): ReadonlyArray<string> => {
+  const lines = readFileSync(INDEX_URL, "utf8").split("\n")
+  const start = lines.findIndex((l) => l.startsWith("| folder |"))
+  const ids: Array<string> = []
+  for (const l of lines.slice(start + 2)) {
+    if (!l.startsWith("|")) break
+    const id = l.split("|")[1]?.trim()
+    if (id !== undefined && id !== "") ids.push(id)
+  }
+  return ids
+}
+
+/** mulberry32: tiny, seeded, same sequence everywhere. */
+export const prng = (seed: number): (() => number) => {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const quantile = (sorted: ReadonlyArray<number>, q: number): number => {
+  if (sorted.length === 0) return 0
+  const pos = (sorted.length - 1) * q
+  const lo = Math.floor(pos)
+  const hi = Math.ceil(pos)
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo)
+}
+
+export interface FixtureOptions {
+  readonly seed?: number
+  readonly datasets?: ReadonlyArray<string>
+  /** multiply REVO-LION's row, to make it win, tie or lose against the union */
+  readonly revolionFactor?: number
+  /** drop these [tune, eval] cells, as a failed task would */
+  readonly missing?: ReadonlyArray<readonly [string, string]>
+}
+
+export const fixtureReport = (opts: FixtureOptions = {}): Report => {
+  const rnd = prng(opts.seed ?? 20240611)
+  const datasets = opts.datasets ?? realDatasetIds()
+  const hex = (n: number): string => Array.from({ length: n }, () => Math.floor(rnd() * 16).toString(16)).join("")
+  const metrics = ["bleu4", "meteor", "rouge_l"] as const
+
+  // per eval set: a base difficulty; per tune set: how well it transfers
+  const base = new Map<string, number>()
+  for (const d of datasets) base.set(d, 0.12 + rnd() * 0.3)
+  const transfer = new Map<string, number>()
+  for (const d of datasets) transfer.set(d, 0.35 + rnd() * 0.5)
+  transfer.set("union", 0.93)
+  transfer.set("revo-lion", 0.93 * (opts.revolionFactor ?? 0.99))
+  transfer.set("random", 0.8)
+  base.set("revo-lion-eval", 0.2)
+
+  const sizes = new Map<string, { train: number; eval: number }>()
+  for (const d of datasets) {
+    const n = 90 + Math.floor(rnd() * rnd() * 6000)
+    const ev = Math.max(20, Math.floor(n * 0.2))
+    sizes.set(d, { train: n - ev, eval: ev })
+  }
+  const budget = 0.5
+  const perDataset: Record<string, { train: number; eval: number; train_split: number; eval_split: number }> = {}
+  let rlTrain = 0
+  let rlEval = 0
+  let unionTrain = 0
+  for (const d of datasets) {
+    const s = sizes.get(d)!
+    const train = Math.ceil(s.train * budget)
+    const ev = Math.min(s.eval, 40)
+    perDataset[d] = { train, eval: ev, train_split: s.train, eval_split: s.eval }
+    rlTrain += train
+    rlEval += ev
+    unionTrain += s.train
+  }
+
+  const tunes = [...datasets, "union", "revo-lion", "random"]
+  const evals = [...datasets, ...EXTRA_EVAL_SETS]
+  const missing = new Set((opts.missing ?? []).map(([t, e]) => `${t}\u0000${e}`))
+  const cross: Record<string, Record<string, CrossCell>> = {}
+  for (const t of tunes) {
+    const row: Record<string, CrossCell> = {}
+    for (const e of evals) {
+      if (missing.has(`${t}\u0000${e}`)) continue
+      const inDomain = t === e
+      const level = base.get(e)! * (inDomain ? 1.25 : transfer.get(t)! * (0.55 + rnd() * 0.45))
+      const m = { bleu4: level * (0.35 + rnd() * 0.1), meteor: level * (1.2 + rnd() * 0.1), rouge_l: level * (1.4 + rnd() * 0.1) }
+      const mq = metrics.reduce((a, k) => a + m[k], 0) / metrics.length
+      const items = e === "revo-lion-eval" ? rlEval : sizes.get(e)!.eval
+      row[e] = { mq, items, ...m }
+    }
+    cross[t] = row
+  }
+
+  // DQ as DESIGN.md defines it (normalize: in_domain, include_self: false), over the fixture's matrix
+  const dq: Record<string, number> = {}
+  for (const t of datasets) {
+    const ratios = datasets.filter((e) => e !== t).flatMap((e) => {
+      const te = cross[t]?.[e]?.mq
+      const ee = cross[e]?.[e]?.mq
+      return te !== undefined && ee !== undefined && ee > 0 ? [te / ee] : []
+    })
+    dq[t] = ratios.length > 0 ? ratios.reduce((a, b) => a + b, 0) / ratios.length : 0
+  }
+
+  // SQ: a skewed draw around 1 per train sample
+  const sq: Record<string, SqSummary> = {}
+  const counts: Record<string, Array<number>> = {}
+  const lo = 0
+  const hi = 3
+  const bins = 30
+  for (const d of datasets) {
+    const n = sizes.get(d)!.train
+    const spread = 0.3 + rnd() * 0.5
+    const vals = Array.from({ length: n }, () => Math.max(0, Math.exp((rnd() + rnd() + rnd() - 1.5) * spread * 1.6) - 0.05))
+    const sorted = [...vals].sort((a, b) => a - b)
+    sq[d] = {
+      n,
+      mean: vals.reduce((a, b) => a + b, 0) / n,
+      p10: quantile(sorted, 0.1),
+      p50: quantile(sorted, 0.5),
+      p90: quantile(sorted, 0.9)
+    }
+    counts[d] = binCounts(vals, lo, hi, bins)
+  }
+
+  const badRows: Record<string, BadRows> = {}
+  for (const d of datasets) badRows[d] = { count: 0, rows: [] }
+  if (datasets.length > 1) {
+    badRows[datasets[1]!] = {
+      count: 2,
+      rows: [
+        { file: `${datasets[1]}/data.json`, index: 17, reason: "conversations[1].value is empty" },
+        { file: `${datasets[1]}/data.json`, index: 42, reason: 'image field is <script>alert("x")</script> & not a path' }
+      ]
+    }
+  }
+
+  const evalForCompare = [...evals]
+  const common = { cross, evalSets: evalForCompare, subjectTrainSize: rlTrain, unionTrainSize: unionTrain }
+  const dataset_keys: Record<string, string> = {}
+  for (const d of datasets) dataset_keys[d] = hex(64)
+
+  const specSha = hex(64)
+  return {
+    experiment: "quickstart (layout fixture)",
+    spec_sha256: specSha,
+    datasets: [...datasets],
+    mq_metrics: [...metrics],
+    cross,
+    dq,
+    sq,
+    sq_hist: { lo, hi, bins, counts },
+    revolion: { budget, train_size: rlTrain, eval_size: rlEval, per_dataset: perDataset },
+    comparison: {
+      union: buildComparison({ ...common, control: "union", controlTrainSize: unionTrain }),
+      random: buildComparison({ ...common, control: "random", controlTrainSize: rlTrain })
+    },
+    provenance: {
+      spec_sha256: specSha,
+      dataset_keys,
+      plugin: { name: "retrieval", version: "0.1.0", code_sha256: hex(64) },
+      tools: { node: "24.21.0", effect: "4.1.0", revo: "0.1.0" }
+    },
+    bad_rows: badRows,
+    settings: { dq: { normalize: "in_domain", include_self: false }, sq: { normalize: "per_model", crossfit: 0 }, backend: "retrieval", seed: 42 }
+  }
+}
