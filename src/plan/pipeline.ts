@@ -2,11 +2,9 @@
  * The spec becomes a DAG of typed tasks (DESIGN.md sections 1 and 4):
  *
  *   load:<d> ─┐
- *             ├─ split ─ tune:<d> ─ predict:<t>@<e>.eval ─ score:… ─┐
- *   load:<e> ─┘        └────────── predict:<t>@<e>.train ─ score:… ─┼─ aggregate ─ sq ─ select ─┐
- *                                                                   │                         ├─ tune:revo-lion / union / random
- *                                                                   │                         │   └─ predict ─ score ─┐
- *                                                                   └─────────────────────────┴──────────── proof ────┴─ report
+ *             ├─ split ─ tune:<d> ─ predict:<t>@<e>.eval ─ score:… ─┬─ aggregate (MQ matrix, DQ) ───────────────┐
+ *   load:<e> ─┘        └────────── predict:<t>@<e>.train ─ score:… ─┴─ sq ─ select ─ tune:revo-lion / union /  │
+ *                                                                                    random ─ predict ─ score ─ proof ─ report
  *
  * Per-item predictions and per-item scores are separate tasks from aggregation: changing the
  * MQ metric set or the DQ options re-aggregates without predicting; adding a metric scores
@@ -18,7 +16,8 @@ import type { Store } from "../runtime/store.ts"
 import type { OutputRef, TaskSpec } from "../runtime/task.ts"
 import { loadStep, splitStep } from "./steps-data.ts"
 import { predictStep, tuneStep } from "./steps-model.ts"
-import { aggregateStep, proofStep, scoreStep, selectStep, sqStep } from "./steps-quality.ts"
+import { aggregateStep, proofStep, selectStep, sqStep } from "./steps-quality.ts"
+import { scoreStep } from "./steps-score.ts"
 import { reportStep } from "./steps-report.ts"
 import { PROOF_SETS, REVOLION_EVAL } from "./names.ts"
 
@@ -70,7 +69,7 @@ export const buildPipeline = (input: PipelineInput): Array<TaskSpec> => {
     }
   }
   tasks.push(aggregateStep(ids, mqMetrics, spec.quality.dq, cross))
-  tasks.push(sqStep(ids, mqMetrics, spec.quality.sq, { ...prefixed("train", trainScores), ...prefixed("eval", evalScores), aggregate: ref("aggregate", "cross") },
+  tasks.push(sqStep(ids, mqMetrics, spec.quality.sq, { ...prefixed("train", trainScores), ...prefixed("eval", evalScores) },
     Object.fromEntries(ids.flatMap((d) => [[`split:train:${d}`, ref("split", `train:${d}`)], [`split:eval:${d}`, ref("split", `eval:${d}`)]]))))
   tasks.push(selectStep(ids, spec, ref("sq", "sq"), ref("split", "train:union"),
     Object.fromEntries(ids.flatMap((d) => [[`train:${d}`, ref("split", `train:${d}`)], [`eval:${d}`, ref("split", `eval:${d}`)]]))))

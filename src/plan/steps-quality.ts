@@ -4,7 +4,6 @@
  */
 import { Effect } from "effect"
 import { itemsOf, type Sample } from "../data/sample.ts"
-import { type MetricName, Scorer } from "../metrics/index.ts"
 import { dqOf, type DqOptions } from "../quality/dq.ts"
 import { mqOf } from "../quality/mq.ts"
 import { keepCount, randomSubset, rankBySq, type Scored, topGlobal, topPerDataset } from "../quality/select.ts"
@@ -15,7 +14,7 @@ import { canonicalJson } from "../util/canonical-json.ts"
 import { codeVersion } from "../util/code-version.ts"
 import { REVOLION_EVAL } from "./names.ts"
 
-export const QUALITY_STEP_VERSION = codeVersion("plan/steps-quality.ts", "quality", "metrics", "data/sample.ts")
+export const QUALITY_STEP_VERSION = codeVersion("plan/steps-quality.ts", "quality", "data/sample.ts")
 
 export interface ScoresFile {
   readonly corpus: Readonly<Record<string, number>>
@@ -29,31 +28,6 @@ export interface Cell {
 }
 
 const cellOf = (s: ScoresFile, mqMetrics: ReadonlyArray<string>): Cell => ({ ...s.corpus, mq: mqOf(s.corpus, mqMetrics), items: s.items.length })
-
-/** Per-item values of the computed metrics, in item order; chunked so progress can be shown. */
-export const scoreStep = (tuneSet: string, evalPart: string, metrics: ReadonlyArray<MetricName>, predictions: OutputRef, items: OutputRef): TaskSpec => ({
-  label: `score:${tuneSet}@${evalPart}`,
-  kind: "score",
-  version: QUALITY_STEP_VERSION,
-  params: { metrics: [...metrics].sort(), wordnet: "3.0" },
-  inputs: { predictions, items },
-  resource: "cpu",
-  run: (ctx) =>
-    Effect.gen(function*() {
-      const preds = ctx.inputJson<Readonly<Record<string, string>>>("predictions")
-      const evalItems = ctx.inputJson<ReadonlyArray<Sample>>("items").flatMap(itemsOf)
-      const scorer = new Scorer(metrics)
-      const chunk = 2000
-      for (let i = 0; i < evalItems.length; i += chunk) {
-        for (const it of evalItems.slice(i, i + chunk)) {
-          scorer.add({ id: it.id, candidate: preds[it.id] ?? "", references: it.references })
-        }
-        ctx.progress(Math.min(evalItems.length, i + chunk), evalItems.length, "scoring")
-        yield* Effect.yieldNow
-      }
-      return { scores: canonicalJson(scorer.finish()) }
-    })
-})
 
 /** The tune-cross-evaluation matrix (MQ and every metric per cell) and DQ. */
 export const aggregateStep = (ids: ReadonlyArray<string>, mqMetrics: ReadonlyArray<string>, dq: DqOptions, cross: Readonly<Record<string, OutputRef>>): TaskSpec => ({
@@ -100,7 +74,6 @@ export const sqStep = (
   resource: "cpu",
   run: (ctx) =>
     Effect.sync(() => {
-      const cross = ctx.inputJson<{ cross: Record<string, Record<string, Cell>> }>("aggregate").cross
       const out: Record<string, unknown> = {}
       for (const d of ids) {
         const parts: Record<string, unknown> = {}
@@ -109,14 +82,12 @@ export const sqStep = (
           const sampleOf = new Map<string, string>()
           for (const s of samples) for (const it of itemsOf(s)) sampleOf.set(it.id, s.id)
           const perModel = new Map<string, Map<string, number>>()
-          const modelMq = new Map<string, number>()
           for (const t of ids) {
             if (t === d) continue
             const file = ctx.inputJson<ScoresFile>(`${part}:${t}@${d}`)
             perModel.set(t, new Map(file.items.map((it) => [it.id, mqOf(it, mqMetrics)])))
-            modelMq.set(t, cross[t]![d]!.mq)
           }
-          const r = sqOf({ dataset: d, sampleOf, perModel, modelMq }, options)
+          const r = sqOf({ dataset: d, sampleOf, perModel }, options)
           parts[part] = samples.map((s) => s.id).sort().map((id) => ({
             id, sq: r.sq.get(id) ?? 0, per_model: Object.fromEntries(r.perModel.get(id) ?? [])
           }))

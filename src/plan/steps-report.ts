@@ -11,7 +11,7 @@ import { renderHtml } from "../report/render-html.ts"
 import { renderMarkdown } from "../report/render-md.ts"
 import { binCounts } from "../report/svg-dist.ts"
 import { decodeReport, type Report } from "../report/types.ts"
-import { summarize } from "../quality/sq.ts"
+import { quantile, summarize } from "../quality/sq.ts"
 import type { OutputRef, TaskSpec } from "../runtime/task.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
 import { codeVersion } from "../util/code-version.ts"
@@ -67,9 +67,11 @@ export const reportStep = (input: PipelineInput, ids: ReadonlyArray<string>, inp
           cross[t] = { ...(agg.cross[t] ?? {}), ...(proof.cross[t] ?? {}) }
         }
         const trainSq = Object.fromEntries(ids.map((d) => [d, sq[d]!.train.map((r) => r.sq)]))
-        const all = Object.values(trainSq).flat()
-        const lo = all.length ? Math.min(...all) : 0
-        const hi = all.length ? Math.max(...all) : 1
+        // The shared histogram range spans the 1st to 99th percentile of all SQ values, so a few
+        // extreme samples do not squash every distribution into one bin (outliers land in the end bins).
+        const all = Object.values(trainSq).flat().sort((a, b) => a - b)
+        const lo = all.length ? Math.min(0, quantile(all, 0.01)) : 0
+        const hi = all.length ? quantile(all, 0.99) : 1
         const bins = 20
         const unionSize = ids.reduce((n, d) => n + split[d]!.train, 0)
         const revolionTrain = ids.reduce((n, d) => n + selection.train[d]!.length, 0)

@@ -1,7 +1,12 @@
 /**
  * Sample quality: how well the models tuned on the *other* datasets answer a sample, each
- * relative to that model's MQ on the sample's dataset:
- *   SQ(x) = mean_{T != D} MQ_T(x) / MQ(T->D).
+ * relative to that model's mean on the sample's dataset:
+ *   SQ(x) = mean_{T != D} MQ_T(x) / mean_{x' in D} MQ_T(x').
+ * The normaliser is the mean of the same sample-level MQ over the scored samples of D (DESIGN.md's
+ * "that model's mean on D"), not the corpus-level MQ(T->D) of the matrix: corpus BLEU-4 is 0 for a
+ * model that never matches a 4-gram while its sample-level values (smoothed) are not, so dividing
+ * one by the other explodes (observed: SQ ~1e33 on POPE). Numerator and denominator are the same
+ * quantity this way, so SQ = 1 means "as good as that model does on D on average".
  * Models tuned on other datasets never saw x, so every train sample can be scored without
  * leakage. A multi-turn sample's MQ_T(x) is the mean over its turns (items).
  */
@@ -16,8 +21,6 @@ export interface SqInput {
   readonly sampleOf: ReadonlyMap<string, string>
   /** Per model T (T != D): item id -> sample-level MQ of T's answer. */
   readonly perModel: ReadonlyMap<string, ReadonlyMap<string, number>>
-  /** MQ(T->D) for each model T. */
-  readonly modelMq: ReadonlyMap<string, number>
 }
 
 export interface SqResult {
@@ -26,6 +29,7 @@ export interface SqResult {
   /** sample id -> model -> MQ_T(x) (before normalisation) */
   readonly perModel: Map<string, Map<string, number>>
 }
+
 
 export const sqOf = (input: SqInput, options: SqOptions): SqResult => {
   const models = [...input.perModel.keys()].filter((t) => t !== input.dataset).sort()
@@ -47,6 +51,20 @@ export const sqOf = (input: SqInput, options: SqOptions): SqResult => {
       m.set(t, s / n)
     }
   }
+  // Each model's mean sample-level MQ over the samples of D it answered.
+  const modelMean = new Map<string, number>()
+  for (const t of models) {
+    let sum = 0
+    let n = 0
+    for (const byModel of perModel.values()) {
+      const v = byModel.get(t)
+      if (v !== undefined) {
+        sum += v
+        n++
+      }
+    }
+    modelMean.set(t, n > 0 ? sum / n : 0)
+  }
   const sq = new Map<string, number>()
   for (const [sid, byModel] of perModel) {
     let sum = 0
@@ -58,7 +76,7 @@ export const sqOf = (input: SqInput, options: SqOptions): SqResult => {
         sum += v
         n++
       } else {
-        const d = input.modelMq.get(t)
+        const d = modelMean.get(t)
         if (d !== undefined && d > 0) {
           sum += v / d
           n++

@@ -209,7 +209,7 @@ ${dqBarsSvg(r)}
   const sqOpts = r.settings?.sq
   s.push(`<section id="sq">
 <h2>Sample quality (SQ)</h2>
-<p>SQ(x) = mean over models T tuned on other datasets of MQ_T(x) / MQ(T\u2192D): how well models that never saw sample x answer it, relative to their mean on x's dataset${sqOpts !== undefined ? ` (normalize: ${esc(sqOpts.normalize)}, crossfit: ${sqOpts.crossfit})` : ""}.</p>
+<p>SQ(x) = mean over models T tuned on other datasets of MQ_T(x) / (T\u2019s mean sample-level MQ on D): how well models that never saw sample x answer it, relative to their mean on x's dataset${sqOpts !== undefined ? ` (normalize: ${esc(sqOpts.normalize)}, crossfit: ${sqOpts.crossfit})` : ""}.</p>
 <figure>
 ${sqDistSvg(r)}
 <figcaption>${r.sq_hist.bins} bins from ${f3(r.sq_hist.lo)} to ${f3(r.sq_hist.hi)}, shared by all panels (values outside fall into the end bins); bar heights are scaled per dataset.</figcaption>

@@ -141,7 +141,7 @@ export const renderMarkdown = (r: Report): string => {
   p(`## Sample quality (SQ)`)
   const sqOpts = r.settings?.sq
   p(
-    `SQ(x) = mean over models T tuned on other datasets of MQ_T(x) / MQ(T\u2192D): how well models that never saw x answer it` +
+    `SQ(x) = mean over models T tuned on other datasets of MQ_T(x) / (T\u2019s mean sample-level MQ on D): how well models that never saw x answer it` +
       (sqOpts !== undefined ? ` (normalize: ${sqOpts.normalize}, crossfit: ${sqOpts.crossfit}).` : ".")
   )
   p(

@@ -46,14 +46,18 @@ describe("SQ", () => {
     perModel: new Map([
       ["a", new Map([["s1#0", 0.2], ["s1#1", 0.4], ["s2#0", 0.05]])],
       ["b", new Map([["s1#0", 0.6], ["s1#1", 0.0], ["s2#0", 0.9]])]
-    ]),
-    modelMq: new Map([["a", 0.1], ["b", 0.3]]) // MQ(a->c), MQ(b->c)
+    ])
   }
   it("per-model normalised mean over the other datasets' models (by hand)", () => {
+    // MQ_a(s1) = 0.3, MQ_a(s2) = 0.05: a's mean on c = 0.175; MQ_b(s1) = 0.3, MQ_b(s2) = 0.9: mean 0.6
     const r = sqOf(input, { normalize: "per_model" })
-    close(r.sq.get("s1"), ((0.2 + 0.4) / 2 / 0.1 + (0.6 + 0.0) / 2 / 0.3) / 2)
-    close(r.sq.get("s2"), (0.05 / 0.1 + 0.9 / 0.3) / 2)
+    close(r.sq.get("s1"), (0.3 / 0.175 + 0.3 / 0.6) / 2)
+    close(r.sq.get("s2"), (0.05 / 0.175 + 0.9 / 0.6) / 2)
     close(r.perModel.get("s1")?.get("a"), 0.3)
+  })
+  it("a model that scores 0 on every sample of the dataset cannot normalise and is left out", () => {
+    const zero = { ...input, perModel: new Map([...input.perModel, ["z", new Map([["s1#0", 0], ["s1#1", 0], ["s2#0", 0]])]]) }
+    close(sqOf(zero, { normalize: "per_model" }).sq.get("s2"), (0.05 / 0.175 + 0.9 / 0.6) / 2)
   })
   it("normalize none", () => {
     const r = sqOf(input, { normalize: "none" })
