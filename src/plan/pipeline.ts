@@ -68,8 +68,22 @@ export const buildPipeline = (input: PipelineInput): Array<TaskSpec> => {
       }
     }
   }
+  // Crossfit: K models per dataset tuned on K-1 folds of its train split answer the held-out
+  // fold, so every train sample is also scored by a model of its own dataset that never saw it.
+  const crossfit: Record<string, OutputRef> = {}
+  for (const d of spec.quality.sq.crossfit >= 2 ? ids : []) {
+    for (let f = 0; f < spec.quality.sq.crossfit; f++) {
+      const tuneSet = `${d}~fold${f}`
+      const heldout = ref("split", `fold-heldout:${d}:${f}`)
+      tasks.push(tuneStep(tuneSet, plugin, spec, ref("split", `fold-train:${d}:${f}`), input.store))
+      tasks.push(predictStep(tuneSet, `${d}.fold${f}`, plugin, spec, ref(`tune:${tuneSet}`, "model"), heldout, input.store, input.modelsDir))
+      tasks.push(scoreStep(tuneSet, `${d}.fold${f}`, metrics, ref(`predict:${tuneSet}@${d}.fold${f}`, "predictions"), heldout))
+      crossfit[`crossfit:${d}:${f}`] = ref(`score:${tuneSet}@${d}.fold${f}`, "scores")
+    }
+    crossfit[`self:${d}`] = ref(`score:${d}@${d}.eval`, "scores")
+  }
   tasks.push(aggregateStep(ids, mqMetrics, spec.quality.dq, cross))
-  tasks.push(sqStep(ids, mqMetrics, spec.quality.sq, { ...prefixed("train", trainScores), ...prefixed("eval", evalScores) },
+  tasks.push(sqStep(ids, mqMetrics, spec.quality.sq, { ...prefixed("train", trainScores), ...prefixed("eval", evalScores), ...crossfit },
     Object.fromEntries(ids.flatMap((d) => [[`split:train:${d}`, ref("split", `train:${d}`)], [`split:eval:${d}`, ref("split", `eval:${d}`)]]))))
   tasks.push(selectStep(ids, spec, ref("sq", "sq"), ref("split", "train:union"),
     Object.fromEntries(ids.flatMap((d) => [[`train:${d}`, ref("split", `train:${d}`)], [`eval:${d}`, ref("split", `eval:${d}`)]]))))

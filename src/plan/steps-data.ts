@@ -6,7 +6,7 @@
 import { Effect } from "effect"
 import { loadDataset } from "../data/load.ts"
 import { itemsOf, type Sample } from "../data/sample.ts"
-import { splitAll } from "../data/split.ts"
+import { splitAll, splitHash } from "../data/split.ts"
 import type { Dataset } from "../spec/dataset.ts"
 import type { LoadedSpec } from "../spec/load.ts"
 import type { Spec } from "../spec/schema.ts"
@@ -39,6 +39,10 @@ export const loadStep = (id: string, decl: Dataset, loaded: LoadedSpec, datasetK
 })
 
 /** One split over all datasets: the leakage rule crosses datasets (an image in any eval split is in no train split). */
+/** Fold k of K for a train sample: seeded by dataset and sample id, like the split itself. */
+export const foldOf = (seed: number, dataset: string, sampleId: string, k: number): number =>
+  Math.min(k - 1, Math.floor(splitHash(seed + 1, dataset, sampleId) * k))
+
 export const splitStep = (ids: ReadonlyArray<string>, spec: Spec, samples: Readonly<Record<string, OutputRef>>): TaskSpec => ({
   label: "split",
   kind: "split",
@@ -47,7 +51,8 @@ export const splitStep = (ids: ReadonlyArray<string>, spec: Spec, samples: Reado
     seed: spec.split.seed ?? spec.seed,
     eval: spec.split.eval,
     perDataset: Object.fromEntries(ids.map((d) => [d, spec.datasets[d]!.split?.eval ?? null])),
-    leakage: spec.split.leakage
+    leakage: spec.split.leakage,
+    crossfit: spec.quality.sq.crossfit
   },
   inputs: samples,
   resource: "cpu",
@@ -71,6 +76,13 @@ export const splitStep = (ids: ReadonlyArray<string>, spec: Spec, samples: Reado
           eval_items: r.eval.reduce((n: number, s: Sample) => n + itemsOf(s).length, 0)
         }
         union.push(...r.train.map(namespaced))
+        // K-fold sets for SQ's crossfit: fold k's model trains on the other folds, answers fold k.
+        const k = spec.quality.sq.crossfit
+        const seed = spec.split.seed ?? spec.seed
+        for (let f = 0; f < k; f++) {
+          outputs[`fold-train:${d}:${f}`] = canonicalJson(r.train.filter((x: Sample) => foldOf(seed, d, x.id, k) !== f))
+          outputs[`fold-heldout:${d}:${f}`] = canonicalJson(r.train.filter((x: Sample) => foldOf(seed, d, x.id, k) === f))
+        }
       }
       outputs["train:union"] = canonicalJson(union)
       outputs["summary"] = canonicalJson(summary)

@@ -87,6 +87,14 @@ export const sqStep = (
             const file = ctx.inputJson<ScoresFile>(`${part}:${t}@${d}`)
             perModel.set(t, new Map(file.items.map((it) => [it.id, mqOf(it, mqMetrics)])))
           }
+          if (options.crossfit >= 2) {
+            // Out-of-fold models score the train samples; the in-domain model (which never saw
+            // the eval split) scores the eval samples.
+            const files = part === "train"
+              ? Array.from({ length: options.crossfit }, (_, f) => ctx.inputJson<ScoresFile>(`crossfit:${d}:${f}`))
+              : [ctx.inputJson<ScoresFile>(`self:${d}`)]
+            perModel.set(`${d}~crossfit`, new Map(files.flatMap((file) => file.items.map((it) => [it.id, mqOf(it, mqMetrics)] as const))))
+          }
           const r = sqOf({ dataset: d, sampleOf, perModel }, options)
           parts[part] = samples.map((s) => s.id).sort().map((id) => ({
             id, sq: r.sq.get(id) ?? 0, per_model: Object.fromEntries(r.perModel.get(id) ?? [])
