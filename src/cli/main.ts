@@ -103,6 +103,8 @@ const exitCodeOf = (error: unknown): { code: number; message?: string } => {
   if (error instanceof SpecError || error instanceof UsageError) return { code: 2, message: error.message }
   if (error instanceof TasksFailed) return { code: 1, message: error.message }
   if (error instanceof StoreLocked) return { code: 2, message: error.message }
+  // A missing, malformed or rejected token is a usage problem, found before any upload.
+  if (error instanceof Error && "_tag" in error && (error._tag === "HubAuthError" || error._tag === "HubUrlError")) return { code: 2, message: error.message }
   if (CliError.isCliError(error)) return { code: 2 } // already rendered with the help text
   if (error instanceof Error) return { code: 1, message: error.message }
   return { code: 1, message: String(error) }
