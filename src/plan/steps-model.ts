@@ -10,6 +10,7 @@ import type { Resources } from "../backends/executors/types.ts"
 import type { LoadedPlugin } from "../backends/registry.ts"
 import { itemsOf, type Sample } from "../data/sample.ts"
 import { executorFor } from "./executor.ts"
+import { isTransient } from "./transient.ts"
 import type { Spec } from "../spec/schema.ts"
 import { type OutputRef, type RunContext, TaskFailure, type TaskSpec } from "../runtime/task.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
@@ -56,7 +57,7 @@ const runOptions = (plugin: LoadedPlugin, spec: Spec, ctx: RunContext) =>
     }
     : {}
 
-const failure = (e: { readonly message: string }) => new TaskFailure({ message: e.message })
+const failure = (e: { readonly message: string; readonly _tag?: string }) => new TaskFailure({ message: e.message, ...(isTransient(e) ? { transient: true } : {}) })
 
 const listFiles = (dir: string): Array<string> => {
   const out: Array<string> = []
