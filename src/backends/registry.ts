@@ -16,44 +16,24 @@ import {
   checkPredictions,
   Manifest,
   type ModulePlugin,
-  type Params,
   type PluginError,
-  type PluginEvent,
   PluginLoadError,
-  PluginTaskError,
-  type Progress,
-  type TaskInfo,
-  type TuneSet
+  PluginTaskError
 } from "./contract.ts"
-import { answerProcess, type RunOptions, tuneProcess } from "./process.ts"
+import { answerProcess, type ProcessAnswerRequest, type ProcessTuneRequest, tuneProcess } from "./process.ts"
 
 export const MANIFEST_FILE = "revo-plugin.json"
 
 /** The repository's plugins/ folder: the default place to look for process plugins by name. */
 export const defaultPluginsDir = fileURLToPath(new URL("../../plugins", import.meta.url))
 
-export interface TuneRequest {
-  readonly task: TaskInfo
-  readonly tuneSet: TuneSet
-  readonly params: Params
-  /** the model dir to fill (created when absent); the model is whatever files the plugin writes there */
-  readonly outDir: string
-  readonly onProgress?: (p: Progress) => Effect.Effect<void>
-  /** every event of a process plugin (progress, log, checkpoint, result) */
-  readonly onEvent?: (e: PluginEvent) => Effect.Effect<void>
-  /** process plugins only: executor, env grants, resources, adoption */
-  readonly run?: RunOptions
-}
-
-export interface AnswerRequest {
-  readonly task: TaskInfo
-  readonly modelDir: string
-  readonly items: ReadonlyArray<Item>
-  readonly params: Params
-  readonly onProgress?: (p: Progress) => Effect.Effect<void>
-  readonly onEvent?: (e: PluginEvent) => Effect.Effect<void>
-  readonly run?: RunOptions
-}
+/**
+ * The requests are the process runner's: `outDir` is the model dir to fill (created when absent;
+ * the model is whatever files the plugin writes there), `onEvent` sees every event of a process
+ * plugin, and `run` (process plugins only) carries executor, env grants, resources and adoption.
+ */
+export type TuneRequest = ProcessTuneRequest
+export type AnswerRequest = ProcessAnswerRequest
 
 export interface PluginIdentity {
   readonly name: string
