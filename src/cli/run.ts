@@ -15,7 +15,7 @@ import { Progress } from "../runtime/progress.ts"
 import { runGraph, type GraphResult } from "../runtime/run-graph.ts"
 import { Store, writeFileAtomic } from "../runtime/store.ts"
 import type { TaskSpec } from "../runtime/task.ts"
-import { loadSpec, type LoadedSpec } from "../spec/load.ts"
+import { hubOptions, loadSpec, type LoadedSpec } from "../spec/load.ts"
 import { TasksFailed, UsageError } from "./errors.ts"
 
 export interface SpecArgs {
@@ -46,7 +46,7 @@ export const openSession = (args: SpecArgs) =>
     )
     const keys: Record<string, string> = {}
     for (const id of datasetIds(loaded)) {
-      keys[id] = yield* datasetKey(id, loaded.spec.datasets[id]!, { dataRoot: loaded.dataRoot }).pipe(
+      keys[id] = yield* datasetKey(id, loaded.spec.datasets[id]!, { dataRoot: loaded.dataRoot, hub: hubOptions(loaded) }).pipe(
         Effect.mapError((e) => new UsageError({ message: `${args.spec}: datasets.${id}: ${e.message}` }))
       )
     }

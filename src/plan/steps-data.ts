@@ -8,7 +8,7 @@ import { loadDataset } from "../data/load.ts"
 import { itemsOf, type Sample } from "../data/sample.ts"
 import { splitAll, splitHash } from "../data/split.ts"
 import type { Dataset } from "../spec/dataset.ts"
-import type { LoadedSpec } from "../spec/load.ts"
+import { hubOptions, type LoadedSpec } from "../spec/load.ts"
 import type { Spec } from "../spec/schema.ts"
 import { type OutputRef, TaskFailure, type TaskSpec } from "../runtime/task.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
@@ -25,7 +25,7 @@ export const loadStep = (id: string, decl: Dataset, loaded: LoadedSpec, datasetK
   inputs: {},
   resource: "cpu",
   run: () =>
-    loadDataset(id, decl, { dataRoot: loaded.dataRoot, maxBadFraction: loaded.spec.split.max_bad_fraction }).pipe(
+    loadDataset(id, decl, { dataRoot: loaded.dataRoot, maxBadFraction: loaded.spec.split.max_bad_fraction, hub: hubOptions(loaded) }).pipe(
       Effect.mapError((e) => new TaskFailure({ message: e.message })),
       Effect.map((d) => ({
         samples: canonicalJson(d.samples),

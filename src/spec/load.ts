@@ -44,6 +44,12 @@ const pathText = (path: Path): string => path.map(String).join(".")
 export const resolveDataPath = (dataRoot: string, p: string): string =>
   p.startsWith("hf://") ? p : isAbsolute(p) ? p : resolve(dataRoot, p)
 
+/** Download options for hf:// sources, from the spec's `hub` section (paths against the spec file). */
+export const hubOptions = (loaded: LoadedSpec): { endpoint?: string; cacheDir?: string } => ({
+  ...(loaded.spec.hub.endpoint !== undefined ? { endpoint: loaded.spec.hub.endpoint } : {}),
+  ...(loaded.spec.hub.cache_dir !== undefined ? { cacheDir: resolve(dirname(loaded.file), loaded.spec.hub.cache_dir) } : {})
+})
+
 export const loadSpec = (file: string, options: LoadOptions = {}): Effect.Effect<LoadedSpec, SpecError> =>
   Effect.suspend(() => {
     const result = loadSpecSync(file, options)

@@ -111,6 +111,14 @@ export const Publish = Schema.Struct({
   shard_mb: withDefault(PositiveInt, 256)
 })
 
+/** Where hf:// dataset sources come from (the token is read from HF_TOKEN, never from the spec). */
+export const Hub = Schema.Struct({
+  /** Default: HF_ENDPOINT, else https://huggingface.co */
+  endpoint: Schema.optionalKey(NonEmpty),
+  /** Download cache, relative to the spec file. Default: REVO_CACHE_DIR/hub, else .cache/revo/hub */
+  cache_dir: Schema.optionalKey(NonEmpty)
+})
+
 export const Spec = Schema.Struct({
   name: Slug,
   description: Schema.optionalKey(Schema.String),
@@ -131,6 +139,7 @@ export const Spec = Schema.Struct({
     budget: 0.5, policy: "per_dataset" as const, per_dataset: {}, eval_size: 0.5, controls: { union: true, random: true }
   }),
   report: withDefault(Report, { formats: ["json", "md", "html"] as const, examples: 2 }),
+  hub: withDefault(Hub, {}),
   publish: withDefault(Publish, { private: false, revision: "main", shard_mb: 256 })
 })
 export type Spec = typeof Spec.Type
