@@ -17,6 +17,8 @@ export interface ProgressSink {
   start(label: string, kind: TaskKind): void
   progress(label: string, done: number, total: number, message?: string): void
   finish(label: string, kind: TaskKind, outcome: "done" | "cached" | "failed" | "skipped", seconds: number, detail?: string): void
+  /** A line worth a person's attention (e.g. a damaged output found). */
+  note(text: string): void
   close(): void
 }
 
@@ -78,6 +80,12 @@ export class Progress implements ProgressSink {
     } else {
       this.out.write(line + "\n")
     }
+  }
+
+  note(text: string): void {
+    if (this.live) this.clear()
+    this.out.write(`note: ${text}\n`)
+    if (this.live) this.redraw()
   }
 
   summary(): { executed: number; cached: number; failed: number; seconds: number } {

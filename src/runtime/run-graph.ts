@@ -109,13 +109,12 @@ export const runGraph = (tasks: ReadonlyArray<TaskSpec>, options: RunOptions): E
           store.writeLabel(task.label, key)
           return { status: "cached", key, outputs: check.record.outputs } as const
         }
-        if (!check.done && check.reason === "damaged") {
-          progress.finish(task.label, task.kind, "skipped", 0, `recomputing: ${check.detail}`)
-        }
+        if (!check.done && check.reason === "damaged") progress.note(`${task.label}: ${check.detail}; recomputing it`)
         const adopt: JobHandle | undefined = !check.done && check.reason === "unfinished" ? check.record?.job : undefined
         const previousAttempt = check.record?.attempt ?? 0
         const sem = task.resource === "gpu" ? gpu : cpu
-        return yield* sem.withPermits(1)(execute(task, key, inputHashes, previousAttempt, adopt, check.done ? "forced" : check.reason))
+        const reason = check.done ? "forced" : check.reason === "damaged" ? `damaged: ${check.detail}` : check.reason
+        return yield* sem.withPermits(1)(execute(task, key, inputHashes, previousAttempt, adopt, reason))
       })
 
     const execute = (task: TaskSpec, key: string, inputHashes: Record<string, string>, previousAttempt: number, adopt: JobHandle | undefined, reason: string) =>
