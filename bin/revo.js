@@ -6,6 +6,15 @@ import { createRequire } from "node:module"
 
 const major = Number(process.versions.node.split(".")[0])
 if (major >= 24) {
+  // Node's compile cache keeps the compiled sources between runs (a no-op rerun is mostly start-up).
+  try {
+    const { enableCompileCache } = await import("node:module")
+    const { fileURLToPath } = await import("node:url")
+    const dir = process.env.REVO_CACHE_DIR || fileURLToPath(new URL("../node_modules/.cache/revo", import.meta.url))
+    enableCompileCache(`${dir}/node-compile-cache`)
+  } catch {
+    // no cache only costs speed
+  }
   await import("../src/cli/main.ts").then((m) => m.runCli())
 } else {
   const require = createRequire(import.meta.url)

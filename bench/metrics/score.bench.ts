@@ -6,10 +6,14 @@
 //   2. items/s per metric, in process (tokenization included in each, as each metric needs it);
 //   3. memory: 200,000 items (the real captions, repeated with a seeded rotation of which
 //      caption is the candidate and a seeded word drop), whole process, peak RSS.
-// Usage: node bench/metrics/score.bench.ts [--runs 5] [--big 200000]
+// The machine is shared: load averages are recorded, CPU seconds are given beside wall
+// seconds, and --baseline runs another checkout's src/cli/score.ts interleaved with this
+// one (same inputs, same moments) so that their ratio is meaningful; --big 0 skips step 3.
+// Each warm run reports its phases (REVO_SCORE_PHASES: ms since process start).
+// Usage: node bench/metrics/score.bench.ts [--runs 5] [--big 200000] [--baseline path/to/score.ts]
 import { execFileSync, spawnSync } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, createWriteStream } from "node:fs"
-import { tmpdir } from "node:os"
+import { loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import { ALL_METRICS, Scorer, type ScoreItem } from "../../src/metrics/index.ts"
 
@@ -20,6 +24,9 @@ const opt = (name: string, dflt: number): number => {
 }
 const RUNS = opt("runs", 5)
 const BIG = opt("big", 200_000)
+const bi = argv.indexOf("--baseline")
+const BASELINE = bi >= 0 ? argv[bi + 1] : undefined
+const loadAtStart = loadavg().map((x) => Number(x.toFixed(2)))
 
 const root = new URL("../../", import.meta.url).pathname
 const coco = JSON.parse(readFileSync(new URL("../../../shared/data/coco-captions-val2017/captions_val2017.json", import.meta.url), "utf8")) as {
@@ -45,13 +52,21 @@ writeFileSync(input, items.map((it) => JSON.stringify(it)).join("\n") + "\n")
 const RSS_HOOK =
   'data:text/javascript,process.on("exit",()=>{const u=process.resourceUsage();process.stderr.write("MAXRSS_KB "+u.maxRSS+" CPU_US "+(u.userCPUTime+u.systemCPUTime)+"\\n")})'
 
-function runCli(args: Array<string>, env: NodeJS.ProcessEnv = process.env): { wall: number; cpu: number; rssMb: number } {
+interface CliRun {
+  wall: number
+  cpu: number
+  rssMb: number
+  phases: string
+}
+
+function runCli(args: Array<string>, env: NodeJS.ProcessEnv = process.env, script = join(root, "src/cli/score.ts")): CliRun {
   const t0 = performance.now()
-  const r = spawnSync(process.execPath, ["--import", RSS_HOOK, join(root, "src/cli/score.ts"), ...args], { env, encoding: "utf8" })
+  const r = spawnSync(process.execPath, ["--import", RSS_HOOK, script, ...args], { env: { ...env, REVO_SCORE_PHASES: "1" }, encoding: "utf8" })
   const wall = (performance.now() - t0) / 1000
   if (r.status !== 0) throw new Error(`score failed: ${r.stderr}`)
   const m = /MAXRSS_KB (\d+) CPU_US (\d+)/.exec(r.stderr)
-  return { wall, cpu: m ? Number(m[2]) / 1e6 : NaN, rssMb: m ? Number(m[1]) / 1024 : NaN }
+  const phases = /REVO_SCORE_PHASES (.*)/.exec(r.stderr)?.[1] ?? ""
+  return { wall, cpu: m ? Number(m[2]) / 1e6 : NaN, rssMb: m ? Number(m[1]) / 1024 : NaN, phases }
 }
 
 const median = (xs: Array<number>): number => {
@@ -63,7 +78,13 @@ const cliArgs = ["--input", input, "--metrics", ALL_METRICS.join(","), "--output
 const coldDir = join(dir, "cold-cache")
 const cold = runCli(cliArgs, { ...process.env, REVO_CACHE_DIR: coldDir })
 runCli(cliArgs) // make sure the default cache is warm
-const warm = Array.from({ length: RUNS }, () => runCli(cliArgs))
+const warm: Array<CliRun> = []
+const base: Array<CliRun> = []
+if (BASELINE !== undefined) runCli(cliArgs, process.env, BASELINE)
+for (let r = 0; r < RUNS; r++) {
+  warm.push(runCli(cliArgs))
+  if (BASELINE !== undefined) base.push(runCli(cliArgs, process.env, BASELINE))
+}
 const corpus = JSON.parse(readFileSync(join(dir, "out.json"), "utf8")).corpus
 
 // Items per second per metric, in process (after one warm-up pass each).
@@ -92,20 +113,27 @@ const bigInput = join(dir, "big.jsonl")
   }
   await new Promise<void>((resolve) => out.end(resolve))
 }
-const big = runCli(["--input", bigInput, "--metrics", ALL_METRICS.join(","), "--output", join(dir, "big.json")])
+const big = BIG > 0 ? runCli(["--input", bigInput, "--metrics", ALL_METRICS.join(","), "--output", join(dir, "big.json")]) : { wall: NaN, cpu: NaN, rssMb: NaN }
 rmSync(dir, { recursive: true, force: true })
 
 const cpu = execFileSync("sh", ["-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2; nproc"], { encoding: "utf8" }).trim().replace(/\n/g, ", cores: ")
+const summary = (runs: Array<CliRun>) => ({
+  wall_s: { median: Number(median(runs.map((w) => w.wall)).toFixed(3)), runs: runs.map((w) => Number(w.wall.toFixed(3))) },
+  cpu_s: { median: Number(median(runs.map((w) => w.cpu)).toFixed(3)), runs: runs.map((w) => Number(w.cpu.toFixed(3))) },
+})
 const report = {
   node: process.version,
   cpu,
-  load_average_at_start: (await import("node:os")).loadavg().map((x) => Number(x.toFixed(2))),
+  load_average_at_start: loadAtStart,
+  load_average_at_end: loadavg().map((x) => Number(x.toFixed(2))),
   workload: `${items.length} COCO val2017 images, 1 candidate + 4 references, all seven metrics`,
   whole_process_warm_cache_s: { median: Number(median(warm.map((w) => w.wall)).toFixed(3)), runs: warm.map((w) => Number(w.wall.toFixed(3))) },
   whole_process_warm_cache_cpu_s: { median: Number(median(warm.map((w) => w.cpu)).toFixed(3)), runs: warm.map((w) => Number(w.cpu.toFixed(3))) },
   whole_process_cold_cache_s: Number(cold.wall.toFixed(3)),
   whole_process_cold_cache_cpu_s: Number(cold.cpu.toFixed(3)),
   peak_rss_mb_5k: Number(median(warm.map((w) => w.rssMb)).toFixed(1)),
+  phases_ms_since_start: warm.map((w) => w.phases),
+  ...(BASELINE !== undefined ? { baseline: { script: BASELINE, ...summary(base) }, this_checkout_interleaved: summary(warm) } : {}),
   items_per_s: Object.fromEntries(perMetric.map(([k, v]) => [k, Math.round(v)])),
   memory_run: { items: BIG, wall_s: Number(big.wall.toFixed(2)), cpu_s: Number(big.cpu.toFixed(2)), peak_rss_mb: Number(big.rssMb.toFixed(1)) },
   corpus,

@@ -16,9 +16,6 @@ export interface BleuStats {
   readonly correct: ReadonlyArray<number>
 }
 
-// N-grams are keyed by numbers: words get item-local ids 1..V-1 and an n-gram is its ids
-// in base B (B a power of two above V), so orders never collide and keys stay small ints.
-// Items with too many distinct words for B^4 to stay exact fall back to string keys.
 const MAX_EXACT = 2 ** 52
 
 function keyedNgrams(tokens: ReadonlyArray<number>, base: number, each: (key: number, order: number) => void): void {
@@ -31,7 +28,20 @@ function keyedNgrams(tokens: ReadonlyArray<number>, base: number, each: (key: nu
   }
 }
 
+/** Statistics of token arrays (strings); see bleuStatsIds. */
 export function bleuStats(candidate: ReadonlyArray<string>, references: ReadonlyArray<ReadonlyArray<string>>): BleuStats {
+  const vocab = new Map<string, number>()
+  const ids = (toks: ReadonlyArray<string>): Array<number> =>
+    toks.map((w) => {
+      let id = vocab.get(w)
+      if (id === undefined) vocab.set(w, (id = vocab.size + 1))
+      return id
+    })
+  return bleuStatsIds(ids(candidate), references.map(ids))
+}
+
+/** Clipped n-gram statistics of a candidate against its references, all as word ids. */
+export function bleuStatsIds(candidate: ReadonlyArray<number>, references: ReadonlyArray<ReadonlyArray<number>>): BleuStats {
   const testlen = candidate.length
   const refLens = references.map((r) => r.length)
   let reflen = 0
@@ -43,8 +53,75 @@ export function bleuStats(candidate: ReadonlyArray<string>, references: Readonly
       reflen = l
     }
   }
-  const vocab = new Map<string, number>()
-  const ids = (toks: ReadonlyArray<string>): Array<number> =>
+  let longest = testlen
+  for (const l of refLens) if (l > longest) longest = l
+  const correct = longest <= DIRECT_MAX ? directCorrect(candidate, references) : keyedCorrect(candidate, references)
+  const guess = [0, 1, 2, 3].map((k) => Math.max(0, testlen - k))
+  return { testlen, refLens, reflen, guess, correct }
+}
+
+// Captions are short, so clipped counts are found without n-gram maps: for each candidate
+// position i, every position p (in the candidate or a reference) holding the same word
+// starts a common run; its length l (capped at 4) says that the n-grams of orders 1..l at i
+// occur at p. Counts are integers, so the method cannot change the result; long inputs
+// (quadratic here) take the keyed path below.
+const DIRECT_MAX = 64
+
+const dup = [false, false, false, false] // the n-gram at i occurred before i
+const selfCount = [0, 0, 0, 0] // occurrences of the n-gram at i from i on
+const refCount = [0, 0, 0, 0]
+const refMax = [0, 0, 0, 0] // max occurrences in one reference
+
+/** Common-run length of c from i and o from p (o[p] === c[i] known), capped at max. */
+function runLength(c: ReadonlyArray<number>, i: number, o: ReadonlyArray<number>, p: number, max: number): number {
+  let l = 1
+  while (l < max && p + l < o.length && o[p + l] === c[i + l]) l++
+  return l
+}
+
+/** Clipped matches per order (direct method; exported for tests). */
+export function directCorrect(c: ReadonlyArray<number>, refs: ReadonlyArray<ReadonlyArray<number>>): Array<number> {
+  const correct = [0, 0, 0, 0]
+  const len = c.length
+  for (let i = 0; i < len; i++) {
+    const maxN = Math.min(BLEU_MAX_N, len - i)
+    const x = c[i]
+    dup[0] = dup[1] = dup[2] = dup[3] = false
+    selfCount[0] = selfCount[1] = selfCount[2] = selfCount[3] = 0
+    for (let p = 0; p < len; p++) {
+      if (c[p] !== x) continue
+      const l = runLength(c, i, c, p, maxN)
+      for (let n = 0; n < l; n++) {
+        if (p < i) dup[n] = true
+        else selfCount[n] = (selfCount[n] as number) + 1
+      }
+    }
+    if (dup[maxN - 1] === true) continue // every order at i was counted at an earlier position
+    refMax[0] = refMax[1] = refMax[2] = refMax[3] = 0
+    for (let r = 0; r < refs.length; r++) {
+      const ref = refs[r] as ReadonlyArray<number>
+      refCount[0] = refCount[1] = refCount[2] = refCount[3] = 0
+      for (let p = 0; p < ref.length; p++) {
+        if (ref[p] !== x) continue
+        const l = runLength(c, i, ref, p, maxN)
+        for (let n = 0; n < l; n++) refCount[n] = (refCount[n] as number) + 1
+      }
+      for (let n = 0; n < maxN; n++) if ((refCount[n] as number) > (refMax[n] as number)) refMax[n] = refCount[n] as number
+    }
+    for (let n = 0; n < maxN; n++) {
+      if (!dup[n]) correct[n] = (correct[n] as number) + Math.min(selfCount[n] as number, refMax[n] as number)
+    }
+  }
+  return correct
+}
+
+// Long inputs: n-grams keyed by numbers. Words get item-local ids 1..V and an n-gram is its
+// ids in base B (B a power of two above V), so orders never collide and keys stay small
+// ints; items with too many distinct words for B^4 to stay exact fall back to string keys.
+/** Clipped matches per order (keyed method; exported for tests). */
+export function keyedCorrect(candidate: ReadonlyArray<number>, references: ReadonlyArray<ReadonlyArray<number>>): Array<number> {
+  const vocab = new Map<number, number>()
+  const ids = (toks: ReadonlyArray<number>): Array<number> =>
     toks.map((w) => {
       let id = vocab.get(w)
       if (id === undefined) vocab.set(w, (id = vocab.size + 1))
@@ -84,8 +161,7 @@ export function bleuStats(candidate: ReadonlyArray<string>, references: Readonly
     const k = orderOf.get(g) as number
     correct[k] = (correct[k] as number) + Math.min(c, maxRef.get(g) ?? 0)
   }
-  const guess = [0, 1, 2, 3].map((k) => Math.max(0, testlen - k))
-  return { testlen, refLens, reflen, guess, correct }
+  return correct
 }
 
 const SMALL = 1e-9

@@ -5,8 +5,10 @@
 // is log(number of items).
 //
 // Memory: document frequencies need the whole corpus before any item can be scored, so
-// items are retained compactly: captions as word-id arrays and n-grams interned in a trie
-// (n-gram id = (prefix id, word id)) held in one open-addressing hash table of typed arrays.
+// items are retained compactly. N-grams are interned in a trie (n-gram id = (prefix id,
+// word id)) held in one open-addressing hash table; each caption keeps, per position, only
+// the id of the longest n-gram starting there: its prefixes are the shorter ones, found by
+// following `parent`, so scoring needs no hashing and a caption costs one int per word.
 
 const N = 4
 const SIGMA = 6
@@ -31,52 +33,77 @@ class GrowInt32 {
   }
 }
 
-/** Interns n-grams as (prefix n-gram id + 1, word id) pairs; ids are dense from 0. */
+/** Interns n-grams as (prefix n-gram id + 1, word id) pairs; ids are dense from 0. Slots
+ * are interleaved [prefix + 1, word, id] so that a probe touches one cache line. */
 class NgramTable {
-  private hi = new Int32Array(1 << 16).fill(-1) // prefix id + 1; -1 marks an empty slot
-  private lo = new Int32Array(1 << 16) // word id
-  private vals = new Int32Array(1 << 16)
+  // 2^18 slots (3 MB) from the start: a 5,000-item corpus has ~300k n-grams, and every
+  // doubling on the way re-inserts all of them.
+  private slots = new Int32Array(3 << 18).fill(-1) // slot key prefix + 1 = -1 marks empty
+  private mask = (1 << 18) - 1
   size = 0
+  /** Per n-gram id: its order (1..N) and its prefix's id (-1 for unigrams). */
   readonly order = new GrowInt32()
+  readonly parent = new GrowInt32()
 
   private slot(hi: number, lo: number): number {
-    const mask = this.hi.length - 1
+    const s = this.slots
     let h = Math.imul(hi, 0x9e3779b1) ^ Math.imul(lo, 0x85ebca6b)
-    h = (h ^ (h >>> 15)) & mask
+    h = (h ^ (h >>> 15)) & this.mask
     while (true) {
-      const k = this.hi[h] as number
-      if (k === -1 || (k === hi && this.lo[h] === lo)) return h
-      h = (h + 1) & mask
+      const k = s[3 * h] as number
+      if (k === -1 || (k === hi && s[3 * h + 1] === lo)) return h
+      h = (h + 1) & this.mask
     }
   }
 
+  /** Unigram ids by word id (-1: none yet): the most frequent lookups skip the hash. */
+  private unigram = new Int32Array(1024).fill(-1)
+
   intern(prefix: number, word: number, order: number): number {
+    if (prefix < 0) {
+      if (word >= this.unigram.length) {
+        let cap = this.unigram.length * 2
+        while (cap <= word) cap *= 2
+        const u = new Int32Array(cap).fill(-1)
+        u.set(this.unigram)
+        this.unigram = u
+      }
+      let g = this.unigram[word] as number
+      if (g < 0) {
+        g = this.size++
+        this.unigram[word] = g
+        this.order.push(order)
+        this.parent.push(-1)
+      }
+      return g
+    }
     const hi = prefix + 1
     let h = this.slot(hi, word)
-    if (this.hi[h] !== -1) return this.vals[h] as number
-    if ((this.size + 1) * 2 > this.hi.length) {
+    if (this.slots[3 * h] !== -1) return this.slots[3 * h + 2] as number
+    if ((this.size + 1) * 2 > this.mask + 1) {
       this.rehash()
       h = this.slot(hi, word)
     }
-    this.hi[h] = hi
-    this.lo[h] = word
-    this.vals[h] = this.size
+    this.slots[3 * h] = hi
+    this.slots[3 * h + 1] = word
+    this.slots[3 * h + 2] = this.size
     this.order.push(order)
+    this.parent.push(prefix)
     return this.size++
   }
 
   private rehash(): void {
-    const [oh, ol, ov] = [this.hi, this.lo, this.vals]
-    this.hi = new Int32Array(oh.length * 2).fill(-1)
-    this.lo = new Int32Array(oh.length * 2)
-    this.vals = new Int32Array(oh.length * 2)
-    for (let i = 0; i < oh.length; i++) {
-      const k = oh[i] as number
+    const old = this.slots
+    const cap = 2 * (this.mask + 1)
+    this.slots = new Int32Array(3 * cap).fill(-1)
+    this.mask = cap - 1
+    for (let i = 0; i < old.length; i += 3) {
+      const k = old[i] as number
       if (k === -1) continue
-      const h = this.slot(k, ol[i] as number)
-      this.hi[h] = k
-      this.lo[h] = ol[i] as number
-      this.vals[h] = ov[i] as number
+      const h = this.slot(k, old[i + 1] as number)
+      this.slots[3 * h] = k
+      this.slots[3 * h + 1] = old[i + 1] as number
+      this.slots[3 * h + 2] = old[i + 2] as number
     }
   }
 }
@@ -87,7 +114,7 @@ export class CiderCorpus {
   private readonly table = new NgramTable()
   private readonly df = new GrowInt32()
   private readonly lastItem = new GrowInt32()
-  /** Per item: [n captions, len, ids..., len, ids...]; candidate first. */
+  /** Per item: [n captions, len, top n-gram ids..., len, ...]; candidate first. */
   private readonly tokens = new GrowInt32(1 << 16)
   private readonly starts = new GrowInt32()
   private items = 0
@@ -104,29 +131,37 @@ export class CiderCorpus {
 
   /** Add one item: token arrays of the candidate and its references. */
   add(candidate: ReadonlyArray<string>, references: ReadonlyArray<ReadonlyArray<string>>): void {
+    const ids = (cap: ReadonlyArray<string>): Array<number> => cap.map((w) => this.wordId(w))
+    this.addIds(ids(candidate), references.map(ids))
+  }
+
+  /** Add one item as word ids: dense non-negative ids (a Vocab's), as unigrams are found
+   * by indexing with them. Scores depend only on which words are equal, not on the ids. */
+  addIds(candidate: ArrayLike<number>, references: ReadonlyArray<ArrayLike<number>>): void {
     const item = this.items++
+    const table = this.table
+    const df = this.df
+    const lastItem = this.lastItem
     this.starts.push(this.tokens.length)
     this.tokens.push(references.length + 1)
-    const caps = [candidate, ...references]
-    for (let c = 0; c < caps.length; c++) {
-      const cap = caps[c] as ReadonlyArray<string>
+    for (let c = 0; c <= references.length; c++) {
+      const cap = c === 0 ? candidate : (references[c - 1] as ArrayLike<number>)
       this.tokens.push(cap.length)
-      const base = this.tokens.length
-      for (const w of cap) this.tokens.push(this.wordId(w))
       // Intern every n-gram; references count once per item towards document frequency.
       for (let i = 0; i < cap.length; i++) {
-        let prefix = -1
+        let g = -1
         for (let k = 0; k < N && i + k < cap.length; k++) {
-          prefix = this.table.intern(prefix, this.tokens.data[base + i + k] as number, k + 1)
-          while (this.df.length <= prefix) {
-            this.df.push(0)
-            this.lastItem.push(-1)
+          g = table.intern(g, cap[i + k] as number, k + 1)
+          if (g >= df.length) {
+            df.push(0)
+            lastItem.push(-1)
           }
-          if (c > 0 && this.lastItem.data[prefix] !== item) {
-            this.lastItem.data[prefix] = item
-            this.df.data[prefix] = (this.df.data[prefix] as number) + 1
+          if (c > 0 && lastItem.data[g] !== item) {
+            lastItem.data[g] = item
+            df.data[g] = (df.data[g] as number) + 1
           }
         }
+        this.tokens.push(g)
       }
     }
   }
@@ -135,97 +170,50 @@ export class CiderCorpus {
     return this.items
   }
 
-  /** Per-item CIDEr-D, in insertion order. Scratch arrays indexed by n-gram id replace
-   * the toolkit's dicts; iteration follows its insertion order (order k-major, then first
-   * occurrence), so the floating-point sums are the same. */
+  /** Per-item CIDEr-D, in insertion order. Each caption's tf-idf vector is a short list of
+   * its distinct n-grams in the toolkit's dict order (order k-major, then first occurrence),
+   * so every floating-point sum runs over the same terms in the same order as the toolkit's. */
   scores(): Float64Array {
     const out = new Float64Array(this.items)
     const refLen = Math.log(this.items)
     const nGrams = this.table.size
     const idf = new Float64Array(nGrams)
     for (let g = 0; g < nGrams; g++) idf[g] = refLen - Math.log(Math.max(1, this.df.data[g] as number))
-    const order = this.table.order.data
-    // Hypothesis and reference vectors: value by n-gram id, valid where stamp matches.
-    const valH = new Float64Array(nGrams)
-    const valR = new Float64Array(nGrams)
-    const stampH = new Int32Array(nGrams).fill(-1)
-    const stampR = new Int32Array(nGrams).fill(-1)
-    let refStamp = 0
-    let uniqH = new Int32Array(64)
-    let uniqR = new Int32Array(64)
-    let grams = new Int32Array(256)
-    const normH = [0, 0, 0, 0]
-    const normR = [0, 0, 0, 0]
+    const h = new CaptionVector()
+    const r = new CaptionVector()
     const val = [0, 0, 0, 0]
     const score = [0, 0, 0, 0]
     const t = this.tokens.data
-    // Fill `uniq` with the caption's distinct n-grams (toolkit order), `vals` with tf-idf,
-    // `norm` with per-order norms; returns the count of distinct n-grams.
-    const vectorize = (p: number, len: number, vals: Float64Array, stamp: Int32Array, s: number, norm: Array<number>): number => {
-      if (grams.length < N * len) grams = new Int32Array(N * len * 2)
-      for (let i = 0; i < len; i++) {
-        let g = -1
-        for (let k = 0; k < N && i + k < len; k++) {
-          g = this.table.intern(g, t[p + i + k] as number, k + 1)
-          grams[k * len + i] = g
-        }
-      }
-      let uniq = vals === valH ? uniqH : uniqR
-      if (uniq.length < N * len) {
-        uniq = new Int32Array(N * len * 2)
-        if (vals === valH) uniqH = uniq
-        else uniqR = uniq
-      }
-      let u = 0
-      for (let k = 0; k < N; k++) {
-        for (let i = 0; i + k < len; i++) {
-          const g = grams[k * len + i] as number
-          if (stamp[g] !== s) {
-            stamp[g] = s
-            vals[g] = 0
-            uniq[u++] = g
-          }
-          vals[g] = (vals[g] as number) + 1
-        }
-      }
-      norm[0] = norm[1] = norm[2] = norm[3] = 0
-      for (let j = 0; j < u; j++) {
-        const g = uniq[j] as number
-        const v = (vals[g] as number) * (idf[g] as number)
-        vals[g] = v
-        const n = (order[g] as number) - 1
-        norm[n] = (norm[n] as number) + v ** 2
-      }
-      for (let n = 0; n < N; n++) norm[n] = Math.sqrt(norm[n] as number)
-      return u
-    }
+    const order = this.table.order.data
+    const parent = this.table.parent.data
     for (let item = 0; item < this.items; item++) {
       let p = this.starts.data[item] as number
       const nCaps = t[p++] as number
       const lenH = t[p++] as number
-      const uH = vectorize(p, lenH, valH, stampH, item, normH)
+      h.build(t, p, lenH, order, parent, idf)
       p += lenH
       const lengthH = Math.max(0, lenH - 1) // the toolkit's "length": number of bigrams
       score[0] = score[1] = score[2] = score[3] = 0
-      for (let r = 1; r < nCaps; r++) {
+      for (let c = 1; c < nCaps; c++) {
         const lenR = t[p++] as number
-        const s = refStamp++
-        vectorize(p, lenR, valR, stampR, s, normR)
+        r.build(t, p, lenR, order, parent, idf)
         p += lenR
         const delta = lengthH - Math.max(0, lenR - 1)
-        val[0] = val[1] = val[2] = val[3] = 0
-        for (let j = 0; j < uH; j++) {
-          const g = uniqH[j] as number
-          const vh = valH[g] as number
-          const vr = stampR[g] === s ? (valR[g] as number) : 0
-          const n = (order[g] as number) - 1
-          val[n] = (val[n] as number) + Math.min(vh, vr) * vr
+        for (let n = 0; n < N; n++) {
+          let v = 0
+          for (let j = h.start[n] as number; j < (h.start[n + 1] as number); j++) {
+            const vh = h.vals[j] as number
+            const at = r.find(h.grams[j] as number, n)
+            const vr = at < 0 ? 0 : (r.vals[at] as number)
+            v += Math.min(vh, vr) * vr
+          }
+          val[n] = v
         }
         const penalty = Math.E ** (-(delta ** 2) / (2 * SIGMA ** 2))
         for (let n = 0; n < N; n++) {
           let v = val[n] as number
-          const nh = normH[n] as number
-          const nr = normR[n] as number
+          const nh = h.norm[n] as number
+          const nr = r.norm[n] as number
           if (nh !== 0 && nr !== 0) v /= nh * nr
           v *= penalty
           score[n] = (score[n] as number) + v
@@ -237,5 +225,81 @@ export class CiderCorpus {
       out[item] = avg
     }
     return out
+  }
+}
+
+// Past this many n-grams of one order in a caption, lookups go through a Map instead of a scan.
+const SCAN_MAX = 32
+
+/** One caption's tf-idf vector: distinct n-grams grouped by order (start[n]..start[n+1]),
+ * each group in first-occurrence order; values tf * idf; per-order norms. */
+class CaptionVector {
+  grams = new Int32Array(64)
+  vals = new Float64Array(64)
+  readonly start = new Int32Array(N + 1)
+  readonly norm = [0, 0, 0, 0]
+  private index: Array<Map<number, number> | undefined> = [undefined, undefined, undefined, undefined]
+
+  /** From the caption's top n-gram ids t[p .. p + len) (see CiderCorpus.tokens). */
+  build(t: Int32Array, p: number, len: number, order: Int32Array, parent: Int32Array, idf: Float64Array): void {
+    if (this.grams.length < N * len) {
+      this.grams = new Int32Array(N * len * 2)
+      this.vals = new Float64Array(N * len * 2)
+    }
+    const grams = this.grams
+    const vals = this.vals
+    // All n-grams, order-major: the one of order k+1 at position i goes to slot k * len + i.
+    for (let i = 0; i < len; i++) {
+      let g = t[p + i] as number
+      for (let k = (order[g] as number) - 1; k >= 0; k--) {
+        grams[k * len + i] = g
+        g = parent[g] as number
+      }
+    }
+    // Compact in place to the distinct ones, counting (slot k * len + i >= the write point).
+    let u = 0
+    for (let k = 0; k < N; k++) {
+      const from = u
+      this.start[k] = from
+      const count = Math.max(0, len - k)
+      let index: Map<number, number> | undefined
+      if (count > SCAN_MAX) index = new Map()
+      this.index[k] = index
+      for (let i = 0; i < count; i++) {
+        const g = grams[k * len + i] as number
+        let at = -1
+        if (index !== undefined) at = index.get(g) ?? -1
+        else for (let j = from; j < u; j++) if (grams[j] === g) {
+          at = j
+          break
+        }
+        if (at < 0) {
+          at = u++
+          grams[at] = g
+          vals[at] = 0
+          index?.set(g, at)
+        }
+        vals[at] = (vals[at] as number) + 1
+      }
+    }
+    this.start[N] = u
+    for (let n = 0; n < N; n++) {
+      let norm = 0
+      for (let j = this.start[n] as number; j < (this.start[n + 1] as number); j++) {
+        const v = (vals[j] as number) * (idf[grams[j] as number] as number)
+        vals[j] = v
+        norm += v ** 2
+      }
+      this.norm[n] = Math.sqrt(norm)
+    }
+  }
+
+  /** Position of n-gram g (of order n + 1) in this vector, or -1. */
+  find(g: number, n: number): number {
+    const index = this.index[n]
+    if (index !== undefined) return index.get(g) ?? -1
+    const end = this.start[n + 1] as number
+    for (let j = this.start[n] as number; j < end; j++) if (this.grams[j] === g) return j
+    return -1
   }
 }

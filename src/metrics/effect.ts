@@ -4,6 +4,7 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { ALL_METRICS, Scorer, type MetricName, type ScoreItem, type ScoreOptions, type ScoreResult } from "./index.ts"
+import { scoreFailure, scoreFile, type ScoreFileOptions } from "./jsonl.ts"
 
 export const MetricNameSchema = Schema.Literals(ALL_METRICS)
 
@@ -55,3 +56,13 @@ export const score = Effect.fn("metrics.score")(function* (
     catch: (e) => e instanceof ScoreInputError ? e : new ScoreIoError({ path: "<items>", reason: String((e as Error)?.message ?? e) }),
   })
 })
+
+/** `revo score` as an Effect: read JSON Lines, score, write JSON (see jsonl.ts scoreFile). */
+export const scoreFileEffect = (o: ScoreFileOptions): Effect.Effect<ScoreResult, ScoreInputError | ScoreIoError> =>
+  Effect.tryPromise({
+    try: () => scoreFile(o),
+    catch: (e) => {
+      const f = scoreFailure(e, o)
+      return f._tag === "line" ? new ScoreInputError({ file: f.file, line: f.line, reason: f.reason }) : new ScoreIoError({ path: f.path, reason: f.reason })
+    },
+  })

@@ -3,15 +3,20 @@
 // (`Scorer`, `scoreItems`); `scoreItemsAsync` takes an async iterable. The Effect wrapper
 // lives in ./effect.ts so that plain callers (and the CLI's start-up) do not load Effect.
 //
+// Every caption is tokenized once into word ids (vocab.ts, caption-ids.ts); METEOR runs
+// here, BLEU, ROUGE-L and CIDEr-D in IdMetrics, here or (option `thread`) on a worker.
+//
 // Memory: items are consumed one at a time. What is kept: per-item values (one number per
-// metric), BLEU's summed statistics, and, only when CIDEr is asked for, the items'
-// captions as word ids plus interned n-gram document frequencies (see cider.ts).
+// metric), BLEU's summed statistics, the vocabulary and per-word memos, and, only when CIDEr
+// is asked for, one n-gram id per caption word plus interned n-gram document frequencies
+// (see cider.ts).
 
-import { BleuTotals, bleuStats, cocoBleuFromTotals, nltkBleuFromTotals, nltkDenominators, type NltkSmoothing } from "./bleu.ts"
-import { CiderCorpus } from "./cider.ts"
+import type { NltkSmoothing } from "./bleu.ts"
+import { Column, IdMetrics, type IdMetricsConfig, type IdMetricsResult } from "./id-metrics.ts"
+import { IdMetricsThread } from "./id-metrics-thread.ts"
 import { Meteor } from "./meteor.ts"
-import { rougeL } from "./rouge.ts"
-import { tokenize } from "./tokenizer.ts"
+import { CaptionIds } from "./caption-ids.ts"
+import { Vocab } from "./vocab.ts"
 import { loadWordNet, type WordNetVersion } from "./wordnet.ts"
 
 export const ALL_METRICS = ["bleu1", "bleu2", "bleu3", "bleu4", "meteor", "rouge_l", "cider"] as const
@@ -31,6 +36,9 @@ export interface ScoreOptions {
   readonly bleu?: "coco" | "nltk"
   /** Smoothing for bleu: "nltk" ("none" = NLTK method0, the default; or "method1", epsilon 0.1). */
   readonly nltkSmoothing?: NltkSmoothing
+  /** Compute BLEU, ROUGE-L and CIDEr-D on a worker thread (same numbers), in parallel with
+   * tokenization and METEOR; then only `finishAsync` may finish, or `close` release it. */
+  readonly thread?: boolean
 }
 
 export type MetricValues = { -readonly [K in MetricName]?: number }
@@ -41,76 +49,52 @@ export interface ScoreResult {
   readonly items: ReadonlyArray<ItemScores>
 }
 
-/** Columnar per-item values: one growable Float64Array per metric. */
-class Column {
-  data = new Float64Array(1024)
-  length = 0
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const d = new Float64Array(this.data.length * 2)
-      d.set(this.data)
-      this.data = d
-    }
-    this.data[this.length++] = v
-  }
-}
-
-const splitWs = (s: string): Array<string> => (s === "" ? [] : s.split(" "))
-
-/** Incremental scorer: `add` items in order, then `finish` once. */
+/** Incremental scorer: `add` items in order, then `finish` (or `finishAsync`) once. */
 export class Scorer {
   readonly metrics: ReadonlyArray<MetricName>
   private readonly want: ReadonlySet<MetricName>
-  private readonly options: ScoreOptions
   private readonly ids: Array<string> = []
-  private readonly cols = new Map<MetricName, Column>()
-  private readonly bleu = new BleuTotals()
-  private readonly nltkDen = [0, 0, 0, 0]
+  private readonly meteorCol = new Column()
   private readonly meteor: Meteor | undefined
-  private readonly cider: CiderCorpus | undefined
-  private readonly wantBleu: boolean
+  /** BLEU, ROUGE-L and CIDEr-D computed here, and those computed on a worker thread. */
+  private readonly local: IdMetrics | undefined
+  private readonly remote: IdMetricsThread | undefined
+  /** Every caption is tokenized once and interned; all metrics work on word ids. */
+  private readonly vocab = new Vocab()
+  private readonly captions = new CaptionIds(this.vocab)
 
   constructor(metrics: Iterable<MetricName> = ALL_METRICS, options: ScoreOptions = {}) {
     const set = new Set(metrics)
     this.metrics = ALL_METRICS.filter((m) => set.has(m))
     this.want = new Set(this.metrics)
-    this.options = options
-    for (const m of this.metrics) this.cols.set(m, new Column())
-    this.wantBleu = this.metrics.some((m) => m.startsWith("bleu"))
-    this.meteor = this.want.has("meteor") ? new Meteor(loadWordNet(options.wordnet ?? "3.0")) : undefined
-    this.cider = this.want.has("cider") ? new CiderCorpus() : undefined
-  }
-
-  private put(m: MetricName, v: number): void {
-    this.cols.get(m)?.push(v)
+    const config: IdMetricsConfig = {
+      bleu: this.metrics.some((m) => m.startsWith("bleu")),
+      rouge: this.want.has("rouge_l"),
+      cider: this.want.has("cider"),
+      bleuFlavour: options.bleu ?? "coco",
+      nltkSmoothing: options.nltkSmoothing ?? "none",
+    }
+    // With a thread, all three run there (measured: this balances the threads best); it is
+    // started first so that it boots while WordNet loads.
+    const any = config.bleu || config.rouge || config.cider
+    this.remote = any && options.thread === true ? new IdMetricsThread(config) : undefined
+    this.local = any && options.thread !== true ? new IdMetrics(config) : undefined
+    try {
+      this.meteor = this.want.has("meteor") ? new Meteor(loadWordNet(options.wordnet ?? "3.0"), this.vocab) : undefined
+    } catch (e) {
+      this.remote?.close()
+      throw e
+    }
   }
 
   add(item: ScoreItem): void {
     if (item.references.length === 0) throw new RangeError(`item ${item.id}: no references`)
     this.ids.push(item.id)
-    const cand = tokenize(item.candidate)
-    const refs = item.references.map(tokenize)
-    const candToks = splitWs(cand)
-    const refToks = refs.map(splitWs)
-    if (this.wantBleu) {
-      const s = bleuStats(candToks, refToks)
-      this.bleu.add(s)
-      let per: Array<number>
-      if (this.options.bleu === "nltk") {
-        const den = nltkDenominators(s)
-        for (let k = 0; k < 4; k++) this.nltkDen[k] = (this.nltkDen[k] as number) + (den[k] as number)
-        per = nltkBleuFromTotals(s.testlen, s.reflen, den, s.correct, this.options.nltkSmoothing ?? "none")
-      } else {
-        per = cocoBleuFromTotals(s.testlen, s.reflen, s.guess, s.correct)
-      }
-      this.put("bleu1", per[0] as number)
-      this.put("bleu2", per[1] as number)
-      this.put("bleu3", per[2] as number)
-      this.put("bleu4", per[3] as number)
-    }
-    if (this.meteor !== undefined) this.put("meteor", this.meteor.score(candToks, refToks))
-    if (this.want.has("rouge_l")) this.put("rouge_l", rougeL(cand, refs))
-    this.cider?.add(candToks, refToks)
+    const candToks = this.captions.ids(item.candidate)
+    const refToks = item.references.map((r) => this.captions.ids(r))
+    if (this.meteor !== undefined) this.meteorCol.push(this.meteor.scoreIds(candToks, refToks))
+    this.local?.add(candToks, refToks)
+    this.remote?.add(candToks, refToks)
   }
 
   get size(): number {
@@ -125,32 +109,48 @@ export class Scorer {
 
   /** Corpus values and the per-item values in input order. */
   finish(): ScoreResult {
-    if (this.cider !== undefined) {
-      const col = this.cols.get("cider") as Column
-      for (const v of this.cider.scores()) col.push(v)
-    }
-    const corpus: MetricValues = {}
+    if (this.remote !== undefined) throw new Error("Scorer with thread: use finishAsync")
+    return this.complete(this.local?.finish() ?? {})
+  }
+
+  /** As finish, waiting for the worker thread if there is one. */
+  async finishAsync(): Promise<ScoreResult> {
+    const remote = (await this.remote?.finish()) ?? {}
+    return this.complete({ ...(this.local?.finish() ?? {}), ...remote })
+  }
+
+  /** Release the worker thread of a Scorer that will not be finished (a failed run);
+   * without it, the thread keeps the process alive. */
+  close(): void {
+    this.remote?.close()
+  }
+
+  private complete(r: IdMetricsResult): ScoreResult {
     const n = this.ids.length
-    if (this.wantBleu) {
-      const b = this.options.bleu === "nltk"
-        ? nltkBleuFromTotals(this.bleu.testlen, this.bleu.reflen, this.nltkDen, this.bleu.correct, this.options.nltkSmoothing ?? "none")
-        : this.bleu.coco()
-      ;(["bleu1", "bleu2", "bleu3", "bleu4"] as const).forEach((m, k) => {
-        if (this.want.has(m)) corpus[m] = n === 0 ? 0 : (b[k] as number)
-      })
-    }
-    for (const m of ["meteor", "rouge_l", "cider"] as const) {
-      const col = this.cols.get(m)
+    const cols = new Map<MetricName, Float64Array>()
+    const corpus: MetricValues = {}
+    ;(["bleu1", "bleu2", "bleu3", "bleu4"] as const).forEach((m, k) => {
+      if (!this.want.has(m) || r.bleu === undefined || r.bleuCorpus === undefined) return
+      cols.set(m, r.bleu[k] as Float64Array)
+      corpus[m] = n === 0 ? 0 : (r.bleuCorpus[k] as number)
+    })
+    const means: Array<[MetricName, Float64Array | undefined]> = [
+      ["meteor", this.meteor !== undefined ? this.meteorCol.values() : undefined],
+      ["rouge_l", r.rouge],
+      ["cider", r.cider],
+    ]
+    for (const [m, col] of means) {
       if (col === undefined) continue
+      cols.set(m, col)
       let sum = 0
-      for (let i = 0; i < col.length; i++) sum += col.data[i] as number
+      for (let i = 0; i < n; i++) sum += col[i] as number
       corpus[m] = n === 0 ? 0 : sum / n
     }
     const items: Array<ItemScores> = new Array(n)
-    const cols = this.metrics.map((m) => [m, (this.cols.get(m) as Column).data] as const)
+    const order = this.metrics.map((m) => [m, cols.get(m) as Float64Array] as const)
     for (let i = 0; i < n; i++) {
       const o: { id: string } & MetricValues = { id: this.ids[i] as string }
-      for (const [m, d] of cols) o[m] = d[i] as number
+      for (const [m, d] of order) o[m] = d[i] as number
       items[i] = o
     }
     return { corpus, items }

@@ -37,24 +37,38 @@ export function decodeLine(text: string): ScoreItem | string {
   return { id: o["id"], candidate: o["candidate"], references: o["references"] }
 }
 
-/** Items of a JSON Lines stream, in order; blank lines are skipped (they still count). */
-export async function* readItems(input: Readable, name: string): AsyncGenerator<ScoreItem> {
+/** Call `each` with the items of a JSON Lines stream, in order; blank lines are skipped
+ * (they still count). Synchronous per chunk: no promise per item. */
+export async function forEachItem(input: Readable, name: string, each: (item: ScoreItem) => void): Promise<void> {
   let rest = ""
   let line = 0
   input.setEncoding("utf8")
-  const take = function* (text: string): Generator<ScoreItem> {
+  const take = (text: string): void => {
     line++
     if (text.trim() === "") return
     const item = decodeLine(text)
     if (typeof item === "string") throw new JsonlLineError(name, line, item)
-    yield item
+    each(item)
   }
   for await (const chunk of input as AsyncIterable<string>) {
-    const parts = (rest + chunk).split("\n")
-    rest = parts.pop() as string
-    for (const p of parts) yield* take(p.endsWith("\r") ? p.slice(0, -1) : p)
+    const text = rest + chunk
+    let start = 0
+    let nl = text.indexOf("\n")
+    while (nl >= 0) {
+      take(text.charCodeAt(nl - 1) === 13 && nl > start ? text.slice(start, nl - 1) : text.slice(start, nl))
+      start = nl + 1
+      nl = text.indexOf("\n", start)
+    }
+    rest = text.slice(start)
   }
-  if (rest !== "") yield* take(rest)
+  if (rest !== "") take(rest)
+}
+
+/** Items of a JSON Lines stream, in order (see forEachItem). */
+export async function* readItems(input: Readable, name: string): AsyncGenerator<ScoreItem> {
+  const items: Array<ScoreItem> = []
+  await forEachItem(input, name, (item) => items.push(item))
+  yield* items
 }
 
 async function write(out: Writable, s: string): Promise<void> {
@@ -73,17 +87,25 @@ async function write(out: Writable, s: string): Promise<void> {
   })
 }
 
-/** `{"corpus": {...}, "items": [...]}` with keys in ALL_METRICS order, one item per line. */
+/** A number as JSON.stringify writes it (non-finite numbers as null). */
+const num = (v: number): string => (Number.isFinite(v) ? String(v) : "null")
+
+/** `{"corpus": {...}, "items": [...]}` with keys in ALL_METRICS order, one item per line
+ * (the text JSON.stringify gives each object, built directly). */
 export async function writeResult(out: Writable, result: ScoreResult, metrics: ReadonlyArray<MetricName>): Promise<void> {
   const order = ALL_METRICS.filter((m) => metrics.includes(m))
+  const keys = order.map((m) => `,${JSON.stringify(m)}:`)
   const corpus: Record<string, number> = {}
   for (const m of order) corpus[m] = result.corpus[m] as number
   let buf = `{"corpus": ${JSON.stringify(corpus)}, "items": [`
   for (let i = 0; i < result.items.length; i++) {
     const it = result.items[i] as ScoreResult["items"][number]
-    const o: Record<string, string | number> = { id: it.id }
-    for (const m of order) o[m] = it[m] as number
-    buf += (i === 0 ? "\n" : ",\n") + JSON.stringify(o)
+    let line = `{"id":${JSON.stringify(it.id)}`
+    for (let k = 0; k < order.length; k++) {
+      const v = it[order[k] as MetricName]
+      if (v !== undefined) line += (keys[k] as string) + num(v)
+    }
+    buf += (i === 0 ? "\n" : ",\n") + line + "}"
     if (buf.length > 1 << 16) {
       await write(out, buf)
       buf = ""
@@ -96,18 +118,35 @@ export interface ScoreFileOptions extends ScoreOptions {
   readonly input: string // path, or "-" for standard input
   readonly metrics: ReadonlyArray<MetricName>
   readonly output?: string // path; standard output when absent
+  /** Called at each phase boundary (benchmarks): "setup" (WordNet loaded), "read+score",
+   * "finish" (CIDEr-D and corpus values), "write". */
+  readonly onPhase?: (phase: string) => void
 }
 
 /** Read JSON Lines, score, write JSON (atomically when writing a file). */
 export async function scoreFile(o: ScoreFileOptions): Promise<ScoreResult> {
   const stdin = o.input === "-"
-  const input = stdin ? process.stdin : createReadStream(o.input)
-  const opts: ScoreOptions = { ...(o.wordnet !== undefined ? { wordnet: o.wordnet } : {}) }
+  const input = stdin ? process.stdin : createReadStream(o.input, { highWaterMark: 1 << 20 })
+  // BLEU, ROUGE-L and CIDEr-D on a second thread when CIDEr-D makes it worth starting one
+  // (same numbers either way); REVO_SCORE_THREADS=1 keeps to one thread.
+  const thread = process.env["REVO_SCORE_THREADS"] !== "1" && o.metrics.includes("cider")
+  const opts: ScoreOptions = { thread, ...(o.wordnet !== undefined ? { wordnet: o.wordnet } : {}) }
+  const phase = o.onPhase ?? ((): void => undefined)
   const scorer = new Scorer(o.metrics, opts)
-  for await (const item of readItems(input, stdin ? "<stdin>" : o.input)) scorer.add(item)
-  const result = scorer.finish()
+  phase("setup")
+  let result: ScoreResult
+  try {
+    await forEachItem(input, stdin ? "<stdin>" : o.input, (item) => scorer.add(item))
+    phase("read+score")
+    result = await scorer.finishAsync()
+  } catch (e) {
+    scorer.close()
+    throw e
+  }
+  phase("finish")
   if (o.output === undefined) {
     await writeResult(process.stdout, result, scorer.metrics)
+    phase("write")
     return result
   }
   const tmp = `${o.output}.${process.pid}.tmp`
@@ -116,10 +155,23 @@ export async function scoreFile(o: ScoreFileOptions): Promise<ScoreResult> {
     await writeResult(out, result, scorer.metrics)
     await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())))
     renameSync(tmp, o.output)
+    phase("write")
   } catch (e) {
     out.destroy()
     rmSync(tmp, { force: true })
     throw e
   }
   return result
+}
+
+/** What went wrong in scoreFile, as the CLI reports it (the Effect side types it). */
+export type ScoreFailure =
+  | { readonly _tag: "line"; readonly file: string; readonly line: number; readonly reason: string; readonly message: string }
+  | { readonly _tag: "io"; readonly path: string; readonly reason: string; readonly message: string }
+
+export function scoreFailure(e: unknown, o: { readonly input: string; readonly output?: string }): ScoreFailure {
+  if (e instanceof JsonlLineError) return { _tag: "line", file: e.file, line: e.line, reason: e.reason, message: `${e.file}:${e.line}: ${e.reason}` }
+  const path = o.output ?? o.input
+  const reason = (e as Error | undefined)?.message ?? String(e)
+  return { _tag: "io", path, reason, message: `${path}: ${reason}` }
 }

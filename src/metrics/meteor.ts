@@ -3,90 +3,212 @@
 // previous left, scanning hypothesis and reference from the end as NLTK does), count
 // chunks, and take the max over references. Tokens are the COCO-tokenized caption split
 // on whitespace. METEOR 1.5's paraphrase stage is not reproduced (see README.md).
+//
+// Words are ids of a Vocab; lowercasing, stems and synonym sets are memoised per id, the
+// hypothesis is prepared once per item, and the greedy alignment marks used positions
+// instead of splicing lists (the same visiting order, so the same alignment).
 
 import { porterStem } from "./porter.ts"
+import { IdMemo, Vocab } from "./vocab.ts"
 import type { WordNet } from "./wordnet.ts"
 
 const ALPHA = 0.9
 const BETA = 3
 const GAMMA = 0.5
 
-type Enum = Array<[number, string]>
-type Match = [number, number]
-
-/** NLTK _match_enums: greedy, last hypothesis word first, last reference word first. */
-function matchEnums(hyp: Enum, ref: Enum, same: (h: string, r: string) => boolean, out: Array<Match>): void {
-  for (let i = hyp.length - 1; i >= 0; i--) {
-    const h = hyp[i] as [number, string]
-    for (let j = ref.length - 1; j >= 0; j--) {
-      const r = ref[j] as [number, string]
-      if (same(h[1], r[1])) {
-        out.push([h[0], r[0]])
-        hyp.splice(i, 1)
-        ref.splice(j, 1)
-        break
-      }
-    }
-  }
-}
-
-function countChunks(matches: ReadonlyArray<Match>): number {
-  let chunks = 1
-  for (let i = 0; i < matches.length - 1; i++) {
-    const a = matches[i] as Match
-    const b = matches[i + 1] as Match
-    if (!(b[0] === a[0] + 1 && b[1] === a[1] + 1)) chunks++
-  }
-  return chunks
-}
-
 export class Meteor {
   private readonly wordnet: WordNet
-  private readonly stems = new Map<string, string>()
+  readonly vocab: Vocab
+  private readonly lowerOf = new IdMemo()
+  private readonly stemOf = new IdMemo()
+  /** Per stem id: its WordNet word-list id + 1 (0: not in WordNet). */
+  private readonly wnOf = new IdMemo()
+  /** Per stem id: WordNet ids of its synonyms (see WordNet.synonymIds). */
+  private readonly synOf: Array<ReadonlySet<number> | undefined> = []
+  // Scratch. Hypothesis: lowercased ids and their stems, set once per item. Per reference
+  // pass: lowercased ids, stems, used flags, and the reference position matched by each
+  // hypothesis position.
+  private hLow = new Int32Array(64)
+  private hStem = new Int32Array(64)
+  private rLow = new Int32Array(64)
+  private rStem = new Int32Array(64)
+  private hUsed = new Uint8Array(64)
+  private rUsed = new Uint8Array(64)
+  private matchOf = new Int32Array(64)
 
-  constructor(wordnet: WordNet) {
+  constructor(wordnet: WordNet, vocab: Vocab = new Vocab()) {
     this.wordnet = wordnet
+    this.vocab = vocab
   }
 
-  private stem(w: string): string {
-    let s = this.stems.get(w)
-    if (s === undefined) {
-      s = porterStem(w)
-      this.stems.set(w, s)
+  /** NLTK's preprocess=str.lower (the tokenizer already lowercased, so nearly always id). */
+  private lower(id: number): number {
+    let l = this.lowerOf.get(id)
+    if (l < 0) {
+      l = this.vocab.id((this.vocab.words[id] as string).toLowerCase())
+      this.lowerOf.set(id, l)
+    }
+    return l
+  }
+
+  private stem(id: number): number {
+    let s = this.stemOf.get(id)
+    if (s < 0) {
+      s = this.vocab.id(porterStem(this.vocab.words[id] as string))
+      this.stemOf.set(id, s)
     }
     return s
   }
 
-  /** NLTK single_meteor_score on token arrays (already lowercased by the tokenizer;
-   * lowercased again here as NLTK's preprocess=str.lower does). */
-  single(hypothesis: ReadonlyArray<string>, reference: ReadonlyArray<string>): number {
-    const hyp: Enum = hypothesis.map((w, i) => [i, w.toLowerCase()])
-    const ref: Enum = reference.map((w, i) => [i, w.toLowerCase()])
-    const translationLength = hyp.length
-    const referenceLength = ref.length
-    const matches: Array<Match> = []
-    matchEnums(hyp, ref, (a, b) => a === b, matches)
-    // The stem stage replaces the remaining words by their stems; the synonym stage then
-    // looks up those stems (so "jeans" reaches WordNet as "jean").
-    for (const e of hyp) e[1] = this.stem(e[1])
-    for (const e of ref) e[1] = this.stem(e[1])
-    matchEnums(hyp, ref, (a, b) => a === b, matches)
-    matchEnums(hyp, ref, (h, r) => this.wordnet.synonyms(h).has(r), matches)
-    matches.sort((a, b) => a[0] - b[0])
-    const m = matches.length
-    if (translationLength === 0 || referenceLength === 0 || m === 0) return 0
-    const precision = m / translationLength
-    const recall = m / referenceLength
+  private wn(stem: number): number {
+    let w = this.wnOf.get(stem)
+    if (w < 0) {
+      w = this.wordnet.wordId(this.vocab.words[stem] as string) + 1
+      this.wnOf.set(stem, w)
+    }
+    return w - 1
+  }
+
+  private synonyms(stem: number): ReadonlySet<number> {
+    let s = this.synOf[stem]
+    if (s === undefined) {
+      s = this.wordnet.synonymIds(this.vocab.words[stem] as string)
+      while (this.synOf.length < stem) this.synOf.push(undefined)
+      this.synOf[stem] = s
+    }
+    return s
+  }
+
+  private scratch(n: number): void {
+    if (n > this.hLow.length) {
+      const cap = 2 * n
+      this.hLow = new Int32Array(cap)
+      this.hStem = new Int32Array(cap)
+      this.rLow = new Int32Array(cap)
+      this.rStem = new Int32Array(cap)
+      this.hUsed = new Uint8Array(cap)
+      this.rUsed = new Uint8Array(cap)
+      this.matchOf = new Int32Array(cap)
+    }
+  }
+
+  private setHypothesis(hypothesis: ReadonlyArray<number>): void {
+    for (let i = 0; i < hypothesis.length; i++) {
+      const l = this.lower(hypothesis[i] as number)
+      this.hLow[i] = l
+      this.hStem[i] = this.stem(l)
+    }
+  }
+
+  /** single_meteor_score of the hypothesis set by setHypothesis (length hl). */
+  private single(hl: number, reference: ReadonlyArray<number>): number {
+    const rl = reference.length
+    this.scratch(rl)
+    const { hLow, hStem, rLow, rStem, hUsed, rUsed, matchOf } = this
+    for (let i = 0; i < hl; i++) {
+      hUsed[i] = 0
+      matchOf[i] = -1
+    }
+    for (let j = 0; j < rl; j++) {
+      const l = this.lower(reference[j] as number)
+      rLow[j] = l
+      rStem[j] = this.stem(l)
+      rUsed[j] = 0
+    }
+    let m = 0
+    // NLTK _match_enums: last hypothesis word first, each taking the last unused matching
+    // reference word. Stage 1: equal words.
+    for (let i = hl - 1; i >= 0; i--) {
+      const h = hLow[i] as number
+      for (let j = rl - 1; j >= 0; j--) {
+        if (rUsed[j] === 0 && rLow[j] === h) {
+          hUsed[i] = rUsed[j] = 1
+          matchOf[i] = j
+          m++
+          break
+        }
+      }
+    }
+    // Stage 2: the remaining words replaced by their Porter stems, equal stems.
+    for (let i = hl - 1; i >= 0; i--) {
+      if (hUsed[i] !== 0) continue
+      const h = hStem[i] as number
+      for (let j = rl - 1; j >= 0; j--) {
+        if (rUsed[j] === 0 && rStem[j] === h) {
+          hUsed[i] = rUsed[j] = 1
+          matchOf[i] = j
+          m++
+          break
+        }
+      }
+    }
+    // Stage 3: the reference stem is the hypothesis stem or one of the lemma names of its
+    // WordNet synsets (NLTK looks up the stems, so "jeans" reaches WordNet as "jean").
+    for (let i = hl - 1; i >= 0; i--) {
+      if (hUsed[i] !== 0) continue
+      const h = hStem[i] as number
+      let syn: ReadonlySet<number> | undefined
+      for (let j = rl - 1; j >= 0; j--) {
+        if (rUsed[j] !== 0) continue
+        const r = rStem[j] as number
+        let same = r === h
+        if (!same) {
+          const w = this.wn(r)
+          if (w >= 0) same = (syn ??= this.synonyms(h)).has(w)
+        }
+        if (same) {
+          hUsed[i] = rUsed[j] = 1
+          matchOf[i] = j
+          m++
+          break
+        }
+      }
+    }
+    if (hl === 0 || rl === 0 || m === 0) return 0
+    // Chunks: runs of matches adjacent in both hypothesis and reference, in hypothesis order.
+    let chunks = 1
+    let prevI = -2
+    let prevJ = -2
+    let first = true
+    for (let i = 0; i < hl; i++) {
+      const j = matchOf[i] as number
+      if (j < 0) continue
+      if (!first && !(i === prevI + 1 && j === prevJ + 1)) chunks++
+      first = false
+      prevI = i
+      prevJ = j
+    }
+    const precision = m / hl
+    const recall = m / rl
     const fmean = (precision * recall) / (ALPHA * precision + (1 - ALPHA) * recall)
-    const fragFrac = countChunks(matches) / m
+    const fragFrac = chunks / m
     const penalty = GAMMA * fragFrac ** BETA
     return (1 - penalty) * fmean
   }
 
-  /** NLTK meteor_score: max over references. */
-  score(hypothesis: ReadonlyArray<string>, references: ReadonlyArray<ReadonlyArray<string>>): number {
+  /** NLTK single_meteor_score on word ids. */
+  singleIds(hypothesis: ReadonlyArray<number>, reference: ReadonlyArray<number>): number {
+    this.scratch(hypothesis.length)
+    this.setHypothesis(hypothesis)
+    return this.single(hypothesis.length, reference)
+  }
+
+  /** NLTK meteor_score on word ids: max over references. */
+  scoreIds(hypothesis: ReadonlyArray<number>, references: ReadonlyArray<ReadonlyArray<number>>): number {
+    this.scratch(hypothesis.length)
+    this.setHypothesis(hypothesis)
     let best = -Infinity
-    for (const r of references) best = Math.max(best, this.single(hypothesis, r))
+    for (const r of references) best = Math.max(best, this.single(hypothesis.length, r))
     return best
+  }
+
+  /** NLTK single_meteor_score on token arrays. */
+  singleWords(hypothesis: ReadonlyArray<string>, reference: ReadonlyArray<string>): number {
+    return this.singleIds(this.vocab.ids(hypothesis), this.vocab.ids(reference))
+  }
+
+  /** NLTK meteor_score on token arrays: max over references. */
+  score(hypothesis: ReadonlyArray<string>, references: ReadonlyArray<ReadonlyArray<string>>): number {
+    return this.scoreIds(this.vocab.ids(hypothesis), references.map((r) => this.vocab.ids(r)))
   }
 }

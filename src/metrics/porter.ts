@@ -48,18 +48,21 @@ function endsCvc(w: string): boolean {
   )
 }
 
-type Rule = readonly [suffix: string, replacement: string, condition: ((stem: string) => boolean) | null]
+// Rule tables are module constants (built once, not per word); a condition gets the stem
+// and the whole word, and the "*d" rule's replacement is the stem's last letter.
+type Rule = readonly [suffix: string, replacement: string, condition: ((stem: string, word: string) => boolean) | null]
 
 /** First rule whose suffix matches decides: apply it if its condition holds, else stop. */
 function applyRules(word: string, rules: ReadonlyArray<Rule>): string {
-  for (const [suffix, replacement, condition] of rules) {
+  for (let r = 0; r < rules.length; r++) {
+    const [suffix, replacement, condition] = rules[r] as Rule
     if (suffix === "*d" && endsDoubleConsonant(word)) {
       const stem = word.slice(0, -2)
-      return condition === null || condition(stem) ? stem + replacement : word
+      return condition === null || condition(stem, word) ? stem + (word[word.length - 1] as string) : word
     }
     if (word.endsWith(suffix)) {
       const stem = suffix === "" ? word : word.slice(0, -suffix.length)
-      return condition === null || condition(stem) ? stem + replacement : word
+      return condition === null || condition(stem, word) ? stem + replacement : word
     }
   }
   return word
@@ -70,8 +73,9 @@ const gt1 = (stem: string): boolean => measure(stem) > 1
 
 function step1a(w: string): string {
   if (w.endsWith("ies") && w.length === 4) return w.slice(0, -3) + "ie"
-  return applyRules(w, [["sses", "ss", null], ["ies", "i", null], ["ss", "ss", null], ["s", "", null]])
+  return applyRules(w, STEP1A)
 }
+const STEP1A: ReadonlyArray<Rule> = [["sses", "ss", null], ["ies", "i", null], ["ss", "ss", null], ["s", "", null]]
 
 function step1b(w: string): string {
   if (w.endsWith("ied")) return w.slice(0, -3) + (w.length === 4 ? "ie" : "i")
@@ -90,22 +94,27 @@ function step1b(w: string): string {
     }
   }
   if (mid === undefined) return w
-  const last = mid[mid.length - 1] ?? ""
-  return applyRules(mid, [
-    ["at", "ate", null],
-    ["bl", "ble", null],
-    ["iz", "ize", null],
-    ["*d", last, () => last !== "l" && last !== "s" && last !== "z"],
-    ["", "e", (stem) => measure(stem) === 1 && endsCvc(stem)],
-  ])
+  return applyRules(mid, STEP1B)
 }
+const STEP1B: ReadonlyArray<Rule> = [
+  ["at", "ate", null],
+  ["bl", "ble", null],
+  ["iz", "ize", null],
+  ["*d", "", (_stem, word) => {
+    const last = word[word.length - 1]
+    return last !== "l" && last !== "s" && last !== "z"
+  }],
+  ["", "e", (stem) => measure(stem) === 1 && endsCvc(stem)],
+]
 
-const step1c = (w: string): string =>
-  applyRules(w, [["y", "i", (stem) => stem.length > 1 && isConsonant(stem, stem.length - 1)]])
+const STEP1C: ReadonlyArray<Rule> = [["y", "i", (stem) => stem.length > 1 && isConsonant(stem, stem.length - 1)]]
+const step1c = (w: string): string => applyRules(w, STEP1C)
 
 function step2(w: string): string {
   if (w.endsWith("alli") && positive(w.slice(0, -4))) return step2(w.slice(0, -4) + "al")
-  return applyRules(w, [
+  return applyRules(w, STEP2)
+}
+const STEP2: ReadonlyArray<Rule> = [
     ["ational", "ate", positive],
     ["tional", "tion", positive],
     ["enci", "ence", positive],
@@ -128,12 +137,10 @@ function step2(w: string): string {
     ["biliti", "ble", positive],
     ["fulli", "ful", positive],
     // NLTK keeps the 'l' of 'logi' with the stem when measuring.
-    ["logi", "log", () => positive(w.slice(0, -3))],
-  ])
-}
+    ["logi", "log", (_stem, word) => positive(word.slice(0, -3))],
+]
 
-const step3 = (w: string): string =>
-  applyRules(w, [
+const STEP3: ReadonlyArray<Rule> = [
     ["icate", "ic", positive],
     ["ative", "", positive],
     ["alize", "al", positive],
@@ -141,10 +148,10 @@ const step3 = (w: string): string =>
     ["ical", "ic", positive],
     ["ful", "", positive],
     ["ness", "", positive],
-  ])
+]
+const step3 = (w: string): string => applyRules(w, STEP3)
 
-const step4 = (w: string): string =>
-  applyRules(w, [
+const STEP4: ReadonlyArray<Rule> = [
     ["al", "", gt1],
     ["ance", "", gt1],
     ["ence", "", gt1],
@@ -164,7 +171,8 @@ const step4 = (w: string): string =>
     ["ous", "", gt1],
     ["ive", "", gt1],
     ["ize", "", gt1],
-  ])
+]
+const step4 = (w: string): string => applyRules(w, STEP4)
 
 function step5a(w: string): string {
   if (w.endsWith("e")) {
@@ -176,7 +184,8 @@ function step5a(w: string): string {
   return w
 }
 
-const step5b = (w: string): string => applyRules(w, [["ll", "l", () => measure(w.slice(0, -1)) > 1]])
+const STEP5B: ReadonlyArray<Rule> = [["ll", "l", (_stem, word) => measure(word.slice(0, -1)) > 1]]
+const step5b = (w: string): string => applyRules(w, STEP5B)
 
 /** NLTK PorterStemmer().stem(word) (lowercases first, as NLTK does by default). */
 export function porterStem(word: string): string {

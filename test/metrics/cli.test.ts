@@ -68,6 +68,11 @@ describe("revo score (node src/cli/score.ts)", () => {
     assert.match(r.stderr, /pairs\.jsonl:4: expected "references" to be an array of strings/)
     const r2 = run(["--input", "-"], `{"id": 1}\n`)
     assert.match(r2.stderr, /<stdin>:1: expected "id" to be a string/)
+    // With CIDEr-D its worker thread must not keep the failed process alive.
+    const t0 = performance.now()
+    const r4 = spawnSync(process.execPath, [script, "--input", bad, "--metrics", "cider,bleu4"], { encoding: "utf8", timeout: 30_000 })
+    assert.equal(r4.status, 1, `${r4.stderr} (${Math.round(performance.now() - t0)} ms)`)
+    assert.match(r4.stderr, /pairs\.jsonl:4: /)
     const r3 = run(["--input", input, "--metrics", "bleu9"])
     assert.equal(r3.status, 2)
     assert.match(r3.stderr, /unknown bleu9/)
