@@ -165,6 +165,8 @@ const runPlugin = (
   params: Params,
   op: Op,
   prepare: () => void,
+  /** clears a previous attempt's outputs; run by the executor only before it starts a new job */
+  clean: (() => void) | undefined,
   hooks: {
     readonly onProgress: ((p: Progress) => Effect.Effect<void>) | undefined
     readonly onEvent: ((e: PluginEvent) => Effect.Effect<void>) | undefined
@@ -204,7 +206,8 @@ const runPlugin = (
       catch: taskError(`cannot write the request into ${workDir}`)
     })
 
-    const logStart = sizeOf(task.logFile)
+    // The plugin's stderr from this attempt on (an adopted job's began before this process did).
+    const logStart = hooks.run?.adopt !== undefined ? 0 : sizeOf(task.logFile)
     const failed = yield* Deferred.make<never, PluginProtocolError>()
     let lineNo = 0
     let result: Readonly<Record<string, unknown>> | undefined
@@ -256,11 +259,24 @@ const runPlugin = (
       })
     const ran = executor.run(job, {
       onStdoutLine,
-      onSubmitted: hooks.run?.onSubmitted ?? (() => Effect.void)
+      onSubmitted: hooks.run?.onSubmitted ?? (() => Effect.void),
+      // An adopted job's `result` line may have been read by the revo that died: read it all again.
+      replayOnAdopt: true,
+      // An adopted job may already have written this attempt's outputs; only a new job clears them.
+      ...(clean === undefined ? {} : { beforeStart: Effect.sync(clean) })
     }, hooks.run?.adopt).pipe(
       Effect.mapError((e): ProcessError => {
         // Executors report a failed job with its exit code (local: LocalJobFailed, slurm: its own error).
-        const x = e as { exitCode?: unknown; state?: unknown; signal?: unknown; message?: unknown }
+        const x = e as { exitCode?: unknown; state?: unknown; signal?: unknown; message?: unknown; jobId?: unknown }
+        // A scheduler's job (Slurm): its own message names the job id and final state, which the user needs to look it up.
+        if (typeof x.jobId === "string" && typeof x.message === "string") {
+          const tail = logTail(task.logFile, logStart)
+          return new PluginTaskError({
+            plugin: name,
+            task: label,
+            cause: `${x.message}${tail.length > 0 ? `; last lines of stderr:\n${tail}` : "; stderr was empty"}`
+          })
+        }
         if (typeof x.exitCode === "number") return exitError(x.exitCode, x.state, x.signal)
         return new PluginTaskError({
           plugin: name,
@@ -302,6 +318,7 @@ export const tuneProcess = (plugin: Loaded, req: ProcessTuneRequest): Effect.Eff
       mkdirSync(outDir, { recursive: true })
       atomicWrite(tunePath, jsonl(req.tuneSet.samples as ReadonlyArray<Sample>))
     },
+    undefined,
     { onProgress: req.onProgress, onEvent: req.onEvent, run: req.run }
   )
 }
@@ -352,11 +369,9 @@ export const answerProcess = (plugin: Loaded, req: ProcessAnswerRequest): Effect
       inputs: { items: itemsPath, modelDir: resolve(req.modelDir), count: req.items.length },
       outputs: { predictions: predictionsPath }
     },
-    () => {
-      // a stale file from an earlier attempt must never be taken for this attempt's output
-      rmSync(predictionsPath, { force: true })
-      atomicWrite(itemsPath, jsonl(req.items))
-    },
+    () => atomicWrite(itemsPath, jsonl(req.items)),
+    // a stale file from an earlier attempt must never be taken for this attempt's output
+    () => rmSync(predictionsPath, { force: true }),
     { onProgress: req.onProgress, onEvent: req.onEvent, run: req.run }
   ).pipe(
     Effect.andThen(readPredictions(plugin.manifest.name, req.task.label, predictionsPath)),

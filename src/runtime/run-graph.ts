@@ -148,7 +148,9 @@ export const runGraph = (tasks: ReadonlyArray<TaskSpec>, options: RunOptions): E
               job = handle
               store.writeRecord({ ...baseRecord(), status: "running" })
             }),
-            adopt: job
+            // Only the first attempt of this process adopts the job an earlier process left;
+            // a retry here must start a new job, not collect the one that just failed.
+            adopt: attempt === previousAttempt + 1 ? adopt : undefined
           }
           return task.run(ctx)
         })
@@ -199,10 +201,16 @@ export const runGraph = (tasks: ReadonlyArray<TaskSpec>, options: RunOptions): E
 
     const failures = tasks.flatMap((t) => {
       const o = outcomes.get(t.label)
-      return o?.status === "failed" ? [`${t.label}: ${o.error.split("\n")[0]}`] : []
+      return o?.status === "failed" ? [`${t.label}: ${headline(o.error)}`] : []
     })
     return { outcomes, failures }
   })
+
+/** The first line of an error, and the next one when the first only introduces it ("...stderr:"). */
+const headline = (error: string): string => {
+  const [first = "", second] = error.split("\n")
+  return first.endsWith(":") && second !== undefined ? `${first} ${second}` : first
+}
 
 const storeOutputs = (store: Store, outputs: Outputs): Record<string, { hash: string; size: number; mtime: number }> => {
   const result: Record<string, { hash: string; size: number; mtime: number }> = {}

@@ -166,6 +166,8 @@ const runLocal = (grace: Duration.Duration) =>
     const spawnFailed = (error: { readonly message: string }) =>
       new LocalSpawnFailed({ label: job.label, command: name, reason: error.message })
     yield* fs.makeDirectory(path.dirname(job.logFile), { recursive: true }).pipe(Effect.mapError(spawnFailed))
+    // A local job always starts afresh (see above), so this always runs.
+    if (hooks.beforeStart !== undefined) yield* hooks.beforeStart
 
     const handle = yield* spawner.spawn(ChildProcess.make(executable, args, {
       cwd: job.cwd,

@@ -18,6 +18,13 @@ export const scriptPath = (cwd: string): string => NodePath.join(slurmDir(cwd), 
 export const stdoutPath = (cwd: string, jobId: string): string => NodePath.join(slurmDir(cwd), `${jobId}.out`)
 export const statusPath = (cwd: string, jobId: string): string => NodePath.join(slurmDir(cwd), `${jobId}.status`)
 export const offsetPath = (cwd: string, jobId: string): string => NodePath.join(slurmDir(cwd), `${jobId}.offset`)
+/**
+ * Settled jobs: `collected` once a revo saw the job end (and took its outcome), `cancelled` when
+ * revo cancelled it on interruption. A restarted revo never adopts its own cancelled job, and
+ * never takes a settled job for one whose id went unrecorded.
+ */
+export const markerPath = (cwd: string, jobId: string, marker: "collected" | "cancelled"): string =>
+  NodePath.join(slurmDir(cwd), `${jobId}.${marker}`)
 
 /** POSIX single-quote quoting. */
 export const shellQuote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`

@@ -45,10 +45,12 @@ const stripCr = (line: string): string => (line.endsWith("\r") ? line.slice(0, -
 export const makeTail = (
   file: string,
   offsetFile: string,
-  onLine: (line: string) => Effect.Effect<void>
+  onLine: (line: string) => Effect.Effect<void>,
+  /** Start at the first byte, ignoring the saved offset (a new reader that needs every line). */
+  fromStart = false
 ): Effect.Effect<Tail> =>
   Effect.gen(function*() {
-    let offset = yield* readOffset(offsetFile)
+    let offset = fromStart ? 0 : yield* readOffset(offsetFile)
     let done = false
 
     // Split on the newline byte, not on decoded text, so a multi-byte character cut at the end

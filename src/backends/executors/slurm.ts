@@ -7,6 +7,7 @@
  *   <id>.out       the job's stdout, tailed into `hooks.onStdoutLine` (stderr goes to `job.logFile`)
  *   <id>.status    the command's exit status, written by the script: completion is known without sacct
  *   <id>.offset    how much of <id>.out was handed on, so an adopting revo continues from there
+ *   <id>.collected revo saw the job end; <id>.cancelled: revo cancelled it when interrupted
  *
  * Completion: `squeue -h -t all -j ID -o %T` while the job is live, then `scontrol show job -o ID`
  * for the final state and exit code; once the controller forgets the job (MinJobAge), the status
@@ -21,7 +22,7 @@ import { appendDiagnostic, resolveExecutable } from "./local.ts"
 import { firstLine, runCli } from "./slurm-cli.ts"
 import { SlurmControllerUnavailable, SlurmJobFailed, SlurmJobLost, SlurmSubmitFailed, type SlurmExecutorError } from "./slurm-errors.ts"
 import { escalate, mergeResources, type RetryPolicy } from "./slurm-resources.ts"
-import { clientEnv, jobName, offsetPath, renderScript, sbatchArgs, scriptPath, slurmDir, statusPath, stdoutPath } from "./slurm-script.ts"
+import { clientEnv, jobName, markerPath, offsetPath, renderScript, sbatchArgs, scriptPath, slurmDir, statusPath, stdoutPath } from "./slurm-script.ts"
 import { isTerminal, isTransientSubmitError, isUnknownJob, jobInfoFromScontrol, normaliseState, type JobInfo } from "./slurm-state.ts"
 import { makeTail } from "./slurm-tail.ts"
 import type { Executor, Hooks, Job, JobHandle, JobResult, Resources } from "./types.ts"
@@ -84,6 +85,12 @@ export const slurmOptionsFromSpec = (spec: SlurmExecutorSpec, rest: SlurmExecuto
 })
 
 type Restore = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+
+const writeMarker = (cwd: string, jobId: string, marker: "collected" | "cancelled"): Effect.Effect<void> =>
+  Effect.tryPromise(() => NodeFs.writeFile(markerPath(cwd, jobId, marker), `${new Date().toISOString()}\n`)).pipe(Effect.ignore)
+
+const hasMarker = (cwd: string, jobId: string, marker: "collected" | "cancelled"): Effect.Effect<boolean> =>
+  Effect.tryPromise(() => NodeFs.access(markerPath(cwd, jobId, marker))).pipe(Effect.as(true), Effect.orElseSucceed(() => false))
 
 const readStatus = (cwd: string, jobId: string): Effect.Effect<number | undefined> =>
   Effect.tryPromise(() => NodeFs.readFile(statusPath(cwd, jobId), "utf8")).pipe(
@@ -196,10 +203,11 @@ export const makeSlurmExecutor = (options: SlurmExecutorOptions = {}): Executor<
           }).pipe(Effect.ensuring(Semaphore.release(submitGate, 1)))
         })
 
-      const waitFor = (jobId: string) =>
+      const waitFor = (jobId: string, adopted: boolean) =>
         Effect.gen(function*() {
           const cwd = NodePath.resolve(job.cwd)
-          const tail = yield* makeTail(stdoutPath(cwd, jobId), offsetPath(cwd, jobId), hooks.onStdoutLine)
+          const replay = adopted && hooks.replayOnAdopt === true
+          const tail = yield* makeTail(stdoutPath(cwd, jobId), offsetPath(cwd, jobId), hooks.onStdoutLine, replay)
           let delay = pollInitial
           let lastState = ""
           while (true) {
@@ -226,6 +234,7 @@ export const makeSlurmExecutor = (options: SlurmExecutorOptions = {}): Executor<
             const status = yield* readStatus(cwd, jobId)
             const finalState = state !== "" ? state : status === undefined ? undefined : status === 0 ? "COMPLETED" : "FAILED"
             if (finalState === undefined) return yield* new SlurmJobLost({ jobId, label: job.label })
+            yield* writeMarker(cwd, jobId, "collected")
             const exitCode = status ?? info?.exitCode ?? 0
             yield* log(`slurm job ${jobId}: ${finalState}, exit code ${exitCode}`)
             if (finalState === "COMPLETED" && exitCode === 0) {
@@ -247,6 +256,9 @@ export const makeSlurmExecutor = (options: SlurmExecutorOptions = {}): Executor<
       /** Best effort: a few tries, then give up (the job then runs on; the log says so). */
       const cancel = (jobId: string) =>
         Effect.gen(function*() {
+          const cwd = NodePath.resolve(job.cwd)
+          // Marked first: a revo killed right after scancel must not adopt the job it cancelled.
+          yield* writeMarker(cwd, jobId, "cancelled")
           for (let i = 0; i < 3; i++) {
             const res = yield* cli("scancel", [jobId])
             if (res.exitCode === 0 || isUnknownJob(res.stderr) || /already complet/i.test(res.stderr)) {
@@ -255,6 +267,8 @@ export const makeSlurmExecutor = (options: SlurmExecutorOptions = {}): Executor<
             }
             yield* Effect.sleep("1 second")
           }
+          // It runs on, so the next revo may adopt it after all.
+          yield* Effect.tryPromise(() => NodeFs.rm(markerPath(cwd, jobId, "cancelled"), { force: true })).pipe(Effect.ignore)
           yield* log(`interrupted: could not cancel slurm job ${jobId}; cancel it by hand (scancel ${jobId})`)
         })
 
@@ -263,10 +277,11 @@ export const makeSlurmExecutor = (options: SlurmExecutorOptions = {}): Executor<
         Effect.uninterruptibleMask((restore) =>
           Effect.gen(function*() {
             // Submitting is uninterruptible so that a job id never goes unrecorded or uncancelled.
+            if (adoptId === undefined && hooks.beforeStart !== undefined) yield* hooks.beforeStart
             const jobId = adoptId ?? (yield* submit(resources, restore))
             if (adoptId !== undefined) yield* log(`adopting slurm job ${adoptId}`)
             yield* hooks.onSubmitted({ executor: "slurm", id: jobId })
-            return yield* restore(waitFor(jobId)).pipe(Effect.onInterrupt(() => cancel(jobId)))
+            return yield* restore(waitFor(jobId, adoptId !== undefined)).pipe(Effect.onInterrupt(() => cancel(jobId)))
           })
         )
 
@@ -282,28 +297,43 @@ export const makeSlurmExecutor = (options: SlurmExecutorOptions = {}): Executor<
         )
 
       /**
-       * A live job of ours for this task that nobody recorded (revo died between sbatch and
-       * onSubmitted): same user, same job name (from the task key), same work dir.
+       * A job of ours for this task whose id nobody recorded (revo died between sbatch and
+       * onSubmitted): same user, same job name (from the task key), same work dir; the newest
+       * one, if no revo settled it. Finished ones count too: a job that ended while revo was
+       * down is collected, not run again. (Once the controller forgets a job, it is not found.)
        */
-      const findLiveJob = Effect.gen(function*() {
-        const res = yield* cli("squeue", ["-h", "--me", "-t", "PD,R,CF,CG,S", "-n", jobName(namePrefix, job.taskKey), "-o", "%i %Z"])
+      const findUnrecordedJob = Effect.gen(function*() {
+        const res = yield* cli("squeue", ["-h", "--me", "-t", "all", "-n", jobName(namePrefix, job.taskKey), "-o", "%i %Z"])
         if (res.exitCode !== 0) return undefined
         const cwd = NodePath.resolve(job.cwd)
         const ids = res.stdout.split("\n").flatMap((line) => {
           const [id, ...dir] = line.trim().split(" ")
           return id !== undefined && /^[0-9]+$/.test(id) && dir.join(" ") === cwd ? [Number(id)] : []
         })
-        return ids.length === 0 ? undefined : String(Math.max(...ids))
+        if (ids.length === 0) return undefined
+        const newest = String(Math.max(...ids))
+        const settled = (yield* hasMarker(cwd, newest, "collected")) || (yield* hasMarker(cwd, newest, "cancelled"))
+        return settled ? undefined : newest
       })
+
+      /** A job revo tried to cancel may have finished first; then its work is done and is collected. */
+      const completedAnyway = (jobId: string) =>
+        query("scontrol", ["show", "job", "-o", jobId], jobId).pipe(
+          Effect.map((q) => q.known && jobInfoFromScontrol(q.stdout)?.state === "COMPLETED")
+        )
 
       let adoptId: string | undefined
       if (adopt !== undefined) {
-        if (adopt.executor === "slurm" && /^[0-9]+(_[0-9]+)?$/.test(adopt.id)) adoptId = adopt.id
-        else yield* log(`cannot adopt ${adopt.executor} job ${adopt.id} with the slurm executor`)
+        if (adopt.executor !== "slurm" || !/^[0-9]+(_[0-9]+)?$/.test(adopt.id)) {
+          yield* log(`cannot adopt ${adopt.executor} job ${adopt.id} with the slurm executor`)
+        } else if ((yield* hasMarker(job.cwd, adopt.id, "cancelled")) && !(yield* completedAnyway(adopt.id))) {
+          // An interrupted revo cancelled it: its CANCELLED is not the task's outcome.
+          yield* log(`slurm job ${adopt.id} was cancelled by an interrupted revo; submitting again`)
+        } else adoptId = adopt.id
       }
       if (adoptId === undefined) {
-        adoptId = yield* findLiveJob
-        if (adoptId !== undefined) yield* log(`found live slurm job ${adoptId} for this task (its id was never recorded)`)
+        adoptId = yield* findUnrecordedJob
+        if (adoptId !== undefined) yield* log(`found slurm job ${adoptId} for this task (its id was never recorded)`)
       }
       return yield* loop(mergeResources(defaults, job.resources), 0, adoptId)
     }).pipe(Effect.provide(NodeServices.layer))

@@ -38,6 +38,17 @@ export interface Hooks {
   readonly onStdoutLine: (line: string) => Effect.Effect<void>
   /** Called once the job has an id (Slurm job id, or local pid) and before waiting on it. */
   readonly onSubmitted: (handle: JobHandle) => Effect.Effect<void>
+  /**
+   * When adopting a job an earlier revo process followed, hand on its stdout from the first
+   * line instead of from where that process stopped: a new caller that needs every event (the
+   * process runner needs the plugin's `result`) must not lose lines the dead process consumed.
+   */
+  readonly replayOnAdopt?: boolean
+  /**
+   * Runs right before a new job is started (never when a job is adopted): the place to clear
+   * a previous attempt's outputs, which an adopted job may already have rewritten.
+   */
+  readonly beforeStart?: Effect.Effect<void>
 }
 
 export interface JobHandle {
