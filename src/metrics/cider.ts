@@ -36,10 +36,12 @@ class GrowInt32 {
 /** Interns n-grams as (prefix n-gram id + 1, word id) pairs; ids are dense from 0. Slots
  * are interleaved [prefix + 1, word, id] so that a probe touches one cache line. */
 class NgramTable {
-  // 2^18 slots (3 MB) from the start: a 5,000-item corpus has ~300k n-grams, and every
-  // doubling on the way re-inserts all of them.
-  private slots = new Int32Array(3 << 18).fill(-1) // slot key prefix + 1 = -1 marks empty
-  private mask = (1 << 18) - 1
+  // 2^20 slots (12 MB of address space) from the start: a 5,000-item corpus has ~290k
+  // n-grams of orders 2-4, and each doubling on the way re-inserts all of them (two
+  // rehashes cost ~35 ms). Empty slots are 0 (keys are prefix + 1 >= 1), so the table
+  // needs no fill and a small corpus touches only the pages it probes.
+  private slots = new Int32Array(3 << 20)
+  private mask = (1 << 20) - 1
   size = 0
   /** Per n-gram id: its order (1..N) and its prefix's id (-1 for unigrams). */
   readonly order = new GrowInt32()
@@ -51,7 +53,7 @@ class NgramTable {
     h = (h ^ (h >>> 15)) & this.mask
     while (true) {
       const k = s[3 * h] as number
-      if (k === -1 || (k === hi && s[3 * h + 1] === lo)) return h
+      if (k === 0 || (k === hi && s[3 * h + 1] === lo)) return h
       h = (h + 1) & this.mask
     }
   }
@@ -79,7 +81,7 @@ class NgramTable {
     }
     const hi = prefix + 1
     let h = this.slot(hi, word)
-    if (this.slots[3 * h] !== -1) return this.slots[3 * h + 2] as number
+    if (this.slots[3 * h] !== 0) return this.slots[3 * h + 2] as number
     if ((this.size + 1) * 2 > this.mask + 1) {
       this.rehash()
       h = this.slot(hi, word)
@@ -95,11 +97,11 @@ class NgramTable {
   private rehash(): void {
     const old = this.slots
     const cap = 2 * (this.mask + 1)
-    this.slots = new Int32Array(3 * cap).fill(-1)
+    this.slots = new Int32Array(3 * cap)
     this.mask = cap - 1
     for (let i = 0; i < old.length; i += 3) {
       const k = old[i] as number
-      if (k === -1) continue
+      if (k === 0) continue
       const h = this.slot(k, old[i + 1] as number)
       this.slots[3 * h] = k
       this.slots[3 * h + 1] = old[i + 1] as number
@@ -118,6 +120,7 @@ export class CiderCorpus {
   private readonly tokens = new GrowInt32(1 << 16)
   private readonly starts = new GrowInt32()
   private items = 0
+  private done: CiderTables | undefined
 
   private wordId(w: string): number {
     let id = this.vocab.get(w)
@@ -170,62 +173,97 @@ export class CiderCorpus {
     return this.items
   }
 
-  /** Per-item CIDEr-D, in insertion order. Each caption's tf-idf vector is a short list of
-   * its distinct n-grams in the toolkit's dict order (order k-major, then first occurrence),
-   * so every floating-point sum runs over the same terms in the same order as the toolkit's. */
-  scores(): Float64Array {
-    const out = new Float64Array(this.items)
+  /** The complete corpus as scoring needs it (idf from the document frequencies); views of
+   * this corpus' storage, computed once: add nothing after calling it. */
+  tables(): CiderTables {
+    if (this.done !== undefined && this.done.items === this.items) return this.done
     const refLen = Math.log(this.items)
     const nGrams = this.table.size
     const idf = new Float64Array(nGrams)
     for (let g = 0; g < nGrams; g++) idf[g] = refLen - Math.log(Math.max(1, this.df.data[g] as number))
-    const h = new CaptionVector()
-    const r = new CaptionVector()
-    const val = [0, 0, 0, 0]
-    const score = [0, 0, 0, 0]
-    const t = this.tokens.data
-    const order = this.table.order.data
-    const parent = this.table.parent.data
-    for (let item = 0; item < this.items; item++) {
-      let p = this.starts.data[item] as number
-      const nCaps = t[p++] as number
-      const lenH = t[p++] as number
-      h.build(t, p, lenH, order, parent, idf)
-      p += lenH
-      const lengthH = Math.max(0, lenH - 1) // the toolkit's "length": number of bigrams
-      score[0] = score[1] = score[2] = score[3] = 0
-      for (let c = 1; c < nCaps; c++) {
-        const lenR = t[p++] as number
-        r.build(t, p, lenR, order, parent, idf)
-        p += lenR
-        const delta = lengthH - Math.max(0, lenR - 1)
-        for (let n = 0; n < N; n++) {
-          let v = 0
-          for (let j = h.start[n] as number; j < (h.start[n + 1] as number); j++) {
-            const vh = h.vals[j] as number
-            const at = r.find(h.grams[j] as number, n)
-            const vr = at < 0 ? 0 : (r.vals[at] as number)
-            v += Math.min(vh, vr) * vr
-          }
-          val[n] = v
-        }
-        const penalty = Math.E ** (-(delta ** 2) / (2 * SIGMA ** 2))
-        for (let n = 0; n < N; n++) {
-          let v = val[n] as number
-          const nh = h.norm[n] as number
-          const nr = r.norm[n] as number
-          if (nh !== 0 && nr !== 0) v /= nh * nr
-          v *= penalty
-          score[n] = (score[n] as number) + v
-        }
-      }
-      let avg = ((score[0] as number) + (score[1] as number) + (score[2] as number) + (score[3] as number)) / N
-      avg /= nCaps - 1
-      avg *= 10
-      out[item] = avg
+    this.done = {
+      items: this.items,
+      idf,
+      tokens: this.tokens.data.subarray(0, this.tokens.length),
+      starts: this.starts.data.subarray(0, this.starts.length),
+      order: this.table.order.data.subarray(0, nGrams),
+      parent: this.table.parent.data.subarray(0, nGrams),
     }
-    return out
+    return this.done
   }
+
+  /** Per-item CIDEr-D, in insertion order. */
+  scores(): Float64Array {
+    return ciderScores(this.tables(), 0, this.items)
+  }
+}
+
+/** A complete corpus for scoring: plain typed arrays, so that another thread can score a
+ * range of its items (see CiderCorpus.tables). */
+export interface CiderTables {
+  readonly items: number
+  /** Per n-gram id: log(items) - log(max(1, document frequency)). */
+  readonly idf: Float64Array
+  /** Per item from starts[item]: [n captions, len, top n-gram ids..., len, ...]. */
+  readonly tokens: Int32Array
+  readonly starts: Int32Array
+  /** Per n-gram id: its order (1..N) and its prefix's id. */
+  readonly order: Int32Array
+  readonly parent: Int32Array
+}
+
+/** CIDEr-D of items [from, to) of a complete corpus (element i is item from + i). Each
+ * caption's tf-idf vector is a short list of its distinct n-grams in the toolkit's dict order
+ * (order k-major, then first occurrence), so every floating-point sum runs over the same
+ * terms in the same order as the toolkit's; each item's value depends on the tables alone,
+ * so any split of the items into ranges gives the same numbers. */
+export function ciderScores(tables: CiderTables, from: number, to: number): Float64Array {
+  const out = new Float64Array(to - from)
+  const { idf, order, parent } = tables
+  const h = new CaptionVector()
+  const r = new CaptionVector()
+  const val = [0, 0, 0, 0]
+  const score = [0, 0, 0, 0]
+  const t = tables.tokens
+  for (let item = from; item < to; item++) {
+    let p = tables.starts[item] as number
+    const nCaps = t[p++] as number
+    const lenH = t[p++] as number
+    h.build(t, p, lenH, order, parent, idf)
+    p += lenH
+    const lengthH = Math.max(0, lenH - 1) // the toolkit's "length": number of bigrams
+    score[0] = score[1] = score[2] = score[3] = 0
+    for (let c = 1; c < nCaps; c++) {
+      const lenR = t[p++] as number
+      r.build(t, p, lenR, order, parent, idf)
+      p += lenR
+      const delta = lengthH - Math.max(0, lenR - 1)
+      for (let n = 0; n < N; n++) {
+        let v = 0
+        for (let j = h.start[n] as number; j < (h.start[n + 1] as number); j++) {
+          const vh = h.vals[j] as number
+          const at = r.find(h.grams[j] as number, n)
+          const vr = at < 0 ? 0 : (r.vals[at] as number)
+          v += Math.min(vh, vr) * vr
+        }
+        val[n] = v
+      }
+      const penalty = Math.E ** (-(delta ** 2) / (2 * SIGMA ** 2))
+      for (let n = 0; n < N; n++) {
+        let v = val[n] as number
+        const nh = h.norm[n] as number
+        const nr = r.norm[n] as number
+        if (nh !== 0 && nr !== 0) v /= nh * nr
+        v *= penalty
+        score[n] = (score[n] as number) + v
+      }
+    }
+    let avg = ((score[0] as number) + (score[1] as number) + (score[2] as number) + (score[3] as number)) / N
+    avg /= nCaps - 1
+    avg *= 10
+    out[item - from] = avg
+  }
+  return out
 }
 
 // Past this many n-grams of one order in a caption, lookups go through a Map instead of a scan.

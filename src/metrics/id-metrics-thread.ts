@@ -3,8 +3,11 @@
 // worker runs the same IdMetrics on the same ids in the same order: identical numbers.
 
 import { getCompileCacheDir } from "node:module"
+import { fileURLToPath } from "node:url"
 import { Worker } from "node:worker_threads"
+import { ciderScores } from "./cider.ts"
 import type { IdMetricsConfig, IdMetricsResult } from "./id-metrics.ts"
+import type { WorkerReply } from "./id-metrics-worker.ts"
 
 const BATCH = 1 << 12 // ints per message (~70 items): the worker starts early
 
@@ -16,11 +19,15 @@ export class IdMetricsThread {
 
   constructor(config: IdMetricsConfig) {
     // A worker's entry would be type-stripped before it could turn the compile cache on, so
-    // a one-line script turns it on (when this thread has it) and then imports the worker.
-    const entry = new URL("./id-metrics-worker.ts", import.meta.url).href
+    // a one-line script turns it on (when this thread has it) and then loads the worker with
+    // require(): Node 24's compile cache serves stripped TypeScript to require() (keyed by
+    // path) but not to import() (keyed by URL, a miss), and a miss loads the TypeScript
+    // stripper into the worker's isolate (~70 ms before the first batch is scored).
+    const entry = fileURLToPath(new URL("./id-metrics-worker.ts", import.meta.url))
     const cache = getCompileCacheDir()
-    const boot = cache === undefined ? "" : `process.getBuiltinModule("node:module").enableCompileCache(${JSON.stringify(cache)});`
-    this.worker = new Worker(`${boot}import(${JSON.stringify(entry)})`, { eval: true, workerData: config })
+    const mod = `process.getBuiltinModule("node:module")`
+    const boot = cache === undefined ? "" : `${mod}.enableCompileCache(${JSON.stringify(cache)});`
+    this.worker = new Worker(`${boot}${mod}.createRequire(${JSON.stringify(entry)})(${JSON.stringify(entry)})`, { eval: true, workerData: config })
     this.worker.on("error", (e) => {
       this.failure = e
     })
@@ -62,7 +69,16 @@ export class IdMetricsThread {
     this.flush()
     if (this.failure !== undefined) throw this.failure
     const result = new Promise<IdMetricsResult>((resolve, reject) => {
-      this.worker.once("message", (r: IdMetricsResult) => resolve(r))
+      // CIDEr-D of the items before `to`, scored here while the worker scores the rest.
+      let head: Float64Array | undefined
+      this.worker.on("message", (m: WorkerReply) => {
+        if (m.kind === "cider") {
+          head = ciderScores(m.tables, 0, m.to)
+          return
+        }
+        if (head !== undefined) (m.result.cider as Float64Array).set(head)
+        resolve(m.result)
+      })
       this.worker.once("error", reject)
       this.worker.once("exit", (code) => reject(new Error(`metrics worker exited (${code})`)))
     })

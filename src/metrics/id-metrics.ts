@@ -4,7 +4,7 @@
 // are added in input order in both places, by the same code, so the numbers are the same.
 
 import { BleuTotals, bleuStatsIds, cocoBleuFromTotals, nltkBleuFromTotals, nltkDenominators, type NltkSmoothing } from "./bleu.ts"
-import { CiderCorpus } from "./cider.ts"
+import { CiderCorpus, ciderScores, type CiderTables } from "./cider.ts"
 import { rougeLTokens } from "./rouge.ts"
 
 export interface IdMetricsConfig {
@@ -79,7 +79,14 @@ export class IdMetrics {
     this.cider?.addIds(candidate, references)
   }
 
-  finish(): IdMetricsResult {
+  /** CIDEr-D's complete corpus (no more adds), for scoring a range of it elsewhere. */
+  ciderTables(): CiderTables | undefined {
+    return this.cider?.tables()
+  }
+
+  /** The results; with `ciderFrom`, CIDEr-D values of the items before it are left 0 (the
+   * caller scores them from ciderTables() and fills them in). */
+  finish(ciderFrom = 0): IdMetricsResult {
     const t = this.totals
     return {
       ...(this.bleuCols !== undefined
@@ -91,7 +98,14 @@ export class IdMetrics {
           }
         : {}),
       ...(this.rouge !== undefined ? { rouge: this.rouge.values() } : {}),
-      ...(this.cider !== undefined ? { cider: this.cider.scores() } : {}),
+      ...(this.cider !== undefined ? { cider: this.ciderFrom(this.cider, ciderFrom) } : {}),
     }
+  }
+
+  private ciderFrom(cider: CiderCorpus, from: number): Float64Array {
+    if (from === 0) return cider.scores()
+    const out = new Float64Array(cider.size)
+    out.set(ciderScores(cider.tables(), from, cider.size), from)
+    return out
   }
 }

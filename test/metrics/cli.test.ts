@@ -52,6 +52,18 @@ describe("revo score (node src/cli/score.ts)", () => {
     })
   })
 
+  it("`revo score` through the revo executable gives the same bytes; --help shows the flags", () => {
+    const bin = new URL("../../bin/revo.js", import.meta.url).pathname
+    const viaBin = spawnSync(process.execPath, [bin, "score", "--input", input, "--metrics", "bleu4,cider"], { encoding: "utf8" })
+    const direct = run(["--input", input, "--metrics", "bleu4,cider"])
+    assert.equal(viaBin.status, 0, viaBin.stderr)
+    assert.equal(viaBin.stdout, direct.stdout)
+    const help = spawnSync(process.execPath, [bin, "score", "--help"], { encoding: "utf8" })
+    assert.equal(help.status, 0)
+    assert.match(help.stdout, /--input/)
+    assert.match(help.stdout, /--metrics/)
+  })
+
   it("reads standard input with --input - and writes standard output; --wordnet 3.1", () => {
     const r = run(["--input", "-", "--metrics", "meteor", "--wordnet", "3.1"], lines.join("\n"))
     assert.equal(r.status, 0, r.stderr)
@@ -60,18 +72,18 @@ describe("revo score (node src/cli/score.ts)", () => {
     assert.equal(res.items.length, corpusIds.length)
   })
 
-  it("names the file and line of a malformed record and exits 1", () => {
+  it("names the file and line of a malformed record and exits 2", () => {
     const bad = join(dir, "pairs.jsonl")
     writeFileSync(bad, [lines[0], lines[1], "", `{"id":"x","candidate":"a dog","references":"a dog"}`].join("\n"))
     const r = run(["--input", bad, "--output", join(dir, "never.json")])
-    assert.equal(r.status, 1)
+    assert.equal(r.status, 2)
     assert.match(r.stderr, /pairs\.jsonl:4: expected "references" to be an array of strings/)
     const r2 = run(["--input", "-"], `{"id": 1}\n`)
     assert.match(r2.stderr, /<stdin>:1: expected "id" to be a string/)
     // With CIDEr-D its worker thread must not keep the failed process alive.
     const t0 = performance.now()
     const r4 = spawnSync(process.execPath, [script, "--input", bad, "--metrics", "cider,bleu4"], { encoding: "utf8", timeout: 30_000 })
-    assert.equal(r4.status, 1, `${r4.stderr} (${Math.round(performance.now() - t0)} ms)`)
+    assert.equal(r4.status, 2, `${r4.stderr} (${Math.round(performance.now() - t0)} ms)`)
     assert.match(r4.stderr, /pairs\.jsonl:4: /)
     const r3 = run(["--input", input, "--metrics", "bleu9"])
     assert.equal(r3.status, 2)
