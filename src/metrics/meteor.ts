@@ -115,33 +115,10 @@ export class Meteor {
       rStem[j] = this.stem(l)
       rUsed[j] = 0
     }
-    let m = 0
     // NLTK _match_enums: last hypothesis word first, each taking the last unused matching
-    // reference word. Stage 1: equal words.
-    for (let i = hl - 1; i >= 0; i--) {
-      const h = hLow[i] as number
-      for (let j = rl - 1; j >= 0; j--) {
-        if (rUsed[j] === 0 && rLow[j] === h) {
-          hUsed[i] = rUsed[j] = 1
-          matchOf[i] = j
-          m++
-          break
-        }
-      }
-    }
-    // Stage 2: the remaining words replaced by their Porter stems, equal stems.
-    for (let i = hl - 1; i >= 0; i--) {
-      if (hUsed[i] !== 0) continue
-      const h = hStem[i] as number
-      for (let j = rl - 1; j >= 0; j--) {
-        if (rUsed[j] === 0 && rStem[j] === h) {
-          hUsed[i] = rUsed[j] = 1
-          matchOf[i] = j
-          m++
-          break
-        }
-      }
-    }
+    // reference word. Stage 1: equal words; stage 2: the remaining words by their Porter stems.
+    let m = equalStage(hl, rl, hLow, rLow, hUsed, rUsed, matchOf)
+    m += equalStage(hl, rl, hStem, rStem, hUsed, rUsed, matchOf)
     // Stage 3: the reference stem is the hypothesis stem or one of the lemma names of its
     // WordNet synsets (NLTK looks up the stems, so "jeans" reaches WordNet as "jean").
     for (let i = hl - 1; i >= 0; i--) {
@@ -211,4 +188,24 @@ export class Meteor {
   score(hypothesis: ReadonlyArray<string>, references: ReadonlyArray<ReadonlyArray<string>>): number {
     return this.scoreIds(this.vocab.ids(hypothesis), references.map((r) => this.vocab.ids(r)))
   }
+}
+
+/** One exact-match stage of NLTK's greedy alignment over word ids (`h`, `r`); returns the matches. */
+const equalStage = (
+  hl: number, rl: number, h: Int32Array, r: Int32Array, hUsed: Uint8Array, rUsed: Uint8Array, matchOf: Int32Array
+): number => {
+  let m = 0
+  for (let i = hl - 1; i >= 0; i--) {
+    if (hUsed[i] !== 0) continue
+    const w = h[i] as number
+    for (let j = rl - 1; j >= 0; j--) {
+      if (rUsed[j] === 0 && r[j] === w) {
+        hUsed[i] = rUsed[j] = 1
+        matchOf[i] = j
+        m++
+        break
+      }
+    }
+  }
+  return m
 }
