@@ -37,14 +37,13 @@ export type Format = typeof Format.Type
 export const SourcePath = NonEmpty
 
 export const Source = Schema.Struct({
-  format: Format,
-  path: SourcePath,
+  format: Format.annotate({ description: "How the file is read: llava, coco-captions, json, jsonl or csv." }),
+  path: SourcePath.annotate({ description: "A path under data_root, or a Hub file hf://datasets/ORG/NAME@REVISION/PATH." }),
   /** Where the records are inside a JSON document: a dotted path to an array (`annotations`),
    * or `*` for the values of an object keyed by id (VQA-X; `data.*` inside a field). Default: the
    * document itself. The llava format reads a `.jsonl` file line by line, any other as JSON. */
   records: Schema.optionalKey(NonEmpty),
-  /** CSV only. */
-  delimiter: Schema.optionalKey(Schema.String)
+  delimiter: Schema.optionalKey(Schema.String).annotate({ description: "CSV only." })
 })
 export type Source = typeof Source.Type
 
@@ -55,18 +54,14 @@ export const Join = Schema.Struct({
   path: SourcePath,
   format: withDefault(Schema.Literals(["json", "jsonl", "csv"]), "json"),
   records: Schema.optionalKey(NonEmpty),
-  /** CSV only. */
-  delimiter: Schema.optionalKey(Schema.String),
+  delimiter: Schema.optionalKey(Schema.String).annotate({ description: "CSV only." }),
   /** The key field (path) in the joined file. */
   key: PathExpression,
   /** The field (path) of the main record whose value must equal `key`. */
   on: PathExpression,
-  /** Keep every matching row (a list) rather than the single match. */
-  many: withDefault(Schema.Boolean, false),
-  /** Normalise both sides as COCO image ids (integers inside file names such as COCO_val2014_000000262284.jpg). */
-  match: withDefault(Schema.Literals(["exact", "coco-image-id"]), "exact"),
-  /** A record with no match is a bad row (else the join's name is simply absent for it). */
-  required: withDefault(Schema.Boolean, false)
+  many: withDefault(Schema.Boolean, false, "Keep every matching row (a list) rather than the single match."),
+  match: withDefault(Schema.Literals(["exact", "coco-image-id"]), "exact", "Normalise both sides as COCO image ids (integers inside file names such as COCO_val2014_000000262284.jpg)."),
+  required: withDefault(Schema.Boolean, false, "A record with no match is a bad row (else the join's name is simply absent for it).")
 })
 export type Join = typeof Join.Type
 
@@ -77,20 +72,16 @@ export type Join = typeof Join.Type
  */
 export const Fields = Schema.Struct({
   id: Schema.optionalKey(Expression),
-  /** The image: its id is derived from this value under `image_ids`. */
-  image: Schema.optionalKey(Expression),
-  /** The image's file as given, where `image` holds only an id (default: `image` when it is a text). */
-  image_path: Schema.optionalKey(Expression),
+  image: Schema.optionalKey(Expression).annotate({ description: "The image: its id is derived from this value under image_ids." }),
+  image_path: Schema.optionalKey(Expression).annotate({ description: "The image's file as given, where image holds only an id (default: image when it is a text)." }),
   instruction: Schema.optionalKey(Expression),
-  /** One expression or several; all their texts are references (empty ones are skipped). */
-  references: Schema.optionalKey(Schema.Union([Expression, Schema.Array(Expression)])),
+  references: Schema.optionalKey(Schema.Union([Expression, Schema.Array(Expression)])).annotate({ description: "One expression or several; all their texts are references (empty ones are skipped)." }),
   task: Schema.optionalKey(Expression)
 })
 export type Fields = typeof Fields.Type
 
 export const DatasetSplit = Schema.Struct({
-  /** Eval size for this dataset: a count, or a fraction of its samples. */
-  eval: Schema.optionalKey(SizeOrFraction)
+  eval: Schema.optionalKey(SizeOrFraction).annotate({ description: "Eval size for this dataset: a count, or a fraction of its samples." })
 })
 
 export const Dataset = Schema.Struct({
@@ -100,8 +91,7 @@ export const Dataset = Schema.Struct({
   /** Text standing in for the image (path or template, may read joins); several values are joined by newlines.
    * A record for which it is missing (an unmatched join) simply has no context. */
   context: Schema.optionalKey(Expression),
-  /** A fixed instruction for formats without one (coco-captions), or to override the mapped one (json/jsonl/csv). */
-  instruction: Schema.optionalKey(NonEmpty),
+  instruction: Schema.optionalKey(NonEmpty).annotate({ description: "A fixed instruction for formats without one (coco-captions), or to override the mapped one (json/jsonl/csv)." }),
   /** How image values become ids: `coco` normalises COCO ids (integers, 12-digit names, COCO_val2014_...jpg) so the
    * leakage rule sees one image across datasets; any other word is a namespace (`gqa` gives `gqa:n518912.jpg`).
    * Default: `coco` for coco-captions, else the dataset id (so unrelated images never collide). */

@@ -4,8 +4,14 @@ import { Effect, Schema } from "effect"
 /** `key: value` with a default when the key is absent. */
 export const withDefault = <S extends Schema.Top & Schema.WithoutConstructorDefault>(
   schema: S,
-  value: S["Type"]
-) => schema.pipe(Schema.withDecodingDefaultKey(Effect.succeed(value as S["Encoded"])))
+  value: S["Type"],
+  /** Shown by editors (JSON Schema `description`). */
+  description?: string
+) => {
+  // The annotation only adds JSON Schema documentation; the schema's type is unchanged.
+  const described = (description === undefined ? schema : schema.annotate({ description })) as S
+  return described.pipe(Schema.withDecodingDefaultKey(Effect.succeed(value as S["Encoded"])))
+}
 
 export const Slug = Schema.String.check(
   Schema.isPattern(/^[a-z0-9][a-z0-9_-]*$/u, {

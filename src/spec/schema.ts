@@ -12,14 +12,10 @@ export type MetricName = typeof MetricName.Type
 export const DEFAULT_METRICS: ReadonlyArray<MetricName> = ["bleu4", "meteor", "rouge_l"]
 
 export const Split = Schema.Struct({
-  /** Eval size per dataset: a count, or a fraction of each dataset (datasets may override). */
-  eval: withDefault(SizeOrFraction, 0.1),
-  /** Defaults to the experiment's seed. */
-  seed: Schema.optionalKey(Schema.Int),
-  /** `image`: no image id in any eval split may appear in any train split. */
-  leakage: withDefault(Schema.Literals(["image", "none"]), "image"),
-  /** A load fails when more than this fraction of a dataset's rows are bad. */
-  max_bad_fraction: withDefault(Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 })), 0.01)
+  eval: withDefault(SizeOrFraction, 0.1, "Eval size per dataset: a count, or a fraction of each dataset (datasets may override)."),
+  seed: Schema.optionalKey(Schema.Int).annotate({ description: "Defaults to the experiment's seed." }),
+  leakage: withDefault(Schema.Literals(["image", "none"]), "image", "image: no image id in any eval split may appear in any train split."),
+  max_bad_fraction: withDefault(Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 })), 0.01, "A load fails when more than this fraction of a dataset's rows are bad.")
 })
 
 const Memory = Schema.String.check(Schema.isPattern(/^[0-9]+[KMGT]?$/u, { message: "Expected a memory size such as 16G or 4000M" }))
@@ -44,62 +40,50 @@ export const Executor = Schema.Union([
     mem: Schema.optionalKey(Memory),
     time: Schema.optionalKey(TimeLimit),
     extra_args: withDefault(Schema.Array(Schema.String), []),
-    /** Retry a job that ran out of memory or time with more of it. */
     retry: Schema.optionalKey(Schema.Struct({
       max: withDefault(NonNegativeInt, 1),
       mem_factor: withDefault(Schema.Number.check(Schema.isGreaterThanOrEqualTo(1)), 2),
       time_factor: withDefault(Schema.Number.check(Schema.isGreaterThanOrEqualTo(1)), 2)
-    }))
+    })).annotate({ description: "Retry a job that ran out of memory or time with more of it." })
   })
 ])
 
 export const Backend = Schema.Struct({
-  /** A built-in plugin name (`retrieval`) or a path to a plugin folder with a revo-plugin.json. */
-  plugin: withDefault(NonEmpty, "retrieval"),
-  /** Plugin parameters (decoding settings included): part of every tune/predict task key. */
-  params: withDefault(Schema.Record(Schema.String, Schema.Unknown), {}),
+  plugin: withDefault(NonEmpty, "retrieval", "A built-in plugin name (retrieval) or a path to a plugin folder with a revo-plugin.json."),
+  params: withDefault(Schema.Record(Schema.String, Schema.Unknown), {}, "Plugin parameters (decoding settings included): part of every tune/predict task key."),
   executor: withDefault(Executor, { kind: "local" as const }),
   resources: withDefault(Resources, {}),
-  /** Environment variables the plugin may see (e.g. HF_TOKEN); nothing else is passed on. */
-  env: withDefault(Schema.Array(Schema.String.check(Schema.isPattern(/^[A-Z_][A-Z0-9_]*$/u, { message: "Expected an environment variable name" }))), [])
+  env: withDefault(Schema.Array(Schema.String.check(Schema.isPattern(/^[A-Z_][A-Z0-9_]*$/u, { message: "Expected an environment variable name" }))), [], "Environment variables the plugin may see (e.g. HF_TOKEN); nothing else is passed on.")
 })
 
 export const Quality = Schema.Struct({
-  /** The metrics MQ averages; default: all of `metrics`. */
-  mq: Schema.optionalKey(Schema.Array(MetricName)),
+  mq: Schema.optionalKey(Schema.Array(MetricName)).annotate({ description: "The metrics MQ averages; default: all of metrics." }),
   dq: withDefault(Schema.Struct({
     normalize: withDefault(Schema.Literals(["in_domain", "none"]), "in_domain"),
     include_self: withDefault(Schema.Boolean, false)
   }), { normalize: "in_domain" as const, include_self: false }),
   sq: withDefault(Schema.Struct({
     normalize: withDefault(Schema.Literals(["per_model", "none"]), "per_model"),
-    /** Also score a sample with K-fold models tuned on its own dataset, out of fold (0: off). */
-    crossfit: withDefault(NonNegativeInt.check(Schema.makeFilter((k: number) => k === 0 || k >= 2 || "Expected 0 (off) or at least 2 folds")), 0)
+    crossfit: withDefault(NonNegativeInt.check(Schema.makeFilter((k: number) => k === 0 || k >= 2 || "Expected 0 (off) or at least 2 folds")), 0, "Also score a sample with K-fold models tuned on its own dataset, out of fold (0: off).")
   }), { normalize: "per_model" as const, crossfit: 0 })
 })
 
 export const Select = Schema.Struct({
-  /** Fraction of each dataset's train split kept in REVO-LION. */
-  budget: withDefault(Fraction, 0.5),
-  /** `per_dataset`: the top budget of each dataset, so none crowds out another. `global`: top budget overall. */
-  policy: withDefault(Schema.Literals(["per_dataset", "global"]), "per_dataset"),
-  /** Per-dataset budget overrides. */
-  per_dataset: withDefault(Schema.Record(Schema.String, Schema.Struct({ budget: Fraction })), {}),
-  /** REVO-LION eval items drawn per dataset from its eval split, by SQ. */
-  eval_size: withDefault(SizeOrFraction, 0.5),
+  budget: withDefault(Fraction, 0.5, "Fraction of each dataset's train split kept in REVO-LION."),
+  policy: withDefault(Schema.Literals(["per_dataset", "global"]), "per_dataset", "per_dataset: the top budget of each dataset, so none crowds out another. global: top budget overall."),
+  per_dataset: withDefault(Schema.Record(Schema.String, Schema.Struct({ budget: Fraction })), {}, "Per-dataset budget overrides."),
+  eval_size: withDefault(SizeOrFraction, 0.5, "REVO-LION eval items drawn per dataset from its eval split, by SQ."),
   controls: withDefault(Schema.Struct({
     union: withDefault(Schema.Boolean, true),
     random: withDefault(Schema.Boolean, true),
-    /** Seed of the random control; default: the experiment's seed. */
-    seed: Schema.optionalKey(Schema.Int)
+    seed: Schema.optionalKey(Schema.Int).annotate({ description: "Seed of the random control; default: the experiment's seed." })
   }), { union: true, random: true })
 })
 
 export const Report = Schema.Struct({
   title: Schema.optionalKey(NonEmpty),
   formats: withDefault(Schema.Array(Schema.Literals(["json", "md", "html"])), ["json", "md", "html"]),
-  /** Example items shown per dataset. */
-  examples: withDefault(NonNegativeInt, 2)
+  examples: withDefault(NonNegativeInt, 2, "Example items shown per dataset.")
 })
 
 export const Publish = Schema.Struct({
@@ -107,25 +91,21 @@ export const Publish = Schema.Struct({
   private: withDefault(Schema.Boolean, false),
   revision: withDefault(NonEmpty, "main"),
   endpoint: Schema.optionalKey(NonEmpty),
-  /** Largest Parquet shard, in MB. */
-  shard_mb: withDefault(PositiveInt, 256)
+  shard_mb: withDefault(PositiveInt, 256, "Largest Parquet shard, in MB.")
 })
 
 /** Where hf:// dataset sources come from (the token is read from HF_TOKEN, never from the spec). */
 export const Hub = Schema.Struct({
-  /** Default: HF_ENDPOINT, else https://huggingface.co */
-  endpoint: Schema.optionalKey(NonEmpty),
-  /** Download cache, relative to the spec file. Default: REVO_CACHE_DIR/hub, else .cache/revo/hub */
-  cache_dir: Schema.optionalKey(NonEmpty)
+  endpoint: Schema.optionalKey(NonEmpty).annotate({ description: "Default: HF_ENDPOINT, else https://huggingface.co" }),
+  cache_dir: Schema.optionalKey(NonEmpty).annotate({ description: "Download cache, relative to the spec file. Default: REVO_CACHE_DIR/hub, else .cache/revo/hub" })
 })
 
 export const Spec = Schema.Struct({
-  name: Slug,
+  name: Slug.annotate({ description: "Experiment id (lowercase slug); results go to results/<name>/." }),
   description: Schema.optionalKey(Schema.String),
   seed: withDefault(Schema.Int, 0),
-  /** Root of local dataset paths, relative to the spec file (or REVO_DATA_ROOT / --data-root). */
-  data_root: withDefault(NonEmpty, "."),
-  datasets: Schema.Record(Slug, Dataset).check(
+  data_root: withDefault(NonEmpty, ".", "Root of local dataset paths, relative to the spec file (or REVO_DATA_ROOT / --data-root)."),
+  datasets: Schema.Record(Slug, Dataset).annotate({ description: "The datasets, keyed by id (lowercase slug); at least two." }).check(
     Schema.makeFilter((r: Record<string, unknown>) => Object.keys(r).length >= 2 || "Expected at least two datasets (cross-evaluation needs others to compare with)")
   ),
   split: withDefault(Split, { eval: 0.1, leakage: "image" as const, max_bad_fraction: 0.01 }),
