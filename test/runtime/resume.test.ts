@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict"
 import { spawn } from "node:child_process"
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, it } from "node:test"
 import { fileURLToPath } from "node:url"
@@ -21,6 +21,16 @@ const lastEvents = (s: SmallSpec): Array<Event> => {
   const last = readdirSync(runs).sort().at(-1)!
   return readFileSync(join(runs, last, "events.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as Event)
 }
+/** Processes whose working directory is inside `dir` (Linux /proc). */
+const pluginProcessesIn = (dir: string): Array<number> =>
+  readdirSync("/proc").filter((p) => /^\d+$/.test(p)).flatMap((p) => {
+    try {
+      return readlinkSync(`/proc/${p}/cwd`).startsWith(dir) ? [Number(p)] : []
+    } catch {
+      return []
+    }
+  })
+
 const started = (events: ReadonlyArray<Event>) => new Set(events.filter((e) => e.event === "start").map((e) => e.task))
 const run = (s: SmallSpec, ...extra: Array<string>) => {
   const r = revo(["run", s.spec, "--store", s.store, ...extra])
@@ -142,8 +152,13 @@ describe("runtime: cache, resume, invalidation", () => {
     const lock = join(s.store, "lock")
     while (!existsSync(lock)) await new Promise((r) => setTimeout(r, 50))
     const second = revo(["run", s.spec, "--store", s.store])
+    // Interrupt while plugin processes run in the store's work dirs.
+    const deadline = Date.now() + 60_000
+    while (pluginProcessesIn(s.store).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    assert.ok(pluginProcessesIn(s.store).length > 0, "a plugin process was running when interrupted")
     child.kill("SIGINT")
     const code = await new Promise<number | null>((r) => child.on("close", r))
+    assert.deepEqual(pluginProcessesIn(s.store), [], "no plugin process outlives the interrupted run")
     assert.equal(second.code, 2)
     assert.match(second.stderr, new RegExp(`The store ${s.store} is in use by \`revo run ${s.spec.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\` \\(pid ${child.pid} on `))
     assert.equal(code, 130)
