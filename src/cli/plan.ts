@@ -7,7 +7,7 @@ export const runPlan = (args: SpecArgs & { readonly json: boolean; readonly forc
   Effect.gen(function*() {
     const session = yield* openSession(args)
     const forced = (args.force ?? []).map(globMatcher)
-    const rows = explainPlan(session.tasks, session.store, (l) => forced.some((m) => m(l)))
+    const rows = explainPlan(session.tasks, session.store, session.loaded.spec.name, (l) => forced.some((m) => m(l)))
     const toRun = rows.filter((r) => r.status === "run").length
     if (args.json) {
       yield* Console.log(JSON.stringify({ spec: args.spec, spec_sha256: session.loaded.hash, tasks: rows, cached: rows.length - toRun, run: toRun }, null, 2))

@@ -22,15 +22,16 @@ export interface PublishArgs extends SpecArgs {
 
 export const runPublish = (args: PublishArgs) =>
   Effect.gen(function*() {
-    const session = yield* requireResults(args, "publish")
+    const { session, rows } = yield* requireResults(args, "publish", true)
     const spec = session.loaded.spec
     const repo = Option.getOrUndefined(args.repo) ?? spec.publish.repo
     if (repo === undefined && Option.isNone(args.dryRun)) {
       return yield* new UsageError({ message: "revo publish: name the repo with --repo ORG/NAME (or publish.repo in the spec), or use --dry-run DIR" })
     }
+    // The report task of *this* spec, by its key in the plan (other specs may share the store).
+    const reportRecord = session.store.readRecord(rows.find((r) => r.task === "report")?.key ?? "")
     const out = (name: string) => {
-      const rec = session.store.readRecord(session.store.readLabel("report") ?? "")
-      const o = rec?.outputs[name]
+      const o = reportRecord?.outputs[name]
       if (!o) throw new Error(`the store has no report output ${name}`)
       return session.store.get(o.hash)
     }

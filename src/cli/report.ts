@@ -12,27 +12,31 @@ import { runGraph } from "../runtime/run-graph.ts"
 import { TasksFailed, UsageError } from "./errors.ts"
 import { openSession, type SpecArgs, writeResults } from "./run.ts"
 
-/** Fails unless everything upstream of the report is in the store. */
-export const requireResults = (args: SpecArgs, command: string) =>
+/**
+ * Fails unless everything the command reads is in the store: everything upstream of the report,
+ * and with `withReport` the report itself. Returns the plan, whose rows carry the task keys.
+ */
+export const requireResults = (args: SpecArgs, command: string, withReport = false) =>
   Effect.gen(function*() {
     const session = yield* openSession(args)
-    const missing = explainPlan(session.tasks, session.store).filter((r) => r.status === "run" && r.task !== "report")
+    const rows = explainPlan(session.tasks, session.store, session.loaded.spec.name)
+    const missing = rows.filter((r) => r.status === "run" && (withReport || r.task !== "report"))
     if (missing.length > 0) {
       return yield* new UsageError({
         message: `revo ${command}: ${missing.length} task(s) of ${args.spec} are not in the store ${session.store.root} ` +
           `(first: ${missing[0]!.task}, ${missing[0]!.reason}). Run \`revo run ${args.spec}\` first.`
       })
     }
-    return session
+    return { session, rows }
   })
 
 export const runReport = (args: SpecArgs) =>
   Effect.scoped(Effect.gen(function*() {
-    const session = yield* requireResults(args, "report")
+    const { session } = yield* requireResults(args, "report")
     yield* lockStore(session.store.root, `revo report ${args.spec}`)
     const events = new EventLog(join(session.resultsDir, "runs"), newRunId())
     const progress = new Progress()
-    const result = yield* runGraph(session.tasks, { store: session.store, events, progress, jobs: 1, force: ["report"] }).pipe(
+    const result = yield* runGraph(session.tasks, { store: session.store, scope: session.loaded.spec.name, events, progress, jobs: 1, force: ["report"] }).pipe(
       Effect.ensuring(Effect.sync(() => progress.close()))
     )
     if (result.failures.length > 0) return yield* new TasksFailed({ failures: result.failures })

@@ -79,7 +79,7 @@ export const runRun = (args: SpecArgs & { readonly jobs: number; readonly force:
     const runId = newRunId()
     const events = new EventLog(join(session.resultsDir, "runs"), runId)
     const progress = new Progress()
-    const result = yield* runGraph(session.tasks, { store: session.store, events, progress, jobs: args.jobs, force: args.force }).pipe(
+    const result = yield* runGraph(session.tasks, { store: session.store, scope: session.loaded.spec.name, events, progress, jobs: args.jobs, force: args.force }).pipe(
       Effect.ensuring(Effect.sync(() => progress.close()))
     )
     const written = writeResults(session, result)

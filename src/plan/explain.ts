@@ -28,7 +28,12 @@ const firstDifference = (a: unknown, b: unknown, path: string): string | undefin
   return path || "(value)"
 }
 
-export const explainPlan = (tasks: ReadonlyArray<TaskSpec>, store: Store, force: (label: string) => boolean = () => false): Array<PlanRow> => {
+export const explainPlan = (
+  tasks: ReadonlyArray<TaskSpec>,
+  store: Store,
+  scope: string,
+  force: (label: string) => boolean = () => false
+): Array<PlanRow> => {
   const outputs = new Map<string, Readonly<Record<string, { hash: string }>> | undefined>()
   const rows: Array<PlanRow> = []
   for (const task of tasks) {
@@ -56,19 +61,19 @@ export const explainPlan = (tasks: ReadonlyArray<TaskSpec>, store: Store, force:
       continue
     }
     outputs.set(task.label, undefined)
-    rows.push({ task: task.label, kind: task.kind, status: "run", key, reason: reasonFor(task, inputHashes, check, store, force(task.label)) })
+    rows.push({ task: task.label, kind: task.kind, status: "run", key, reason: reasonFor(task, inputHashes, check, store, scope, force(task.label)) })
   }
   return rows
 }
 
-const reasonFor = (task: TaskSpec, inputHashes: Record<string, string>, check: ReturnType<Store["check"]>, store: Store, forced: boolean): string => {
+const reasonFor = (task: TaskSpec, inputHashes: Record<string, string>, check: ReturnType<Store["check"]>, store: Store, scope: string, forced: boolean): string => {
   if (forced) return "forced (--force)"
   if (!check.done) {
     if (check.reason === "damaged") return `output damaged: ${check.detail}`
     if (check.reason === "failed") return `failed last time: ${(check.detail ?? "").split("\n")[0]}`
     if (check.reason === "unfinished") return "interrupted last time"
   }
-  const previousKey = store.readLabel(task.label)
+  const previousKey = store.readLabel(scope, task.label)
   const previous = previousKey ? store.readRecord(previousKey) : undefined
   if (!previous) return "new"
   const changedInputs = Object.keys({ ...inputHashes, ...previous.inputs }).sort().filter((k) => inputHashes[k] !== previous.inputs[k])

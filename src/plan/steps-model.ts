@@ -29,18 +29,18 @@ const identityParams = (plugin: LoadedPlugin, spec: Spec) => ({
   params: spec.backend.params
 })
 
+/**
+ * The task's own resources (spec `backend.resources`). Slurm's defaults (partition, gres, cpus,
+ * mem, time, extra_args) live in the executor built from `backend.executor`, which merges these
+ * over them key by key; copying them here too would pass extra_args to sbatch twice.
+ */
 const resourcesOf = (spec: Spec): Resources => {
   const r = spec.backend.resources
-  const ex = spec.backend.executor
-  const slurm = ex.kind === "slurm" ? ex : undefined
   return {
-    ...(r.cpus !== undefined ? { cpus: r.cpus } : slurm?.cpus !== undefined ? { cpus: slurm.cpus } : {}),
-    ...(r.mem !== undefined ? { mem: r.mem } : slurm?.mem !== undefined ? { mem: slurm.mem } : {}),
-    ...(r.time !== undefined ? { time: r.time } : slurm?.time !== undefined ? { time: slurm.time } : {}),
-    ...(r.gpus !== undefined ? { gpus: r.gpus } : {}),
-    ...(slurm?.gres !== undefined ? { gres: slurm.gres } : {}),
-    ...(slurm?.partition !== undefined ? { partition: slurm.partition } : {}),
-    ...(slurm && slurm.extra_args.length > 0 ? { extraArgs: slurm.extra_args } : {})
+    ...(r.cpus !== undefined ? { cpus: r.cpus } : {}),
+    ...(r.mem !== undefined ? { mem: r.mem } : {}),
+    ...(r.time !== undefined ? { time: r.time } : {}),
+    ...(r.gpus !== undefined ? { gpus: r.gpus } : {})
   }
 }
 

@@ -14,6 +14,8 @@ import { globMatcher, type Outputs, type RunContext, TaskFailure, taskKey, type 
 
 export interface RunOptions {
   readonly store: Store
+  /** Scope of the label index (the experiment name), see Store.readLabel. */
+  readonly scope: string
   readonly events: EventLog
   readonly progress: ProgressSink
   /** CPU task slots (-j). */
@@ -106,7 +108,7 @@ export const runGraph = (tasks: ReadonlyArray<TaskSpec>, options: RunOptions): E
         if (check.done && !isForced(task.label)) {
           progress.finish(task.label, task.kind, "cached", 0)
           events.write({ event: "cached", task: task.label, key })
-          store.writeLabel(task.label, key)
+          store.writeLabel(options.scope, task.label, key)
           return { status: "cached", key, outputs: check.record.outputs } as const
         }
         if (!check.done && check.reason === "damaged") progress.note(`${task.label}: ${check.detail}; recomputing it`)
@@ -175,7 +177,7 @@ export const runGraph = (tasks: ReadonlyArray<TaskSpec>, options: RunOptions): E
         if (Exit.isSuccess(exit)) {
           const outputs = storeOutputs(store, exit.value)
           store.writeRecord({ ...baseRecord(), outputs, status: "done", ended: new Date().toISOString() })
-          store.writeLabel(task.label, key)
+          store.writeLabel(options.scope, task.label, key)
           events.write({ event: "done", task: task.label, key, attempt, seconds })
           progress.finish(task.label, task.kind, "done", seconds)
           return { status: "done", key, outputs } as const

@@ -115,9 +115,12 @@ export class Store {
     writeFileAtomic(this.recordPath(record.key), JSON.stringify(record, null, 1) + "\n")
   }
 
-  /** The key a task label last completed with, so `revo plan` can say what changed since. */
-  readLabel(label: string): string | undefined {
-    const path = join(this.root, "labels", `${sha256(label)}.json`)
+  /**
+   * The key a task label last completed with, so `revo plan` can say what changed since. Labels
+   * are scoped (by experiment): several specs may share a store, and each has a `report` task.
+   */
+  readLabel(scope: string, label: string): string | undefined {
+    const path = this.labelPath(scope, label)
     if (!existsSync(path)) return undefined
     try {
       return (JSON.parse(readFileSync(path, "utf8")) as { key: string }).key
@@ -126,9 +129,13 @@ export class Store {
     }
   }
 
-  writeLabel(label: string, key: string): void {
-    if (this.readLabel(label) === key) return
-    writeFileAtomic(join(this.root, "labels", `${sha256(label)}.json`), JSON.stringify({ label, key }) + "\n")
+  writeLabel(scope: string, label: string, key: string): void {
+    if (this.readLabel(scope, label) === key) return
+    writeFileAtomic(this.labelPath(scope, label), JSON.stringify({ scope, label, key }) + "\n")
+  }
+
+  private labelPath(scope: string, label: string): string {
+    return join(this.root, "labels", `${sha256(`${scope}\u0000${label}`)}.json`)
   }
 
   /** Done = the record says so and every output is present with its recorded hash. */
