@@ -77,3 +77,9 @@ export const itemsOf = (s: Sample): Array<Item> => {
   })
   return out
 }
+
+/** A sample of a mixed set (union, REVO-LION) re-id'd as `<dataset>/<id>`, so ids stay unique across datasets. */
+export const namespaced = (s: Sample): Sample => ({ ...s, id: `${s.dataset}/${s.id}` })
+
+/** The id a sample has in its own dataset, whether or not it was namespaced. */
+export const sourceId = (s: Sample): string => (s.id.startsWith(`${s.dataset}/`) ? s.id.slice(s.dataset.length + 1) : s.id)

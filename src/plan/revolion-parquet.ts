@@ -1,10 +1,8 @@
 /** REVO-LION's train and eval samples, and every train sample's SQ, as Parquet bytes. */
-import type { Sample } from "../data/sample.ts"
+import { type Sample, sourceId } from "../data/sample.ts"
 import { encodeSampleRows, encodeSqRows, sampleRow } from "../hub/parquet.ts"
 import type { SqFile } from "./steps-quality.ts"
 
-/** Mixed-set samples carry `<dataset>/<id>`; the rows name the source id and dataset apart. */
-const sourceId = (s: Sample): string => (s.id.startsWith(`${s.dataset}/`) ? s.id.slice(s.dataset.length + 1) : s.id)
 
 export const revolionParquet = (train: ReadonlyArray<Sample>, evalSet: ReadonlyArray<Sample>, sq: SqFile) => {
   const sqOf = (part: "train" | "eval") => {
@@ -14,6 +12,7 @@ export const revolionParquet = (train: ReadonlyArray<Sample>, evalSet: ReadonlyA
   }
   const trainSq = sqOf("train")
   const evalSq = sqOf("eval")
+  // Mixed-set samples carry `<dataset>/<id>`; the rows name the source id and dataset apart.
   const rows = (samples: ReadonlyArray<Sample>, m: Map<string, number>) =>
     samples.map((s) => {
       const id = sourceId(s)

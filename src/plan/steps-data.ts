@@ -5,7 +5,7 @@
  */
 import { Effect } from "effect"
 import { loadDataset } from "../data/load.ts"
-import { itemsOf, type Sample } from "../data/sample.ts"
+import { itemsOf, namespaced, type Sample } from "../data/sample.ts"
 import { splitAll, splitHash } from "../data/split.ts"
 import type { Dataset } from "../spec/dataset.ts"
 import { hubOptions, type LoadedSpec } from "../spec/load.ts"
@@ -13,7 +13,6 @@ import type { Spec } from "../spec/schema.ts"
 import { type OutputRef, TaskFailure, type TaskSpec } from "../runtime/task.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
 import { codeVersion } from "../util/code-version.ts"
-import { namespaced } from "./steps-quality.ts"
 
 export const DATA_STEP_VERSION = codeVersion("plan/steps-data.ts", "data", "spec/dataset.ts")
 

@@ -3,7 +3,7 @@
  * DESIGN.md section 1 as tasks. The formulas themselves live in src/quality/, written once.
  */
 import { Effect } from "effect"
-import { itemsOf, type Sample } from "../data/sample.ts"
+import { itemsOf, namespaced, type Sample } from "../data/sample.ts"
 import { dqOf, type DqOptions } from "../quality/dq.ts"
 import { mqOf } from "../quality/mq.ts"
 import { keepCount, randomSubset, rankBySq, type Scored, topGlobal, topPerDataset } from "../quality/select.ts"
@@ -105,9 +105,6 @@ export const sqStep = (
       return { sq: canonicalJson(out) }
     })
 })
-
-/** Re-id samples of a mixed set as `<dataset>/<id>`, so ids stay unique across datasets. */
-export const namespaced = (s: Sample): Sample => ({ ...s, id: `${s.dataset}/${s.id}` })
 
 /** REVO-LION train and eval sets, and the random control of REVO-LION's size. */
 export const selectStep = (ids: ReadonlyArray<string>, spec: Spec, sq: OutputRef, union: OutputRef, splits: Readonly<Record<string, OutputRef>>): TaskSpec => ({

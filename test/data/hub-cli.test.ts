@@ -4,25 +4,14 @@
  * local copy; a missing revision is a clear error naming the hf:// URL.
  */
 import assert from "node:assert/strict"
-import { spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { after, before, test } from "node:test"
-import { fileURLToPath } from "node:url"
-import { sharedData } from "../support/cli.ts"
+import { revoAsync, sharedData } from "../support/cli.ts"
 import { startMockHub, type MockHub } from "../support/mock-hub.ts"
 
-const main = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url))
-const revoAsync = (args: ReadonlyArray<string>) =>
-  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [main, ...args], { env: { ...process.env, HF_TOKEN: "" } })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d) => (stdout += d))
-    child.stderr.on("data", (d) => (stderr += d))
-    child.on("close", (code) => resolve({ code, stdout, stderr }))
-  })
+
 
 let hub: MockHub
 let commit: string
@@ -55,7 +44,7 @@ split: { leakage: none }
 }
 
 test("revo inspect reads an hf:// source through the configured endpoint", async () => {
-  const r = await revoAsync(["inspect", spec(commit), "--json", "--set", `hub.endpoint=${hub.url}`])
+  const r = await revoAsync(["inspect", spec(commit), "--json", "--set", `hub.endpoint=${hub.url}`], { HF_TOKEN: "" })
   assert.equal(r.code, 0, r.stderr)
   const d = JSON.parse(r.stdout).datasets as Record<string, { samples: number; items: number; bad_rows: number; train: number; eval: number }>
   assert.equal(d["pope-hub"]!.samples, 3000)
@@ -66,7 +55,7 @@ test("revo inspect reads an hf:// source through the configured endpoint", async
 })
 
 test("a revision the Hub does not have is a clear error naming the hf:// URL", async () => {
-  const r = await revoAsync(["inspect", spec("0123456789abcdef0123456789abcdef01234567"), "--set", `hub.endpoint=${hub.url}`])
+  const r = await revoAsync(["inspect", spec("0123456789abcdef0123456789abcdef01234567"), "--set", `hub.endpoint=${hub.url}`], { HF_TOKEN: "" })
   assert.notEqual(r.code, 0)
   assert.match(r.stderr, /hf:\/\/datasets\/revo-test\/pope@0123456789abcdef0123456789abcdef01234567\/coco_pope_random\.json/)
 })

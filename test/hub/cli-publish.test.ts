@@ -4,29 +4,17 @@
  * token is never printed or written.
  */
 import assert from "node:assert/strict"
-import { spawn } from "node:child_process"
 import { readdirSync, readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
 import { after, before, describe, it } from "node:test"
-import { fileURLToPath } from "node:url"
 import { listFiles } from "@huggingface/hub"
-import { revo } from "../support/cli.ts"
+import { revo, revoAsync } from "../support/cli.ts"
 import { startMockHub, type MockHub } from "../support/mock-hub.ts"
 import { smallSpec, type SmallSpec } from "../support/small-spec.ts"
 
-const main = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url))
 const TOKEN = "hf_cliPublishSecret0123456789"
 
-/** The CLI in a subprocess without blocking this process's event loop (the Hub runs here). */
-const revoAsync = (args: ReadonlyArray<string>, env: Record<string, string | undefined>) =>
-  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [main, ...args], { env: { ...process.env, ...env } })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d) => (stdout += d))
-    child.stderr.on("data", (d) => (stderr += d))
-    child.on("close", (code) => resolve({ code, stdout, stderr }))
-  })
+
 
 const filesUnder = (dir: string): Array<string> => {
   const out: Array<string> = []

@@ -4,11 +4,11 @@
  * only what depends on it, the rest of the matrix completes, and the run exits 1 listing it.
  */
 import assert from "node:assert/strict"
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, it } from "node:test"
 import { repoRoot, revo } from "../support/cli.ts"
-import { smallSpec, type SmallSpec } from "../support/small-spec.ts"
+import { lastRunEvents, smallSpec } from "../support/small-spec.ts"
 
 /** The example plugin behind a shell wrapper that misbehaves as told. */
 const wrappedPlugin = (dir: string, name: string, wrapper: string): string => {
@@ -22,11 +22,6 @@ const wrappedPlugin = (dir: string, name: string, wrapper: string): string => {
   return p
 }
 
-const events = (s: SmallSpec) => {
-  const runs = join(s.dir, "results", "small", "runs")
-  const last = readdirSync(runs).sort().at(-1)!
-  return readFileSync(join(runs, last, "events.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as { event: string; task: string; error?: string })
-}
 
 describe("runtime: failures", () => {
   it("a transient failure (exit 75) is retried and the run completes", () => {
@@ -38,7 +33,7 @@ exec python3 "$REVO_PLUGIN_DIR/plugin.py"
 `)
     const r = revo(["run", s.spec, "--store", s.store, "--set", `backend.plugin=${plugin}`])
     assert.equal(r.code, 0, r.stderr)
-    const ev = events(s)
+    const ev = lastRunEvents(s)
     const retried = new Set(ev.filter((e) => e.event === "retry").map((e) => e.task))
     assert.ok(retried.has("tune:coco-mini") && retried.has("tune:union"), [...retried].join(" "))
     assert.match(ev.find((e) => e.event === "retry")!.error!, /exited with code 75; last lines of stderr:\nGPU busy, try again/)
@@ -54,7 +49,7 @@ exec python3 "$REVO_PLUGIN_DIR/plugin.py"
     const r = revo(["run", s.spec, "--store", s.store, "--set", `backend.plugin=${plugin}`])
     assert.equal(r.code, 1)
     assert.match(r.stderr, /1 task\(s\) failed:\n {2}- tune:llava-bench-coco: plugin "broken" \(task tune:llava-bench-coco\): exited with code 3/)
-    const ev = events(s)
+    const ev = lastRunEvents(s)
     const outcome = (t: string) => ev.filter((e) => e.task === t).at(-1)?.event
     assert.equal(outcome("tune:llava-bench-coco"), "failed")
     assert.equal(outcome("predict:llava-bench-coco@coco-mini.eval"), "skipped")

@@ -10,17 +10,12 @@ import { join } from "node:path"
 import { describe, it } from "node:test"
 import { fileURLToPath } from "node:url"
 import { revo } from "../support/cli.ts"
-import { smallSpec, type SmallSpec } from "../support/small-spec.ts"
+import { lastRunEvents, type RunEvent, smallSpec, type SmallSpec } from "../support/small-spec.ts"
 
 const main = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url))
 
-interface Event { readonly event: string; readonly task: string; readonly reason?: string }
+type Event = RunEvent
 
-const lastEvents = (s: SmallSpec): Array<Event> => {
-  const runs = join(s.dir, "results", "small", "runs")
-  const last = readdirSync(runs).sort().at(-1)!
-  return readFileSync(join(runs, last, "events.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as Event)
-}
 /** Processes whose working directory is inside `dir` (Linux /proc). */
 const pluginProcessesIn = (dir: string): Array<number> =>
   readdirSync("/proc").filter((p) => /^\d+$/.test(p)).flatMap((p) => {
@@ -43,9 +38,9 @@ describe("runtime: cache, resume, invalidation", () => {
   it("a second run of an unchanged spec executes no task; -j 1 and -j 2 give the same bytes", () => {
     const a = smallSpec()
     run(a, "-j", "2")
-    assert.ok(lastEvents(a).some((e) => e.event === "done"))
+    assert.ok(lastRunEvents(a).some((e) => e.event === "done"))
     run(a, "-j", "2")
-    const second = lastEvents(a)
+    const second = lastRunEvents(a)
     assert.deepEqual([...new Set(second.map((e) => e.event))], ["cached"])
     const b = smallSpec()
     run(b, "-j", "1")
@@ -84,7 +79,7 @@ describe("runtime: cache, resume, invalidation", () => {
 
     // The lock of the killed run is taken over; only unfinished tasks run.
     run(s, "-j", "2")
-    const again = started(lastEvents(s))
+    const again = started(lastRunEvents(s))
     for (const t of doneBefore) assert.ok(!again.has(t), `${t} was done before the kill and ran again`)
     assert.ok(again.has("report"))
 
@@ -102,7 +97,7 @@ describe("runtime: cache, resume, invalidation", () => {
     data[3]!.conversations[1]!.value = "An edited answer that no model has seen."
     writeFileSync(file, JSON.stringify(data))
     run(s)
-    const ran = started(lastEvents(s))
+    const ran = started(lastRunEvents(s))
     assert.ok(ran.has("load:llava-instruct-100"))
     assert.ok(!ran.has("load:coco-mini") && !ran.has("load:llava-bench-coco"), [...ran].join(" "))
     // Models and answers that involve only unchanged datasets are reused.
@@ -116,14 +111,14 @@ describe("runtime: cache, resume, invalidation", () => {
     const s = smallSpec()
     run(s)
     run(s, "--set", "quality.mq=[bleu4,cider]")
-    const ran = [...started(lastEvents(s))]
+    const ran = [...started(lastRunEvents(s))]
     assert.ok(ran.includes("aggregate"))
     const datasets = ["coco-mini", "llava-bench-coco", "llava-instruct-100"]
     const crossEval = ran.filter((t) => /^(tune|predict|score):/.test(t) && datasets.some((d) => t.startsWith(`tune:${d}`) || t.includes(`:${d}@`)) && !t.includes("revo-lion-eval"))
     assert.deepEqual(crossEval, [])
     // Adding a metric scores again without predicting again.
     run(s, "--set", "metrics=[bleu4,meteor,rouge_l,cider,bleu1]")
-    const ran2 = [...started(lastEvents(s))]
+    const ran2 = [...started(lastRunEvents(s))]
     assert.ok(ran2.some((t) => t.startsWith("score:")))
     // (REVO-LION's eval set is chosen by SQ, which the metric set changes: only its column may be predicted again.)
     assert.deepEqual(ran2.filter((t) => (t.startsWith("predict:coco-mini@") && !t.includes("revo-lion-eval")) || t.startsWith("tune:coco-mini")), [])
@@ -142,7 +137,7 @@ describe("runtime: cache, resume, invalidation", () => {
     const plan = revo(["plan", s.spec, "--store", s.store])
     assert.match(plan.stdout, /run\s+score:coco-mini@llava-instruct-100\.eval\s+output damaged: output scores does not match its recorded hash/)
     run(s)
-    const events = lastEvents(s)
+    const events = lastRunEvents(s)
     assert.deepEqual(events.filter((e) => e.event === "start").map((e) => e.task), ["score:coco-mini@llava-instruct-100.eval"])
   })
 

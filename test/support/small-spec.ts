@@ -2,7 +2,7 @@
  * A small experiment over three real datasets of ../shared/data (their files copied into a temp
  * data root, so a test may edit them), for end-to-end runs that take seconds, not minutes.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { repoRoot, sharedData } from "./cli.ts"
@@ -59,4 +59,18 @@ metrics: [bleu4, meteor, rouge_l, cider]
 ${options.extra ?? ""}
 `)
   return { dir, spec, dataRoot, store: join(dir, "results", ".revo") }
+}
+
+export interface RunEvent {
+  readonly event: string
+  readonly task: string
+  readonly reason?: string
+  readonly error?: string
+}
+
+/** The events of the spec's latest run (results/small/runs/<newest>/events.jsonl). */
+export const lastRunEvents = (s: SmallSpec): Array<RunEvent> => {
+  const runs = join(s.dir, "results", "small", "runs")
+  const last = readdirSync(runs).sort().at(-1)!
+  return readFileSync(join(runs, last, "events.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as RunEvent)
 }
