@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs"
 import { Effect } from "effect"
 import type { Sample } from "../data/sample.ts"
-import { buildComparison } from "../report/render-verdict.ts"
+import { comparisonFromProof } from "../report/render-verdict.ts"
 import { renderHtml } from "../report/render-html.ts"
 import { renderMarkdown } from "../report/render-md.ts"
 import { binCounts } from "../report/svg-dist.ts"
@@ -17,7 +17,8 @@ import { canonicalJson } from "../util/canonical-json.ts"
 import { codeVersion } from "../util/code-version.ts"
 import { REVOLION_EVAL } from "./names.ts"
 import type { PipelineInput } from "./pipeline.ts"
-import type { Cell, SqFile } from "./steps-quality.ts"
+import type { AggregateFile, Cell, ProofAnalysis, SelectionFile, SqFile, SqNotes } from "./steps-quality.ts"
+import type { LoadedPlugin } from "../backends/registry.ts"
 import { revolionParquet } from "./revolion-parquet.ts"
 
 export const REPORT_STEP_VERSION = codeVersion("plan/steps-report.ts", "plan/revolion-parquet.ts", "report", "hub/parquet.ts")
@@ -26,6 +27,25 @@ const revoVersion: string = JSON.parse(readFileSync(new URL("../../package.json"
 const effectVersion: string = JSON.parse(readFileSync(new URL("../../node_modules/effect/package.json", import.meta.url), "utf8")).version
 
 export const toolVersions = (): Record<string, string> => ({ revo: revoVersion, effect: effectVersion, node: process.versions.node })
+
+/**
+ * What produced the numbers, for the report's first lines: the manifest's `inputs` (what the
+ * backend's model sees) and `demo`. A manifest that does not declare `inputs` is reported as
+ * seeing text only when it is the built-in retrieval backend (BM25 over instruction and context
+ * text, no pixels), and as "undeclared" otherwise: the report never guesses in a plugin's favour.
+ */
+export const backendOf = (plugin: LoadedPlugin) => {
+  const m = plugin.manifest as unknown as { readonly inputs?: ReadonlyArray<string>; readonly demo?: boolean; readonly description?: string }
+  const builtin = plugin.identity.name === "retrieval"
+  return {
+    name: plugin.identity.name,
+    version: plugin.identity.version,
+    kind: plugin.identity.kind,
+    inputs: m.inputs !== undefined ? [...m.inputs] : builtin ? ["text"] : ["undeclared"],
+    demo: m.demo ?? builtin,
+    description: m.description ?? ""
+  }
+}
 
 export interface LoadSummary {
   readonly samples: number
@@ -56,10 +76,11 @@ export const reportStep = (input: PipelineInput, ids: ReadonlyArray<string>, inp
     resource: "cpu",
     run: (ctx) =>
       Effect.sync(() => {
-        const agg = ctx.inputJson<{ mq_metrics: Array<string>; cross: Record<string, Record<string, Cell>>; dq: Record<string, number | null> }>("aggregate")
-        const proof = ctx.inputJson<{ proof_sets: Array<string>; cross: Record<string, Record<string, Cell>> }>("proof")
+        const agg = ctx.inputJson<AggregateFile>("aggregate")
+        const proof = ctx.inputJson<{ proof_sets: Array<string>; cross: Record<string, Record<string, Cell>>; analysis: ProofAnalysis }>("proof")
         const sq = ctx.inputJson<SqFile>("sq")
-        const selection = ctx.inputJson<{ train: Record<string, Array<string>>; eval: Record<string, Array<string>>; random: Array<string> }>("select")
+        const sqNotes = ctx.inputJson<SqNotes>("sq-notes")
+        const selection = ctx.inputJson<SelectionFile>("select")
         const split = ctx.inputJson<SplitSummary>("split")
 
         const cross: Record<string, Record<string, Cell>> = {}
@@ -75,35 +96,51 @@ export const reportStep = (input: PipelineInput, ids: ReadonlyArray<string>, inp
         const bins = 20
         const unionSize = ids.reduce((n, d) => n + split[d]!.train, 0)
         const revolionTrain = ids.reduce((n, d) => n + selection.train[d]!.length, 0)
-        const evalSets = [...ids, REVOLION_EVAL]
-        const comparison = (control: "union" | "random") => buildComparison({
-          control, cross, evalSets,
-          subjectTrainSize: revolionTrain,
-          controlTrainSize: control === "union" ? unionSize : selection.random.length,
-          unionTrainSize: unionSize
-        })
+        const a = proof.analysis
+        const sizeOf = (set: string) => Object.values(selection.sizes[set] ?? {}).reduce((x, y) => x + y, 0)
+        const comparison = (control: "union" | "random") => {
+          const result = a.headline[control] ?? { per_eval: {}, macro: null, weighted: null }
+          return comparisonFromProof({
+            control, result,
+            subjectTrainSize: revolionTrain,
+            controlTrainSize: control === "union" ? unionSize : sizeOf("random"),
+            unionTrainSize: unionSize,
+            margin: a.margin,
+            resamples: a.bootstrap,
+            statistic: a.statistic,
+            seeds: a.seeds?.sets.length ?? 0
+          })
+        }
         const badRows = Object.fromEntries(ids.map((d) => {
           const s = ctx.inputJson<LoadSummary>(`load:${d}`)
           return [d, { count: s.bad_rows.count, rows: s.bad_rows.rows.slice(0, 50) }]
         }))
+        const nonNull = (r: Record<string, number | null>) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== null))
         const report: Report = decodeReport(JSON.parse(canonicalJson({
           experiment: spec.name,
           spec_sha256: loaded.hash,
           datasets: ids,
           mq_metrics: agg.mq_metrics,
           cross,
-          dq: Object.fromEntries(Object.entries(agg.dq).filter(([, v]) => v !== null)),
+          dq: nonNull(agg.dq),
+          dq_variants: { normalized: nonNull(agg.dq_variants.normalized), raw: nonNull(agg.dq_variants.raw), with_self: nonNull(agg.dq_variants.with_self) },
+          dq_not_best: agg.not_best_in_column,
+          degenerate: agg.degenerate,
           sq: Object.fromEntries(ids.map((d) => [d, summarize(trainSq[d]!)])),
           sq_hist: { lo, hi: hi > lo ? hi : lo + 1, bins, counts: Object.fromEntries(ids.map((d) => [d, binCounts(trainSq[d]!, lo, hi > lo ? hi : lo + 1, bins)])) },
+          sq_notes: sqNotes,
           revolion: {
             budget: spec.select.budget,
             train_size: revolionTrain,
             eval_size: ids.reduce((n, d) => n + selection.eval[d]!.length, 0),
             per_dataset: Object.fromEntries(ids.map((d) => [d, {
               train: selection.train[d]!.length, eval: selection.eval[d]!.length, train_split: split[d]!.train, eval_split: split[d]!.eval
-            }]))
+            }])),
+            ties: selection.ties
           },
           comparison: { union: comparison("union"), random: comparison("random") },
+          proof: a,
+          backend: backendOf(plugin),
           provenance: {
             spec_sha256: loaded.hash,
             dataset_keys: Object.fromEntries(ids.map((d) => [d, input.datasetKeys[d]!])),
@@ -114,6 +151,8 @@ export const reportStep = (input: PipelineInput, ids: ReadonlyArray<string>, inp
           settings: {
             dq: spec.quality.dq,
             sq: spec.quality.sq,
+            min_distinct: spec.quality.min_distinct,
+            keep_degenerate: spec.quality.keep_degenerate,
             backend: `${plugin.identity.name} ${plugin.identity.version} (${spec.backend.executor.kind})`,
             seed: spec.seed
           }
