@@ -5,7 +5,7 @@
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 
-export type EventName = "start" | "done" | "cached" | "failed" | "retry" | "skipped" | "interrupted"
+export type EventName = "start" | "done" | "cached" | "failed" | "retry" | "skipped" | "interrupted" | "log"
 
 export interface TaskEvent {
   readonly event: EventName
@@ -16,6 +16,9 @@ export interface TaskEvent {
   readonly seconds?: number
   readonly reason?: string
   readonly error?: string
+  /** `log` events: the plugin's level and message */
+  readonly level?: string
+  readonly message?: string
 }
 
 export class EventLog {
