@@ -37,3 +37,14 @@ export class EventLog {
 
 /** A sortable, unique run id: UTC time plus pid. */
 export const newRunId = (): string => `${new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${process.pid}`
+
+/** Who made a run (runs/<id>/run.json), written when it starts: `revo status` asks whether that process still holds the store. */
+export interface RunInfo {
+  readonly command: string
+  readonly pid: number
+  readonly host: string
+  readonly started: string
+}
+
+export const writeRunInfo = (log: EventLog, command: string, host: string): void =>
+  writeFileSync(join(log.dir, "run.json"), JSON.stringify({ command, pid: process.pid, host, started: new Date().toISOString() } satisfies RunInfo) + "\n")
