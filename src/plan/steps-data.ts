@@ -26,6 +26,15 @@ export const loadStep = (id: string, decl: Dataset, loaded: LoadedSpec, datasetK
   run: () =>
     loadDataset(id, decl, { dataRoot: loaded.dataRoot, maxBadFraction: loaded.spec.split.max_bad_fraction, hub: hubOptions(loaded) }).pipe(
       Effect.mapError((e) => new TaskFailure({ message: e.message })),
+      // The key was planned from the files' bytes before this task read them again; what was
+      // parsed must be those same bytes, or the store would keep other data under that key.
+      Effect.filterOrFail(
+        (d) => d.key === datasetKey,
+        (d) => new TaskFailure({
+          message: `dataset ${id} changed since the run was planned: ${d.files.map((f) => f.path).join(", ")} no longer hash to the planned key ` +
+            `(${datasetKey.slice(0, 12)}, now ${d.key.slice(0, 12)}); nothing was stored. Run again once the files are final.`
+        })
+      ),
       Effect.map((d) => ({
         samples: canonicalJson(d.samples),
         summary: canonicalJson({

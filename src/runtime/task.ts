@@ -36,6 +36,8 @@ export interface RunContext {
   /** Report progress of this task (shown live and in events). */
   readonly progress: (done: number, total: number, message?: string) => void
   readonly log: (line: string) => void
+  /** A plugin's own `log` event: recorded in the run's events (the plugin contract says so). */
+  readonly pluginLog: (level: string, message: string) => void
   /** Record an external job before waiting on it, so a restarted revo can adopt it. */
   readonly recordJob: (handle: JobHandle) => Effect.Effect<void>
   /** A job recorded by an earlier, interrupted attempt of this same task. */
