@@ -14,38 +14,31 @@ import { decodeReport, type Report } from "../report/types.ts"
 import { quantile, summarize } from "../quality/sq.ts"
 import type { OutputRef, TaskSpec } from "../runtime/task.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
-import { codeVersion } from "../util/code-version.ts"
+import { implementationVersion } from "../util/import-graph.ts"
 import { REVOLION_EVAL } from "./names.ts"
 import type { PipelineInput } from "./pipeline.ts"
 import type { AggregateFile, Cell, ProofAnalysis, SelectionFile, SqFile, SqNotes } from "./steps-quality.ts"
 import type { LoadedPlugin } from "../backends/registry.ts"
+import { isDemo, pluginInputs } from "../backends/contract.ts"
 import { revolionParquet } from "./revolion-parquet.ts"
 
-export const REPORT_STEP_VERSION = codeVersion("plan/steps-report.ts", "plan/revolion-parquet.ts", "report", "hub/parquet.ts")
+/** The hash of every module this file loads, transitively (src/util/import-graph.ts). */
+export const REPORT_STEP_VERSION = implementationVersion(import.meta.url)
 
 const revoVersion: string = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version
 const effectVersion: string = JSON.parse(readFileSync(new URL("../../node_modules/effect/package.json", import.meta.url), "utf8")).version
 
 export const toolVersions = (): Record<string, string> => ({ revo: revoVersion, effect: effectVersion, node: process.versions.node })
 
-/**
- * What produced the numbers, for the report's first lines: the manifest's `inputs` (what the
- * backend's model sees) and `demo`. A manifest that does not declare `inputs` is reported as
- * seeing text only when it is the built-in retrieval backend (BM25 over instruction and context
- * text, no pixels), and as "undeclared" otherwise: the report never guesses in a plugin's favour.
- */
-export const backendOf = (plugin: LoadedPlugin) => {
-  const m = plugin.manifest as unknown as { readonly inputs?: ReadonlyArray<string>; readonly demo?: boolean; readonly description?: string }
-  const builtin = plugin.identity.name === "retrieval"
-  return {
-    name: plugin.identity.name,
-    version: plugin.identity.version,
-    kind: plugin.identity.kind,
-    inputs: m.inputs !== undefined ? [...m.inputs] : builtin ? ["text"] : ["undeclared"],
-    demo: m.demo ?? builtin,
-    description: m.description ?? ""
-  }
-}
+/** What produced the numbers, for the report's first lines: what the backend's model sees and whether it is a demo (manifest `inputs`, `demo`). */
+export const backendOf = (plugin: LoadedPlugin) => ({
+  name: plugin.identity.name,
+  version: plugin.identity.version,
+  kind: plugin.identity.kind,
+  inputs: [...pluginInputs(plugin.manifest)],
+  demo: isDemo(plugin.manifest),
+  description: plugin.manifest.description ?? ""
+})
 
 export interface LoadSummary {
   readonly samples: number
