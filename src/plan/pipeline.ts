@@ -85,7 +85,7 @@ export const buildPipeline = (input: PipelineInput): Array<TaskSpec> => {
   const evalItems = Object.fromEntries(ids.map((d) => [d, ref("split", `eval:${d}`)]))
   const crossPredictions = Object.fromEntries(Object.keys(cross).map((c) => [c, ref(`predict:${c}.eval`, "predictions")]))
   tasks.push(aggregateStep(ids, mqMetrics, spec.quality.dq, { min_distinct: spec.quality.min_distinct, keep: spec.quality.keep_degenerate },
-    cross, crossPredictions, evalItems))
+    { resamples: spec.select.proof.bootstrap, seed: spec.seed }, cross, crossPredictions, evalItems))
   tasks.push(sqStep(ids, mqMetrics, { ...spec.quality.sq, leaveOut: !spec.quality.keep_degenerate },
     { ...prefixed("train", trainScores), ...prefixed("eval", evalScores), ...crossfit },
     Object.fromEntries(ids.flatMap((d) => [[`split:train:${d}`, ref("split", `train:${d}`)], [`split:eval:${d}`, ref("split", `eval:${d}`)]])),

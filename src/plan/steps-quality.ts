@@ -4,9 +4,9 @@
  */
 import { Effect } from "effect"
 import { itemsOf, namespaced, type Sample } from "../data/sample.ts"
-import { type BootstrapResult, type Estimate, pairedBootstrap, spread } from "../quality/bootstrap.ts"
+import { type BootstrapResult, type Estimate, pairedBootstrap, rng, spread } from "../quality/bootstrap.ts"
 import { type Degeneracy, degeneracyOf } from "../quality/degenerate.ts"
-import { dqOf, type DqOptions } from "../quality/dq.ts"
+import { dqIntervals, dqOf, type DqOptions } from "../quality/dq.ts"
 import { mqOf } from "../quality/mq.ts"
 import { type CutTies, keepCount, perDataset, rankBySq, type Scored, type Selection, stratifiedRandom, topGlobal } from "../quality/select.ts"
 import { type ExcludedModel, type MinSignal, sqOf, type SqNormalize } from "../quality/sq.ts"
@@ -67,6 +67,8 @@ export interface AggregateFile {
   readonly degenerate: Record<string, Degeneracy>
   /** the datasets whose own model is not the best in its column (tune set of the best) */
   readonly not_best_in_column: Record<string, string>
+  /** DQ on mean sample MQ with a 95% bootstrap interval over eval items (degenerate cells left out as above) */
+  readonly dq_interval: Record<string, { readonly point: number; readonly lo: number; readonly hi: number } | null>
 }
 
 /** The tune-cross-evaluation matrix (MQ and every metric per cell), degenerate cells, and DQ. */
@@ -75,6 +77,7 @@ export const aggregateStep = (
   mqMetrics: ReadonlyArray<string>,
   dq: DqOptions,
   degenerate: { readonly min_distinct: number; readonly keep: boolean },
+  bootstrap: { readonly resamples: number; readonly seed: number },
   cross: Readonly<Record<string, OutputRef>>,
   predictions: Readonly<Record<string, OutputRef>>,
   items: Readonly<Record<string, OutputRef>>
@@ -82,17 +85,26 @@ export const aggregateStep = (
   label: "aggregate",
   kind: "aggregate",
   version: QUALITY_STEP_VERSION,
-  params: { mqMetrics, dq, degenerate },
+  params: { mqMetrics, dq, degenerate, bootstrap },
   inputs: { ...cross, ...prefixed("pred", predictions), ...prefixed("items", items) },
   resource: "cpu",
   run: (ctx) =>
     Effect.sync(() => {
       const matrix: Record<string, Record<string, Cell>> = {}
+      const itemValues: Record<string, Record<string, Float64Array>> = {}
+      const flagged = degenerateCells(ctx, Object.keys(predictions).sort(), degenerate.min_distinct)
       for (const t of ids) {
         matrix[t] = {}
-        for (const e of ids) matrix[t]![e] = cellOf(ctx.inputJson<ScoresFile>(`${t}@${e}`), mqMetrics)
+        itemValues[t] = {}
+        for (const e of ids) {
+          const file = ctx.inputJson<ScoresFile>(`${t}@${e}`)
+          matrix[t]![e] = cellOf(file, mqMetrics)
+          // items in id order, so every tune set's values on e line up (paired resampling)
+          if (degenerate.keep || flagged[`${t}@${e}`] === undefined) {
+            itemValues[t]![e] = Float64Array.from([...file.items].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)), (it) => mqOf(it, mqMetrics))
+          }
+        }
       }
-      const flagged = degenerateCells(ctx, Object.keys(predictions).sort(), degenerate.min_distinct)
       // Degenerate cells are left out of DQ (an in-domain degenerate cell cannot normalise its column).
       const mq = Object.fromEntries(ids.map((t) => [t, Object.fromEntries(ids.flatMap((e) =>
         !degenerate.keep && flagged[`${t}@${e}`] !== undefined ? [] : [[e, matrix[t]![e]!.mq] as const]))]))
@@ -113,7 +125,8 @@ export const aggregateStep = (
           with_self: dqOf(mq, ids, { normalize: "in_domain", include_self: true })
         },
         degenerate: flagged,
-        not_best_in_column: notBest
+        not_best_in_column: notBest,
+        dq_interval: dqIntervals(itemValues, ids, dq, bootstrap.resamples, rng(bootstrap.seed))
       }
       return { cross: canonicalJson(file) }
     })

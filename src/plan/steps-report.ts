@@ -118,6 +118,7 @@ export const reportStep = (input: PipelineInput, ids: ReadonlyArray<string>, inp
           dq: nonNull(agg.dq),
           dq_variants: { normalized: nonNull(agg.dq_variants.normalized), raw: nonNull(agg.dq_variants.raw), with_self: nonNull(agg.dq_variants.with_self) },
           dq_not_best: agg.not_best_in_column,
+          dq_interval: Object.fromEntries(Object.entries(agg.dq_interval).filter(([, v]) => v !== null)),
           degenerate: agg.degenerate,
           sq: Object.fromEntries(ids.map((d) => [d, summarize(trainSq[d]!)])),
           sq_hist: { lo, hi: hi > lo ? hi : lo + 1, bins, counts: Object.fromEntries(ids.map((d) => [d, binCounts(trainSq[d]!, lo, hi > lo ? hi : lo + 1, bins)])) },

@@ -125,8 +125,14 @@ export const dqExtraBlocks = (r: Report): ReadonlyArray<Block> => {
   const out: Array<Block> = []
   const v = r.dq_variants
   if (v !== undefined) {
-    out.push(table(["dataset", "DQ normalised", "DQ raw (mean MQ)", "DQ with self"], [false, true, true, true],
-      r.datasets.map((d) => [d, v.normalized[d] !== undefined ? f3(v.normalized[d]) : "\u2013", v.raw[d] !== undefined ? f3(v.raw[d]) : "\u2013", v.with_self[d] !== undefined ? f3(v.with_self[d]) : "\u2013"])))
+    const iv = r.dq_interval ?? {}
+    const cell = (x: number | undefined) => (x !== undefined ? f3(x) : "\u2013")
+    out.push(table(["dataset", "DQ normalised", "DQ raw (mean MQ)", "DQ with self", "DQ on sample MQ [95% CI]"], [false, true, true, true, true],
+      r.datasets.map((d) => [d, cell(v.normalized[d]), cell(v.raw[d]), cell(v.with_self[d]),
+        iv[d] !== undefined ? `${f3(iv[d].point)} [${f3(iv[d].lo)}, ${f3(iv[d].hi)}]` : "\u2013"])))
+    if (r.dq_interval !== undefined) {
+      out.push(p(`The interval is for DQ computed on mean sample-level MQ (corpus metrics cannot be resampled item by item), from paired bootstrap resamples of every eval set's items.`))
+    }
   }
   const nb = r.dq_not_best ?? {}
   const cols = Object.keys(nb).sort()

@@ -231,6 +231,8 @@ export const Report = Schema.Struct({
     raw: Schema.Record(Schema.String, Num),
     with_self: Schema.Record(Schema.String, Num)
   })),
+  /** DQ on mean sample-level MQ with a 95% paired bootstrap interval over eval items (select.proof.bootstrap resamples) */
+  dq_interval: Schema.optionalKey(Schema.Record(Schema.String, Schema.Struct({ point: Num, lo: Num, hi: Num }))),
   /** eval set -> the tune set that beats the eval set's own model in its column */
   dq_not_best: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
   /** degenerate cells `tune@eval` of the matrix (the proof's own are in proof.degenerate) */

@@ -6,6 +6,7 @@ import assert from "node:assert/strict"
 import { describe, it } from "node:test"
 import { pairedBootstrap, rng, spread, verdictOf } from "../../src/quality/bootstrap.ts"
 import { degeneracyOf } from "../../src/quality/degenerate.ts"
+import { dqIntervals } from "../../src/quality/dq.ts"
 
 /** n item scores in [0, 1) from a seeded generator (a stand-in for per-item MQ). */
 const scores = (n: number, seed: number): Array<number> => {
@@ -94,5 +95,30 @@ describe("degenerate predictions", () => {
     assert.equal(degeneracyOf([...Array(12).fill("yes"), ...Array(8).fill("no")], yn, 5), null)
     assert.notEqual(degeneracyOf(Array(20).fill("Yes"), yn, 5), null)
     assert.notEqual(degeneracyOf([...Array(16).fill("yes"), ...Array(4).fill("no")], yn, 5), null)
+  })
+})
+
+describe("DQ interval", () => {
+  it("paired bootstrap over each eval set's items: contains the point, fixed by the seed, narrower with more items", () => {
+    const ids = ["a", "b", "c"]
+    const mk = (n: number, seed: number) => {
+      const items: Record<string, Record<string, Array<number>>> = {}
+      for (const t of ids) {
+        items[t] = {}
+        for (const e of ids) items[t]![e] = scores(n, seed + ids.indexOf(t) * 10 + ids.indexOf(e)).map((x) => x * (t === e ? 1 : 0.6))
+      }
+      return items
+    }
+    const opts = { normalize: "in_domain" as const, include_self: false }
+    const small = dqIntervals(mk(30, 1), ids, opts, 400, rng(5))
+    assert.deepEqual(small, dqIntervals(mk(30, 1), ids, opts, 400, rng(5)))
+    const big = dqIntervals(mk(600, 1), ids, opts, 400, rng(5))
+    for (const t of ids) {
+      const s = small[t]!
+      const b = big[t]!
+      assert.ok(s.lo <= s.point && s.point <= s.hi, t)
+      assert.ok(b.hi - b.lo < s.hi - s.lo, `${t}: more items, a narrower interval`)
+      assert.ok(Math.abs(b.point - 0.6) < 0.1, `${t}: ${b.point}`)
+    }
   })
 })
