@@ -24,7 +24,16 @@ export interface LoadOptions {
   readonly env?: Readonly<Record<string, string | undefined>>
   /** Check that local dataset files exist (default true). */
   readonly checkFiles?: boolean
+  /**
+   * More checks of the decoded spec whose problems are located like the others (e.g. the backend
+   * plugin and its params, from src/backends/spec-check.ts: the spec layer does not load plugins).
+   */
+  readonly extraChecks?: ReadonlyArray<SpecCheck>
 }
+
+/** A problem at a spec path: located at the value (or at the key, for a wrong name), or at its --set flag. */
+export type Locate = (path: ReadonlyArray<string | number>, message: string, options?: { readonly atKey?: boolean }) => SpecProblem
+export type SpecCheck = (spec: Spec, context: { readonly specDir: string; readonly locate: Locate }) => ReadonlyArray<SpecProblem>
 
 export interface LoadedSpec {
   /** The spec file, absolute. */
@@ -180,6 +189,13 @@ export const loadSpecSync = (
   const dataRoot = resolve(specDir, options.dataRoot ?? envRoot ?? spec.data_root)
 
   problems.push(...crossFieldProblems(spec, doc, at))
+  const locate: Locate = (path, message, opts) => {
+    const text = pathText(path)
+    const flag = [...overridden.entries()].find(([p]) => text === p || text.startsWith(p + "."))
+    if (flag) return { path: text, message: `--set ${flag[1]}: ${message}` }
+    return { ...(opts?.atKey ? keyPositionOf(doc, path, at) : positionOf(doc, path, at)), path: text, message }
+  }
+  for (const check of options.extraChecks ?? []) problems.push(...check(spec, { specDir, locate }))
   if (options.checkFiles !== false) problems.push(...missingFileProblems(spec, dataRoot, doc, at, options.dataRoot !== undefined || envRoot !== undefined))
   if (problems.length > 0) return fail(dedupe(problems.sort(byPosition)))
 
