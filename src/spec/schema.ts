@@ -5,11 +5,11 @@
 import { Schema } from "effect"
 import { Dataset } from "./dataset.ts"
 import { Fraction, NonEmpty, NonNegativeInt, PositiveInt, SizeOrFraction, Slug, withDefault } from "./fields.ts"
+import { ALL_METRICS, DEFAULT_METRICS } from "./metric-names.ts"
 
-export const MetricNames = ["bleu1", "bleu2", "bleu3", "bleu4", "meteor", "rouge_l", "cider"] as const
-export const MetricName = Schema.Literals(MetricNames)
+export { DEFAULT_METRICS }
+export const MetricName = Schema.Literals(ALL_METRICS)
 export type MetricName = typeof MetricName.Type
-export const DEFAULT_METRICS: ReadonlyArray<MetricName> = ["bleu4", "meteor", "rouge_l"]
 
 export const Split = Schema.Struct({
   eval: withDefault(SizeOrFraction, 0.1, "Eval size per dataset: a count, or a fraction of each dataset (datasets may override)."),
