@@ -9,11 +9,11 @@ import { Console, Effect, Option } from "effect"
 import { loadPlugin } from "../backends/registry.ts"
 import { datasetKey } from "../data/load.ts"
 import { buildPipeline, datasetIds } from "../plan/pipeline.ts"
-import { EventLog, newRunId } from "../runtime/events.ts"
+import { EventLog, newRunId, writeRunInfo } from "../runtime/events.ts"
 import { lockStore } from "../runtime/lock.ts"
 import { Progress } from "../runtime/progress.ts"
 import { runGraph, type GraphResult } from "../runtime/run-graph.ts"
-import { Store, writeFileAtomic } from "../runtime/store.ts"
+import { Store, thisHost, writeFileAtomic } from "../runtime/store.ts"
 import type { TaskSpec } from "../runtime/task.ts"
 import { hubOptions, loadSpec, type LoadedSpec } from "../spec/load.ts"
 import { TasksFailed, UsageError } from "./errors.ts"
@@ -78,6 +78,7 @@ export const runRun = (args: SpecArgs & { readonly jobs: number; readonly force:
     yield* lockStore(session.store.root, `revo run ${args.spec}`)
     const runId = newRunId()
     const events = new EventLog(join(session.resultsDir, "runs"), runId)
+    writeRunInfo(events, `revo run ${args.spec}`, thisHost())
     const progress = new Progress()
     const result = yield* runGraph(session.tasks, { store: session.store, scope: session.loaded.spec.name, events, progress, jobs: args.jobs, force: args.force }).pipe(
       Effect.ensuring(Effect.sync(() => progress.close()))
