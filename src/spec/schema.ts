@@ -5,10 +5,13 @@
 import { Schema } from "effect"
 import { Dataset } from "./dataset.ts"
 import { Fraction, NonEmpty, NonNegativeInt, PositiveInt, SizeOrFraction, Slug, withDefault } from "./fields.ts"
-import { ALL_METRICS, DEFAULT_METRICS } from "./metric-names.ts"
+import { ALL_METRICS, DEFAULT_METRICS, isMetricName, unknownMetricMessage } from "./metric-names.ts"
 
 export { DEFAULT_METRICS }
-export const MetricName = Schema.Literals(ALL_METRICS)
+/** A metric name; a typo gets "did you mean" (the check aborts, so one message per name). */
+export const MetricName = Schema.String.annotate({ message: "Expected a metric name" }).check(
+  Schema.makeFilter((s: string) => isMetricName(s) || unknownMetricMessage(s), { toJsonSchema: () => ({ enum: [...ALL_METRICS] }) }, true)
+).pipe(Schema.refine(isMetricName))
 export type MetricName = typeof MetricName.Type
 
 export const Split = Schema.Struct({
