@@ -78,7 +78,8 @@ const publish = Command.make("publish", {
   private: Flag.Boolean("private").pipe(Flag.withDescription("Create the repo private"), Flag.withDefault(false)),
   revision: Flag.String("revision").pipe(Flag.withDescription("Branch to commit to (default main)"), Flag.optional),
   endpoint: Flag.String("endpoint").pipe(Flag.withDescription("Hub endpoint (default HF_ENDPOINT or https://huggingface.co)"), Flag.optional),
-  dryRun: Flag.String("dry-run").pipe(Flag.withDescription("Write the repo tree to this folder instead of uploading"), Flag.optional)
+  dryRun: Flag.String("dry-run").pipe(Flag.withDescription("Write the repo tree to this folder instead of uploading"), Flag.optional),
+  allowDemo: Flag.Boolean("allow-demo").pipe(Flag.withDescription("Publish even when a demo backend (e.g. retrieval) selected the samples"), Flag.withDefault(false))
 }, runPublish).pipe(
   Command.withDescription("Publish REVO-LION as a Hugging Face dataset repo (token from HF_TOKEN)")
 )

@@ -10,22 +10,27 @@ export interface ScoreArgs {
   readonly metrics: ReadonlyArray<MetricName>
   readonly output?: string // standard output when absent
   readonly wordnet?: "3.0" | "3.1"
+  /** Score every line even when an id repeats (default: a repeated id is an error). */
+  readonly allowDuplicateIds?: boolean
 }
 
 export const WORDNET_VERSIONS = ["3.0", "3.1"] as const
 
-/** The flags: each takes one value. */
+/** The flags: each takes one value, except the switches (`switch: true`). */
 export const SCORE_FLAGS = {
   input: { description: "JSON Lines of {id, candidate, references[]}; - reads standard input" },
   metrics: { description: `Comma-separated metric names: ${ALL_METRICS.join(" ")}`, default: DEFAULT_METRICS.join(",") },
   output: { description: "Write JSON here instead of standard output" },
   wordnet: { description: "WordNet version for METEOR's synonym stage", choices: WORDNET_VERSIONS, default: "3.0" },
+  "allow-duplicate-ids": { description: "Score every line even when an id repeats (default: a repeated id is an error)", switch: true },
 } as const
 
 export const SCORE_DESCRIPTION = "Score candidate/reference pairs with the caption and task metrics"
 
 /** Check the flags' values (both paths): the metric list, the WordNet version. */
-export const checkScoreArgs = (raw: { readonly input: string; readonly metrics: string; readonly output?: string | undefined; readonly wordnet: string }): ScoreArgs | string => {
+export const checkScoreArgs = (raw: {
+  readonly input: string; readonly metrics: string; readonly output?: string | undefined; readonly wordnet: string; readonly allowDuplicateIds: boolean
+}): ScoreArgs | string => {
   const names = raw.metrics.split(",").map((s) => s.trim()).filter((s) => s !== "")
   if (names.length === 0) return `--metrics: no metric given; known metrics: ${ALL_METRICS.join(", ")}`
   const bad = names.find((n) => !isMetricName(n))
@@ -36,6 +41,7 @@ export const checkScoreArgs = (raw: { readonly input: string; readonly metrics: 
     metrics: names as Array<MetricName>,
     ...(raw.output !== undefined ? { output: raw.output } : {}),
     wordnet: raw.wordnet as "3.0" | "3.1",
+    ...(raw.allowDuplicateIds ? { allowDuplicateIds: true } : {}),
   }
 }
 
@@ -51,6 +57,11 @@ export const parseScoreArgs = (argv: ReadonlyArray<string>): ScoreArgs | string 
     const eq = a.indexOf("=")
     const [flag, inline] = a.startsWith("--") && eq > 0 ? [a.slice(2, eq), a.slice(eq + 1)] : [a.startsWith("--") ? a.slice(2) : "", undefined]
     if (!Object.hasOwn(SCORE_FLAGS, flag)) return "framework"
+    if ("switch" in SCORE_FLAGS[flag as keyof typeof SCORE_FLAGS]) {
+      if (inline !== undefined) return "framework" // --switch=value: the framework's syntax
+      given[flag] = "true"
+      continue
+    }
     const value = inline ?? argv[++i]
     if (value === undefined) return `--${flag} needs a value`
     given[flag] = value
@@ -61,5 +72,6 @@ export const parseScoreArgs = (argv: ReadonlyArray<string>): ScoreArgs | string 
     metrics: given["metrics"] ?? SCORE_FLAGS.metrics.default,
     output: given["output"],
     wordnet: given["wordnet"] ?? SCORE_FLAGS.wordnet.default,
+    allowDuplicateIds: given["allow-duplicate-ids"] === "true",
   })
 }

@@ -16,7 +16,8 @@ export const scoreCommand = Command.make("score", {
   input: Flag.String("input").pipe(Flag.withDescription(f.input.description)),
   metrics: Flag.String("metrics").pipe(Flag.withDescription(f.metrics.description), Flag.withDefault(f.metrics.default)),
   output: Flag.String("output").pipe(Flag.withDescription(f.output.description), Flag.optional),
-  wordnet: Flag.Literals("wordnet", f.wordnet.choices).pipe(Flag.withDescription(f.wordnet.description), Flag.withDefault(f.wordnet.default))
+  wordnet: Flag.Literals("wordnet", f.wordnet.choices).pipe(Flag.withDescription(f.wordnet.description), Flag.withDefault(f.wordnet.default)),
+  allowDuplicateIds: Flag.Boolean("allow-duplicate-ids").pipe(Flag.withDescription(f["allow-duplicate-ids"].description))
 }, (args) =>
   Effect.gen(function*() {
     const checked = checkScoreArgs({ ...args, output: Option.getOrUndefined(args.output) })
