@@ -114,7 +114,11 @@ export const main = (argv: ReadonlyArray<string>) =>
     })
   )
 
-export const runCli = (argv: ReadonlyArray<string> = process.argv.slice(2)) =>
+export const runCli = (argv: ReadonlyArray<string> = process.argv.slice(2)) => {
+  // runMain interrupts on INT and TERM; a closed terminal or a launcher passing on HUP stops revo
+  // the same clean way (plugin process groups killed, the store's lock released).
+  process.on("SIGHUP", () => process.kill(process.pid, "SIGTERM"))
   main(argv).pipe(Effect.provide(NodeServices.layer), NodeRuntime.runMain({ disableErrorReporting: true }))
+}
 
 if (import.meta.main) runCli()
