@@ -10,10 +10,11 @@
  *
  * The command runs through an Executor (local or Slurm); stderr lands in the task's log.
  */
-import { createReadStream, existsSync, mkdirSync, openSync, readSync, closeSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { createReadStream, existsSync, mkdirSync, openSync, readFileSync, readSync, closeSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { isAbsolute, join, resolve } from "node:path"
 import { createInterface } from "node:readline"
 import { Deferred, Effect, Schema } from "effect"
+import { redact, secretValues } from "../util/redact.ts"
 import type { Item, Sample } from "../data/sample.ts"
 import {
   checkPredictions,
@@ -108,7 +109,7 @@ export const resolveCommand = (command: ReadonlyArray<string>, dir: string): Arr
     return existsSync(p) && (i > 0 || arg.includes("/")) ? p : arg
   })
 
-const atomicWrite = (path: string, data: string) => {
+const atomicWrite = (path: string, data: string | Uint8Array) => {
   const tmp = `${path}.tmp-${process.pid}`
   writeFileSync(tmp, data)
   renameSync(tmp, path)
@@ -184,6 +185,10 @@ const runPlugin = (
     }
     const workDir = resolve(task.workDir)
     const requestPath = join(workDir, "request.json")
+    const env = pluginEnv(plugin.manifest, plugin.dir, requestPath, hooks.run)
+    // Everything revo writes from this plugin (log, events, records, messages) masks these.
+    const secrets = secretValues(env)
+    const mask = (text: string) => redact(text, secrets)
     yield* Effect.try({
       try: () => {
         mkdirSync(join(workDir, "checkpoints"), { recursive: true })
@@ -212,10 +217,11 @@ const runPlugin = (
     let lineNo = 0
     let result: Readonly<Record<string, unknown>> | undefined
     const decode = Schema.decodeUnknownSync(PluginEvent)
-    const onStdoutLine = (line: string): Effect.Effect<void> =>
+    const onStdoutLine = (rawLine: string): Effect.Effect<void> =>
       Effect.suspend(() => {
         lineNo++
-        if (line.trim() === "") return Effect.void
+        if (rawLine.trim() === "") return Effect.void
+        const line = mask(rawLine)
         const protocolError = (cause: string) =>
           Deferred.fail(failed, new PluginProtocolError({ plugin: name, task: label, line: lineNo, cause })).pipe(Effect.asVoid)
         let raw: unknown
@@ -238,13 +244,25 @@ const runPlugin = (
         return Effect.andThen(progress, hooks.onEvent === undefined ? Effect.void : hooks.onEvent(e))
       })
 
+    const onOverlongLine = (limit: number): Effect.Effect<void> =>
+      Effect.suspend(() => {
+        lineNo++
+        return Deferred.fail(failed, new PluginProtocolError({
+          plugin: name,
+          task: label,
+          line: lineNo,
+          cause: `line longer than ${limit} bytes, which revo does not read (an event must fit in one line; write large outputs to files and name them in the result)`
+        })).pipe(Effect.asVoid)
+      })
+
     const executor = hooks.run?.executor ?? (yield* Effect.promise(() => import("./executors/local.ts"))).localExecutor
     const job = {
       label,
       taskKey: task.key,
       command: resolveCommand(command, plugin.dir),
       cwd: workDir,
-      env: pluginEnv(plugin.manifest, plugin.dir, requestPath, hooks.run),
+      env,
+      secrets,
       logFile: task.logFile,
       resources: { ...plugin.manifest.resources, ...hooks.run?.resources }
     }
@@ -257,8 +275,12 @@ const runPlugin = (
         ...(typeof signal === "string" ? { signal } : {}),
         stderrTail: logTail(task.logFile, logStart)
       })
+    // The local executor masks stderr as it arrives; others write the log themselves (Slurm's
+    // --error file), so it is masked once the job has ended.
+    const maskLog = executor.kind === "local" || secrets.length === 0 ? Effect.void : Effect.sync(() => redactLog(task.logFile, logStart, secrets))
     const ran = executor.run(job, {
       onStdoutLine,
+      onOverlongLine,
       onSubmitted: hooks.run?.onSubmitted ?? (() => Effect.void),
       // An adopted job's `result` line may have been read by the revo that died: read it all again.
       replayOnAdopt: true,
@@ -286,7 +308,7 @@ const runPlugin = (
       })
     )
     // A protocol error wins the race and interrupts the job (the executor kills its process group).
-    const jobResult = yield* Effect.raceFirst(ran, Deferred.await(failed))
+    const jobResult = yield* Effect.raceFirst(ran.pipe(Effect.ensuring(maskLog)), Deferred.await(failed))
     // Lines decoded after the exit was seen still count.
     if (yield* Deferred.isDone(failed)) yield* Deferred.await(failed)
     if (jobResult.exitCode !== 0) return yield* exitError(jobResult.exitCode, jobResult.state, undefined)
@@ -298,7 +320,35 @@ const runPlugin = (
       })
     }
     return result
-  })
+  }).pipe(Effect.mapError((e) => maskError(e, secretValues(pluginEnv(plugin.manifest, plugin.dir, "", hooks.run)))))
+
+/** The same error with every secret masked in its text fields (they reach records, events and the terminal). */
+const maskError = <E extends ProcessError>(e: E, secrets: ReadonlyArray<string>): E => {
+  switch (e._tag) {
+    case "PluginExitError":
+      return new PluginExitError({ ...e, stderrTail: redact(e.stderrTail, secrets) }) as E
+    case "PluginTaskError":
+      return new PluginTaskError({ ...e, cause: redact(e.cause, secrets) }) as E
+    case "PluginProtocolError":
+      return new PluginProtocolError({ ...e, cause: redact(e.cause, secrets) }) as E
+    case "PluginOutputError":
+      return new PluginOutputError({ ...e, cause: redact(e.cause, secrets) }) as E
+  }
+  return e
+}
+
+/** Mask secrets in the part of a log written since `from` (for executors that write it themselves). */
+const redactLog = (logFile: string, from: number, secrets: ReadonlyArray<string>): void => {
+  try {
+    const all = readFileSync(logFile)
+    const head = all.subarray(0, Math.min(from, all.length))
+    const tail = all.subarray(head.length).toString("utf8")
+    const masked = redact(tail, secrets)
+    if (masked !== tail) atomicWrite(logFile, Buffer.concat([head, Buffer.from(masked)]))
+  } catch {
+    // no log yet: nothing to mask
+  }
+}
 
 /** Tune: write tune.jsonl and the request, run the plugin, which writes the model into outDir. */
 export const tuneProcess = (plugin: Loaded, req: ProcessTuneRequest): Effect.Effect<Readonly<Record<string, unknown>>, ProcessError> => {

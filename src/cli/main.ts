@@ -75,7 +75,8 @@ const score = Command.make("score", {
   input: Flag.String("input").pipe(Flag.withDescription("JSON Lines of {id, candidate, references[]}; - reads standard input")),
   metrics: Flag.String("metrics").pipe(Flag.withDescription("Comma-separated: bleu1 bleu2 bleu3 bleu4 meteor rouge_l cider"), Flag.withDefault("bleu4,meteor,rouge_l")),
   output: Flag.String("output").pipe(Flag.withDescription("Write JSON here instead of standard output"), Flag.optional),
-  wordnet: Flag.Literals("wordnet", ["3.0", "3.1"]).pipe(Flag.withDescription("WordNet version for METEOR's synonym stage"), Flag.withDefault("3.0"))
+  wordnet: Flag.Literals("wordnet", ["3.0", "3.1"]).pipe(Flag.withDescription("WordNet version for METEOR's synonym stage"), Flag.withDefault("3.0")),
+  allowDuplicateIds: Flag.Boolean("allow-duplicate-ids").pipe(Flag.withDescription("Score every line even when an id repeats (default: a repeated id is an error)"))
 }, runScore).pipe(
   Command.withDescription("Score candidate/reference pairs with the caption metrics")
 )
@@ -90,7 +91,8 @@ const publish = Command.make("publish", {
   private: Flag.Boolean("private").pipe(Flag.withDescription("Create the repo private"), Flag.withDefault(false)),
   revision: Flag.String("revision").pipe(Flag.withDescription("Branch to commit to (default main)"), Flag.optional),
   endpoint: Flag.String("endpoint").pipe(Flag.withDescription("Hub endpoint (default HF_ENDPOINT or https://huggingface.co)"), Flag.optional),
-  dryRun: Flag.String("dry-run").pipe(Flag.withDescription("Write the repo tree to this folder instead of uploading"), Flag.optional)
+  dryRun: Flag.String("dry-run").pipe(Flag.withDescription("Write the repo tree to this folder instead of uploading"), Flag.optional),
+  allowDemo: Flag.Boolean("allow-demo").pipe(Flag.withDescription("Publish even when a demo backend (e.g. retrieval) selected the samples"), Flag.withDefault(false))
 }, runPublish).pipe(
   Command.withDescription("Publish REVO-LION as a Hugging Face dataset repo (token from HF_TOKEN)")
 )

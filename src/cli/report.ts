@@ -5,11 +5,12 @@
 import { join } from "node:path"
 import { Console, Effect } from "effect"
 import { explainPlan } from "../plan/explain.ts"
-import { EventLog, newRunId } from "../runtime/events.ts"
+import { EventLog, newRunId, writeRunInfo } from "../runtime/events.ts"
 import { lockStore } from "../runtime/lock.ts"
 import { Progress } from "../runtime/progress.ts"
 import { runGraph } from "../runtime/run-graph.ts"
 import { TasksFailed, UsageError } from "./errors.ts"
+import { thisHost, writeFileAtomic } from "../runtime/store.ts"
 import { openSession, type SpecArgs, writeResults } from "./run.ts"
 
 /**
@@ -34,12 +35,16 @@ export const runReport = (args: SpecArgs) =>
   Effect.scoped(Effect.gen(function*() {
     const { session } = yield* requireResults(args, "report")
     yield* lockStore(session.store.root, `revo report ${args.spec}`)
-    const events = new EventLog(join(session.resultsDir, "runs"), newRunId())
+    const runId = newRunId()
+    const events = new EventLog(join(session.resultsDir, "runs"), runId)
+    writeRunInfo(events, `revo report ${args.spec}`, thisHost())
     const progress = new Progress()
     const result = yield* runGraph(session.tasks, { store: session.store, scope: session.loaded.spec.name, events, progress, jobs: 1, force: ["report"] }).pipe(
       Effect.ensuring(Effect.sync(() => progress.close()))
     )
+    const written = result.failures.length > 0 ? [] : writeResults(session, result)
+    // A report run is a run: its summary tells `revo status` it finished.
+    writeFileAtomic(join(events.dir, "summary.json"), JSON.stringify({ run: runId, command: "report", spec: session.loaded.file, failed: result.failures }, null, 2) + "\n")
     if (result.failures.length > 0) return yield* new TasksFailed({ failures: result.failures })
-    const written = writeResults(session, result)
     yield* Console.log(`Report rebuilt in ${session.resultsDir}${written.length ? ` (updated: ${written.join(", ")})` : " (unchanged)"}`)
   }))

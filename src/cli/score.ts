@@ -39,6 +39,7 @@ export interface RunScoreOptions {
   readonly metrics: ReadonlyArray<MetricName>
   readonly output?: string // standard output when absent
   readonly wordnet?: "3.0" | "3.1"
+  readonly allowDuplicateIds?: boolean
 }
 
 export const runScore = (o: RunScoreOptions): Effect.Effect<ScoreResult, ScoreInputError | ScoreIoError> => {
@@ -51,6 +52,7 @@ export function parseScoreArgs(argv: ReadonlyArray<string>): RunScoreOptions | s
   let input: string | undefined
   let output: string | undefined
   let wordnet: "3.0" | "3.1" | undefined
+  let allowDuplicateIds = false
   let metrics: ReadonlyArray<MetricName> = DEFAULT_METRICS
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string
@@ -58,6 +60,7 @@ export function parseScoreArgs(argv: ReadonlyArray<string>): RunScoreOptions | s
     const [flag, inline] = a.startsWith("--") && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined]
     const value = (): string | undefined => inline ?? argv[++i]
     if (flag === "--input") input = value()
+    else if (flag === "--allow-duplicate-ids") allowDuplicateIds = true
     else if (flag === "--output") output = value()
     else if (flag === "--wordnet") {
       const v = value()
@@ -71,7 +74,10 @@ export function parseScoreArgs(argv: ReadonlyArray<string>): RunScoreOptions | s
     } else return `unknown argument ${a}`
   }
   if (input === undefined) return "--input is required (a path, or - for standard input)"
-  return { input, metrics, ...(output !== undefined ? { output } : {}), ...(wordnet !== undefined ? { wordnet } : {}) }
+  return {
+    input, metrics, ...(output !== undefined ? { output } : {}), ...(wordnet !== undefined ? { wordnet } : {}),
+    ...(allowDuplicateIds ? { allowDuplicateIds } : {})
+  }
 }
 
 /**

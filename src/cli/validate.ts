@@ -3,14 +3,22 @@
  * check: the first records of every source and join are read, and each field path, join key and
  * `on` path that matches none of them is reported at the spec's line:col, with a did-you-mean.
  */
+import { dirname } from "node:path"
 import { Console, Effect, Option } from "effect"
+import { inputsLabel, isDemo } from "../backends/contract.ts"
+import { locatePlugin, readManifestSync } from "../backends/registry.ts"
+import { backendCheck } from "../backends/spec-check.ts"
 import { checkData } from "../data/check.ts"
 import { SpecError } from "../spec/errors.ts"
 import { hubOptions, loadSpec, specLocator } from "../spec/load.ts"
 
 export const runValidate = (args: { spec: string; set: ReadonlyArray<string>; dataRoot: Option.Option<string>; noData?: boolean }) =>
   Effect.gen(function*() {
-    const loaded = yield* loadSpec(args.spec, { set: args.set, ...(Option.isSome(args.dataRoot) ? { dataRoot: args.dataRoot.value } : {}) })
+    const loaded = yield* loadSpec(args.spec, {
+      set: args.set,
+      extraChecks: [backendCheck],
+      ...(Option.isSome(args.dataRoot) ? { dataRoot: args.dataRoot.value } : {})
+    })
     const s = loaded.spec
     let checked = "data not checked (--no-data)"
     if (args.noData !== true) {
@@ -29,6 +37,17 @@ export const runValidate = (args: { spec: string; set: ReadonlyArray<string>; da
     }
     yield* Console.log(
       `${args.spec}: ok — experiment "${s.name}", ${Object.keys(s.datasets).length} datasets (${Object.keys(s.datasets).sort().join(", ")}), ` +
-        `backend ${s.backend.plugin} on ${s.backend.executor.kind}, metrics ${s.metrics.join(", ")}; ${checked}\nspec sha256 ${loaded.hash}`
+        `backend ${backendSummary(s.backend.plugin, dirname(loaded.file), s.backend.executor.kind)} on ${s.backend.executor.kind}, metrics ${s.metrics.join(", ")}; ${checked}\nspec sha256 ${loaded.hash}`
     )
   })
+
+/** "hf-vlm 0.2.0 (sees text+image, params checked)": backendCheck has already read this manifest without error. */
+const backendSummary = (ref: string, baseDir: string, executor: "local" | "slurm"): string => {
+  const where = locatePlugin(ref, { baseDir })
+  if (where._tag === "missing") return ref
+  const read = readManifestSync(ref, where.manifestFile)
+  if ("error" in read) return ref
+  const m = read.manifest
+  const form = where._tag === "builtin" && executor !== "local" ? ", built in, run through its process form" : ""
+  return `${m.name} ${m.version} (sees ${inputsLabel(m)}${isDemo(m) ? ", demo" : ""}${m.params !== undefined ? ", params checked" : ""}${form})`
+}

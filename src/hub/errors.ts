@@ -2,6 +2,7 @@
  * Typed failures of everything that talks to the Hub or writes Parquet. Each carries a readable
  * `message` that never contains the access token (see `redact`).
  */
+import { redact as maskSecrets } from "../util/redact.ts"
 import { Schema } from "effect"
 
 /** A `hf://` URL that does not parse. */
@@ -55,9 +56,7 @@ export type HubError = HubUrlError | HubNotFoundError | HubAuthError | HubConfli
  * Remove the token (and anything that looks like an HF token) from text bound for a message or a
  * log line. The library's own messages carry only URLs, but a server may echo headers back.
  */
-export const redact = (text: string, token?: string): string => {
-  const withoutToken = token !== undefined && token.length > 0 ? text.split(token).join("hf_***") : text
-  return withoutToken.replace(/\bhf_[A-Za-z0-9]{6,}\b/g, "hf_***")
-}
+export const redact = (text: string, token?: string): string =>
+  maskSecrets(text, token !== undefined && token.length > 0 ? [token] : [], "hf_***")
 
 export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e))

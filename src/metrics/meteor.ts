@@ -79,6 +79,8 @@ export class Meteor {
     return s
   }
 
+  /** Grow the scratch buffers to `n` positions. Only ever called before the hypothesis is
+   * loaded (setHypothesis): growing re-allocates hLow/hStem too, which would wipe it. */
   private scratch(n: number): void {
     if (n > this.hLow.length) {
       const cap = 2 * n
@@ -100,10 +102,10 @@ export class Meteor {
     }
   }
 
-  /** single_meteor_score of the hypothesis set by setHypothesis (length hl). */
+  /** single_meteor_score of the hypothesis set by setHypothesis (length hl); the scratch
+   * buffers already hold the reference's length (see scratch). */
   private single(hl: number, reference: ReadonlyArray<number>): number {
     const rl = reference.length
-    this.scratch(rl)
     const { hLow, hStem, rLow, rStem, hUsed, rUsed, matchOf } = this
     for (let i = 0; i < hl; i++) {
       hUsed[i] = 0
@@ -165,14 +167,16 @@ export class Meteor {
 
   /** NLTK single_meteor_score on word ids. */
   singleIds(hypothesis: ReadonlyArray<number>, reference: ReadonlyArray<number>): number {
-    this.scratch(hypothesis.length)
+    this.scratch(Math.max(hypothesis.length, reference.length))
     this.setHypothesis(hypothesis)
     return this.single(hypothesis.length, reference)
   }
 
   /** NLTK meteor_score on word ids: max over references. */
   scoreIds(hypothesis: ReadonlyArray<number>, references: ReadonlyArray<ReadonlyArray<number>>): number {
-    this.scratch(hypothesis.length)
+    let n = hypothesis.length
+    for (const r of references) n = Math.max(n, r.length)
+    this.scratch(n)
     this.setHypothesis(hypothesis)
     let best = -Infinity
     for (const r of references) best = Math.max(best, this.single(hypothesis.length, r))

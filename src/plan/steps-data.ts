@@ -12,9 +12,10 @@ import { hubOptions, type LoadedSpec } from "../spec/load.ts"
 import type { Spec } from "../spec/schema.ts"
 import { type OutputRef, TaskFailure, type TaskSpec } from "../runtime/task.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
-import { codeVersion } from "../util/code-version.ts"
+import { implementationVersion } from "../util/import-graph.ts"
 
-export const DATA_STEP_VERSION = codeVersion("plan/steps-data.ts", "data", "spec/dataset.ts")
+/** The hash of every module this file loads, transitively (src/util/import-graph.ts). */
+export const DATA_STEP_VERSION = implementationVersion(import.meta.url)
 
 export const loadStep = (id: string, decl: Dataset, loaded: LoadedSpec, datasetKey: string): TaskSpec => ({
   label: `load:${id}`,
@@ -26,6 +27,15 @@ export const loadStep = (id: string, decl: Dataset, loaded: LoadedSpec, datasetK
   run: () =>
     loadDataset(id, decl, { dataRoot: loaded.dataRoot, maxBadFraction: loaded.spec.split.max_bad_fraction, hub: hubOptions(loaded) }).pipe(
       Effect.mapError((e) => new TaskFailure({ message: e.message })),
+      // The key was planned from the files' bytes before this task read them again; what was
+      // parsed must be those same bytes, or the store would keep other data under that key.
+      Effect.filterOrFail(
+        (d) => d.key === datasetKey,
+        (d) => new TaskFailure({
+          message: `dataset ${id} changed since the run was planned: ${d.files.map((f) => f.path).join(", ")} no longer hash to the planned key ` +
+            `(${datasetKey.slice(0, 12)}, now ${d.key.slice(0, 12)}); nothing was stored. Run again once the files are final.`
+        })
+      ),
       Effect.map((d) => ({
         samples: canonicalJson(d.samples),
         summary: canonicalJson({

@@ -6,6 +6,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs"
 import { dirname, join, relative, sep } from "node:path"
 import { Effect } from "effect"
+import type { PluginEvent } from "../backends/contract.ts"
 import type { Resources } from "../backends/executors/types.ts"
 import type { LoadedPlugin } from "../backends/registry.ts"
 import { itemsOf, type Sample } from "../data/sample.ts"
@@ -14,10 +15,11 @@ import { isTransient } from "./transient.ts"
 import type { Spec } from "../spec/schema.ts"
 import { type OutputRef, type RunContext, TaskFailure, type TaskSpec } from "../runtime/task.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
-import { codeVersion } from "../util/code-version.ts"
+import { implementationVersion } from "../util/import-graph.ts"
 import type { Store } from "../runtime/store.ts"
 
-export const MODEL_STEP_VERSION = codeVersion("plan/steps-model.ts", "data/sample.ts")
+/** The hash of every module this file loads, transitively (src/util/import-graph.ts). */
+export const MODEL_STEP_VERSION = implementationVersion(import.meta.url)
 
 interface ModelManifest {
   readonly plugin: string
@@ -57,6 +59,10 @@ const runOptions = (plugin: LoadedPlugin, spec: Spec, ctx: RunContext) =>
     }
     : {}
 
+/** A process plugin's `log` events go into the run's events. */
+const recordLog = (ctx: RunContext, e: PluginEvent): Effect.Effect<void> =>
+  e.event === "log" ? Effect.sync(() => ctx.pluginLog(e.level, e.message)) : Effect.void
+
 const failure = (e: { readonly message: string; readonly _tag?: string }) => new TaskFailure({ message: e.message, ...(isTransient(e) ? { transient: true } : {}) })
 
 const listFiles = (dir: string): Array<string> => {
@@ -92,6 +98,7 @@ export const tuneStep = (tuneSet: string, plugin: LoadedPlugin, spec: Spec, trai
         params: spec.backend.params,
         outDir,
         onProgress: (p) => Effect.sync(() => ctx.progress(p.done, p.total, p.message)),
+        onEvent: (e) => recordLog(ctx, e),
         ...runOptions(plugin, spec, ctx)
       }).pipe(Effect.mapError(failure))
       const files = listFiles(outDir)
@@ -149,6 +156,7 @@ export const predictStep = (
         items: evalItems,
         params: spec.backend.params,
         onProgress: (p) => Effect.sync(() => ctx.progress(p.done, p.total, p.message)),
+        onEvent: (e) => recordLog(ctx, e),
         ...runOptions(plugin, spec, ctx)
       }).pipe(Effect.mapError(failure))
       const out: Record<string, string> = {}

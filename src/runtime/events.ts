@@ -5,7 +5,7 @@
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 
-export type EventName = "start" | "done" | "cached" | "failed" | "retry" | "skipped" | "interrupted"
+export type EventName = "start" | "done" | "cached" | "failed" | "retry" | "skipped" | "interrupted" | "log"
 
 export interface TaskEvent {
   readonly event: EventName
@@ -16,6 +16,9 @@ export interface TaskEvent {
   readonly seconds?: number
   readonly reason?: string
   readonly error?: string
+  /** `log` events: the plugin's level and message */
+  readonly level?: string
+  readonly message?: string
 }
 
 export class EventLog {
@@ -34,3 +37,14 @@ export class EventLog {
 
 /** A sortable, unique run id: UTC time plus pid. */
 export const newRunId = (): string => `${new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${process.pid}`
+
+/** Who made a run (runs/<id>/run.json), written when it starts: `revo status` asks whether that process still holds the store. */
+export interface RunInfo {
+  readonly command: string
+  readonly pid: number
+  readonly host: string
+  readonly started: string
+}
+
+export const writeRunInfo = (log: EventLog, command: string, host: string): void =>
+  writeFileSync(join(log.dir, "run.json"), JSON.stringify({ command, pid: process.pid, host, started: new Date().toISOString() } satisfies RunInfo) + "\n")

@@ -146,6 +146,7 @@ export const runGraph = (tasks: ReadonlyArray<TaskSpec>, options: RunOptions): E
             inputHash: (name) => hashOf(name),
             progress: (done, total, message) => progress.progress(task.label, done, total, message),
             log: (line) => appendFileSync(logFile, line.endsWith("\n") ? line : line + "\n"),
+            pluginLog: (level, message) => events.write({ event: "log", task: task.label, key, attempt, level, message }),
             recordJob: (handle) => Effect.sync(() => {
               job = handle
               store.writeRecord({ ...baseRecord(), status: "running" })
@@ -187,11 +188,18 @@ export const runGraph = (tasks: ReadonlyArray<TaskSpec>, options: RunOptions): E
           return yield* Effect.interrupt
         }
         const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
-        const error = failure && failure._tag === "Fail" ? (failure.error as TaskFailure).message : Cause.pretty(exit.cause)
+        const last = failure && failure._tag === "Fail" ? failure.error as TaskFailure : undefined
+        const tries = attempt - previousAttempt
+        // A transient failure that is still failing after every retry: say that it was retried.
+        const error = last === undefined
+          ? Cause.pretty(exit.cause)
+          : last.transient === true && tries > 1
+          ? `after ${tries} attempts: ${last.message}`
+          : last.message
         store.writeRecord({ ...baseRecord(), status: "failed", ended: new Date().toISOString(), error })
         appendFileSync(logFile, `FAILED: ${error}\n`)
         events.write({ event: "failed", task: task.label, key, attempt, error })
-        progress.finish(task.label, task.kind, "failed", seconds, error.split("\n")[0])
+        progress.finish(task.label, task.kind, "failed", seconds, headline(error))
         return { status: "failed", key, error } as const
       })
 
@@ -208,10 +216,14 @@ export const runGraph = (tasks: ReadonlyArray<TaskSpec>, options: RunOptions): E
     return { outcomes, failures }
   })
 
-/** The first line of an error, and the next one when the first only introduces it ("...stderr:"). */
-const headline = (error: string): string => {
-  const [first = "", second] = error.split("\n")
-  return first.endsWith(":") && second !== undefined ? `${first} ${second}` : first
+/**
+ * The first line of an error and, when that line only introduces what follows ("...last lines
+ * of stderr:"), the last non-empty line after it: a traceback ends with its cause.
+ */
+export const headline = (error: string): string => {
+  const [first = "", ...rest] = error.split("\n")
+  const cause = rest.filter((l) => l.trim() !== "").at(-1)
+  return first.endsWith(":") && cause !== undefined ? `${first} ${cause.trim()}` : first
 }
 
 const storeOutputs = (store: Store, outputs: Outputs): Record<string, { hash: string; size: number; mtime: number }> => {

@@ -36,6 +36,8 @@ export interface RunContext {
   /** Report progress of this task (shown live and in events). */
   readonly progress: (done: number, total: number, message?: string) => void
   readonly log: (line: string) => void
+  /** A plugin's own `log` event: recorded in the run's events (the plugin contract says so). */
+  readonly pluginLog: (level: string, message: string) => void
   /** Record an external job before waiting on it, so a restarted revo can adopt it. */
   readonly recordJob: (handle: JobHandle) => Effect.Effect<void>
   /** A job recorded by an earlier, interrupted attempt of this same task. */
@@ -51,7 +53,7 @@ export class TaskFailure extends Schema.TaggedError<TaskFailure>()("TaskFailure"
 export interface TaskSpec {
   readonly label: string
   readonly kind: TaskKind
-  /** Bump when the task's implementation changes what it computes. */
+  /** The implementation version: the hash of the modules the step's file loads (src/util/import-graph.ts). */
   readonly version: string
   readonly params: unknown
   readonly inputs: Readonly<Record<string, OutputRef>>

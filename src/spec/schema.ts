@@ -91,7 +91,10 @@ export const Publish = Schema.Struct({
   private: withDefault(Schema.Boolean, false),
   revision: withDefault(NonEmpty, "main"),
   endpoint: Schema.optionalKey(NonEmpty),
-  shard_mb: withDefault(PositiveInt, 256, "Largest Parquet shard, in MB.")
+  shard_mb: withDefault(PositiveInt, 256, "Largest Parquet shard, in MB."),
+  pretty_name: Schema.optionalKey(NonEmpty).annotate({ description: "The card's title and the Hub's pretty_name. Default: REVO-LION (<experiment>)." }),
+  source_datasets: Schema.optionalKey(Schema.Array(NonEmpty)).annotate({ description: "Hub ids (or names) of the source datasets, for the card's source_datasets. Default: none listed." }),
+  task_categories: Schema.optionalKey(Schema.Array(NonEmpty)).annotate({ description: "Hub task categories. Default: visual-question-answering, image-to-text." })
 })
 
 /** Where hf:// dataset sources come from (the token is read from HF_TOKEN, never from the spec). */

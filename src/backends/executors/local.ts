@@ -13,7 +13,9 @@ import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Duration, Effect, Fiber, FileSystem, Path, Schema, Stream } from "effect"
 import { ChildProcess, ChildProcessSpawner } from "effect/process"
 import * as NodeFs from "node:fs"
+import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
+import { CappedLog, LineSplitter, type SplitLine } from "./output.ts"
 import type { Executor, Hooks, Job, JobHandle, JobResult } from "./types.ts"
 
 export class LocalSpawnFailed extends Schema.TaggedError<LocalSpawnFailed>()("LocalSpawnFailed", {
@@ -77,7 +79,20 @@ export const appendDiagnostic = (logFile: string, text: string): Effect.Effect<v
     }
   })
 
-const SIGNAL_NUMBERS: Readonly<Record<string, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGTERM: 15 }
+/**
+ * The signal that ended the child. The spawner reports it only inside the cause of its error
+ * ("... receipt of signal: 'SIGSEGV'"), not in the error's own message, so walk the causes.
+ */
+const signalOf = (error: unknown): string => {
+  let e: unknown = error
+  for (let depth = 0; depth < 5 && e !== undefined && e !== null; depth++) {
+    const found = /signal: '(\w+)'/.exec(e instanceof Error ? e.message : String(e))?.[1]
+    if (found !== undefined) return found
+    const next = (e as { cause?: unknown; reason?: unknown }).cause ?? (e as { reason?: unknown }).reason
+    e = next
+  }
+  return "an unknown signal"
+}
 
 /** Linux only: is `pid` a live process-group leader running in `cwd`? (How we recognise our own.) */
 const isOurLeftover = (pid: number, cwd: string): boolean => {
@@ -181,15 +196,21 @@ const runLocal = (grace: Duration.Duration) =>
     yield* hooks.onSubmitted(handleId)
 
     // Pipe errors after the child is gone only cut a log short; they must not mask the exit status.
+    // Both streams are bounded (see output.ts): a huge line or a flood on stderr costs no memory.
+    const lines = new LineSplitter()
+    const deliver = (split: ReadonlyArray<SplitLine>) =>
+      Effect.forEach(split, (l) =>
+        "line" in l ? hooks.onStdoutLine(l.line) : hooks.onOverlongLine?.(l.overlong) ?? Effect.void, { discard: true })
     const stdoutDone = yield* handle.stdout.pipe(
-      Stream.decodeText(),
-      Stream.splitLines,
-      Stream.runForEach(hooks.onStdoutLine),
+      Stream.runForEach((chunk) => deliver(lines.push(chunk))),
+      Effect.andThen(Effect.suspend(() => deliver(lines.end()))),
       Effect.ignore,
       Effect.forkChild
     )
+    const log = new CappedLog(job.logFile, job.secrets ?? [])
     const stderrDone = yield* handle.stderr.pipe(
-      Stream.run(fs.sink(job.logFile, { flag: "a" })),
+      Stream.runForEach((chunk) => Effect.sync(() => log.write(chunk))),
+      Effect.ensuring(Effect.sync(() => log.close())),
       Effect.ignore,
       Effect.forkChild
     )
@@ -197,8 +218,8 @@ const runLocal = (grace: Duration.Duration) =>
     const exit = yield* handle.exitCode.pipe(
       Effect.map((code): { code: number; signal?: string } => ({ code })),
       Effect.catch((error) => {
-        const signal = /signal: '(\w+)'/.exec(error.message)?.[1] ?? "a signal"
-        return Effect.succeed({ code: 128 + (SIGNAL_NUMBERS[signal] ?? 0), signal })
+        const signal = signalOf(error)
+        return Effect.succeed({ code: 128 + (NodeOs.constants.signals[signal as NodeJS.Signals] ?? 0), signal })
       })
     )
     // Descendants that outlive the leader would hold the pipes open; end them so both streams finish.

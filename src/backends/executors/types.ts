@@ -30,12 +30,16 @@ export interface Job {
   readonly env: Readonly<Record<string, string>>
   /** stderr (and executor diagnostics) are appended here. */
   readonly logFile: string
+  /** Values to mask wherever the plugin's output is written (granted secret-looking variables). */
+  readonly secrets?: ReadonlyArray<string>
   readonly resources: Resources
 }
 
 export interface Hooks {
   /** Each line the command writes to stdout (NDJSON events), in order. */
   readonly onStdoutLine: (line: string) => Effect.Effect<void>
+  /** A stdout line longer than the executor keeps (its limit in bytes); the line itself is dropped. */
+  readonly onOverlongLine?: (limit: number) => Effect.Effect<void>
   /** Called once the job has an id (Slurm job id, or local pid) and before waiting on it. */
   readonly onSubmitted: (handle: JobHandle) => Effect.Effect<void>
   /**
