@@ -16,7 +16,11 @@ export const manifest = new Manifest({
   kind: "module",
   description: "BM25 nearest-training-turn retrieval over instruction + context (in process).",
   capabilities: ["tune", "answer"],
-  resources: { cpus: 1, gpus: 0 }
+  resources: { cpus: 1, gpus: 0 },
+  // what it sees, whether it is a demo and its params schema: one declaration, in revo-plugin.json
+  inputs: processManifest.inputs as ReadonlyArray<"text" | "image">,
+  demo: processManifest.demo,
+  params: processManifest.params
 })
 
 const fail = (what: string) => (e: unknown) =>

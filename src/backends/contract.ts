@@ -26,6 +26,21 @@ export const PluginName = Schema.String.check(
   Schema.isPattern(/^[a-z0-9][a-z0-9._-]*$/u, { message: "plugin name must be a lowercase slug ([a-z0-9._-])" })
 )
 
+/** What a backend sees of an item: the text (instruction, context, history) and maybe the pixels. */
+export const PluginInput = Schema.Literals(["text", "image"])
+export type PluginInput = typeof PluginInput.Type
+export const PluginInputs = Schema.Array(PluginInput).check(
+  Schema.makeFilter((xs: ReadonlyArray<string>) =>
+    (xs.includes("text") && new Set(xs).size === xs.length) || "Expected [text] or [text, image]"
+  )
+)
+
+/**
+ * A plugin's parameters as a JSON Schema (the subset src/backends/params-schema.ts checks):
+ * `revo validate` checks the spec's `backend.params` against it with located errors.
+ */
+export const ParamsJsonSchema = Schema.Record(Schema.String, Schema.Unknown)
+
 export class Manifest extends Schema.Class<Manifest>("revo/PluginManifest")({
   name: PluginName,
   version: Schema.NonEmptyString,
@@ -36,8 +51,21 @@ export class Manifest extends Schema.Class<Manifest>("revo/PluginManifest")({
   /** process plugins: argv; "node" is revo's own node, file arguments are relative to the plugin dir */
   command: Schema.optionalKey(Schema.NonEmptyArray(Schema.String)),
   /** process plugins: names of environment variables the plugin may receive from revo's env (never secrets) */
-  env: Schema.optionalKey(Schema.Array(Schema.String))
+  env: Schema.optionalKey(Schema.Array(Schema.String)),
+  /** what the backend sees: [text] (e.g. BM25 over instruction + context) or [text, image]; default [text] */
+  inputs: Schema.optionalKey(PluginInputs),
+  /** a demonstration backend (CPU, no pixels): its numbers are not a finding; default false */
+  demo: Schema.optionalKey(Schema.Boolean),
+  /** JSON Schema of `backend.params`; absent: any params are passed on unchecked */
+  params: Schema.optionalKey(ParamsJsonSchema)
 }) {}
+
+/** The manifest's declared inputs, [text] when it declares none (claims no pixels it was not said to see). */
+export const pluginInputs = (m: Manifest): ReadonlyArray<PluginInput> => m.inputs ?? ["text"]
+/** Whether the manifest declares the plugin a demo (false when undeclared). */
+export const isDemo = (m: Manifest): boolean => m.demo ?? false
+/** "text" or "text+image", for reports and cards. */
+export const inputsLabel = (m: Manifest): string => [...pluginInputs(m)].sort((a, b) => (a === "text" ? -1 : b === "text" ? 1 : 0)).join("+")
 
 // ---------------------------------------------------------------------------------------------
 // Requests

@@ -10,7 +10,7 @@ import { createHash } from "node:crypto"
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { basename, dirname, join, relative, resolve, sep } from "node:path"
 import { fileURLToPath } from "node:url"
-import { Effect, Schema } from "effect"
+import { Cause, Effect, Exit, Schema } from "effect"
 import type { Item } from "../data/sample.ts"
 import {
   checkPredictions,
@@ -20,6 +20,8 @@ import {
   PluginLoadError,
   PluginTaskError
 } from "./contract.ts"
+import { schemaProblems } from "./params-schema.ts"
+import { didYouMean } from "../spec/did-you-mean.ts"
 import { answerProcess, type ProcessAnswerRequest, type ProcessTuneRequest, tuneProcess } from "./process.ts"
 
 export const MANIFEST_FILE = "revo-plugin.json"
@@ -82,19 +84,28 @@ export const codeHashOf = (dir: string): string => {
 
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e))
 
+/** A manifest read and checked, params schema included; the error message names the file. */
+export const readManifestSync = (ref: string, file: string): { manifest: Manifest } | { error: string } => {
+  let raw: unknown
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"))
+  } catch (e) {
+    return { error: `plugin "${ref}": cannot read ${file}: ${messageOf(e)}` }
+  }
+  const exit = Schema.decodeUnknownExit(Manifest)(raw, { errors: "all", onExcessProperty: "error" })
+  if (Exit.isFailure(exit)) {
+    return { error: `plugin "${ref}": invalid manifest ${file}: ${Cause.pretty(exit.cause).split("\n")[0]}` }
+  }
+  const bad = exit.value.params === undefined ? [] : schemaProblems(exit.value.params)
+  if (bad.length > 0) return { error: `plugin "${ref}": invalid manifest ${file}: ${bad.join("; ")}` }
+  return { manifest: exit.value }
+}
+
 const readManifest = (ref: string, file: string): Effect.Effect<Manifest, PluginLoadError> =>
-  Effect.try({
-    try: () => JSON.parse(readFileSync(file, "utf8")) as unknown,
-    catch: (e) => new PluginLoadError({ plugin: ref, message: `plugin "${ref}": cannot read ${file}: ${messageOf(e)}` })
-  }).pipe(
-    Effect.flatMap((raw) =>
-      Schema.decodeUnknownEffect(Manifest)(raw, { errors: "all", onExcessProperty: "error" }).pipe(
-        Effect.mapError((e) =>
-          new PluginLoadError({ plugin: ref, message: `plugin "${ref}": invalid manifest ${file}: ${e.message}` })
-        )
-      )
-    )
-  )
+  Effect.suspend(() => {
+    const r = readManifestSync(ref, file)
+    return "error" in r ? Effect.fail(new PluginLoadError({ plugin: ref, message: r.error })) : Effect.succeed(r.manifest)
+  })
 
 /** Built-in module plugins, imported lazily so loading one does not load the others. */
 const BUILTIN: Readonly<Record<string, { readonly dir: string; readonly load: () => Promise<ModulePlugin> }>> = {
@@ -171,6 +182,12 @@ export interface LoadOptions {
   readonly baseDir?: string
   /** folders whose sub-folders are searched for a manifest with the wanted name; [plugins/] when absent */
   readonly searchPaths?: ReadonlyArray<string>
+  /**
+   * The executor the tasks will run on. A built-in module plugin runs inside revo, so on any
+   * executor but `local` it is loaded in its process form (same backend, same version and code
+   * hash) and its tasks really go to that executor instead of silently running here.
+   */
+  readonly executor?: "local" | "slurm"
 }
 
 const isPath = (ref: string) => ref.includes("/") || ref.startsWith(".") || ref.endsWith(".json")
@@ -194,56 +211,82 @@ const fromDir = (ref: string, dir: string): Effect.Effect<LoadedPlugin, PluginLo
     return fromProcess(manifest, dir, codeHash)
   })
 
-/** Load a plugin by built-in name, by process-plugin name (searched), or by path to its dir or manifest. */
-export const loadPlugin = (ref: string, options: LoadOptions = {}): Effect.Effect<LoadedPlugin, PluginLoadError> =>
-  Effect.gen(function*() {
-    const builtin = BUILTIN[ref]
-    if (builtin !== undefined) {
-      const mod = yield* Effect.tryPromise({
-        try: builtin.load,
-        catch: (e) => new PluginLoadError({ plugin: ref, message: `plugin "${ref}": cannot load the built-in module: ${messageOf(e)}` })
-      })
-      const codeHash = yield* Effect.try({
-        try: () => codeHashOf(builtin.dir),
-        catch: (e) => new PluginLoadError({ plugin: ref, message: `plugin "${ref}": cannot hash ${builtin.dir}: ${messageOf(e)}` })
-      })
-      return fromModule(mod, builtin.dir, codeHash)
+/** Where a plugin reference points, found without loading any code (`revo validate` uses it). */
+export type PluginLocation =
+  | { readonly _tag: "builtin"; readonly dir: string; readonly manifestFile: string }
+  | { readonly _tag: "process"; readonly dir: string; readonly manifestFile: string }
+  | { readonly _tag: "missing"; readonly message: string; readonly suggestion?: string }
+
+/** The names a search finds (built-in and process plugins), for "did you mean". */
+const namesUnder = (searched: ReadonlyArray<string>, baseDir: string): Array<{ name: string; dir: string }> => {
+  const out: Array<{ name: string; dir: string }> = []
+  for (const root of searched) {
+    const r = resolve(baseDir, root)
+    let subs: Array<string> = []
+    try {
+      subs = readdirSync(r).filter((s) => statSync(join(r, s)).isDirectory()).sort()
+    } catch {
+      continue
     }
-    if (isPath(ref)) {
-      const p = resolve(options.baseDir ?? process.cwd(), ref)
-      const dir = p.endsWith(".json") ? dirname(p) : p
-      if (p.endsWith(".json") && basename(p) !== MANIFEST_FILE) {
-        return yield* new PluginLoadError({ plugin: ref, message: `plugin "${ref}": a manifest must be named ${MANIFEST_FILE}` })
-      }
-      if (!existsSync(join(dir, MANIFEST_FILE))) {
-        return yield* new PluginLoadError({ plugin: ref, message: `plugin "${ref}": no ${MANIFEST_FILE} in ${dir}` })
-      }
-      return yield* fromDir(ref, dir)
-    }
-    const searched = options.searchPaths ?? [defaultPluginsDir]
-    for (const root of searched) {
-      const r = resolve(options.baseDir ?? process.cwd(), root)
-      let subs: Array<string> = []
+    for (const s of subs) {
+      const f = join(r, s, MANIFEST_FILE)
+      if (!existsSync(f)) continue
+      // a cheap peek at the name; the full manifest is decoded by whoever loads it
       try {
-        subs = readdirSync(r).filter((s) => statSync(join(r, s)).isDirectory()).sort()
+        const name = (JSON.parse(readFileSync(f, "utf8")) as { name?: unknown }).name
+        if (typeof name === "string") out.push({ name, dir: join(r, s) })
       } catch {
         continue
       }
-      for (const s of subs) {
-        const f = join(r, s, MANIFEST_FILE)
-        if (!existsSync(f)) continue
-        // a cheap peek at the name; the full manifest is decoded by fromDir
-        let name: unknown
-        try {
-          name = (JSON.parse(readFileSync(f, "utf8")) as { name?: unknown }).name
-        } catch {
-          continue
-        }
-        if (name === ref) return yield* fromDir(ref, join(r, s))
-      }
     }
-    return yield* new PluginLoadError({
-      plugin: ref,
-      message: `plugin "${ref}" not found: not built in (${builtinPlugins.join(", ")}) and no ${MANIFEST_FILE} named "${ref}" under ${searched.join(", ")}`
+  }
+  return out
+}
+
+export const locatePlugin = (ref: string, options: LoadOptions = {}): PluginLocation => {
+  const builtin = BUILTIN[ref]
+  if (builtin !== undefined) return { _tag: "builtin", dir: builtin.dir, manifestFile: join(builtin.dir, MANIFEST_FILE) }
+  const baseDir = options.baseDir ?? process.cwd()
+  if (isPath(ref)) {
+    const p = resolve(baseDir, ref)
+    const dir = p.endsWith(".json") ? dirname(p) : p
+    if (p.endsWith(".json") && basename(p) !== MANIFEST_FILE) {
+      return { _tag: "missing", message: `plugin "${ref}": a manifest must be named ${MANIFEST_FILE}` }
+    }
+    if (!existsSync(join(dir, MANIFEST_FILE))) return { _tag: "missing", message: `plugin "${ref}": no ${MANIFEST_FILE} in ${dir}` }
+    return { _tag: "process", dir, manifestFile: join(dir, MANIFEST_FILE) }
+  }
+  const searched = options.searchPaths ?? [defaultPluginsDir]
+  const found = namesUnder(searched, baseDir)
+  const hit = found.find((f) => f.name === ref)
+  if (hit) return { _tag: "process", dir: hit.dir, manifestFile: join(hit.dir, MANIFEST_FILE) }
+  const suggestion = didYouMean(ref, [...new Set([...builtinPlugins, ...found.map((f) => f.name)])])
+  return {
+    _tag: "missing",
+    message: `plugin "${ref}" not found: not built in (${builtinPlugins.join(", ")}) and no ${MANIFEST_FILE} named "${ref}" under ${searched.join(", ")}`,
+    ...(suggestion !== undefined ? { suggestion } : {})
+  }
+}
+
+/** Load a plugin by built-in name, by process-plugin name (searched), or by path to its dir or manifest. */
+export const loadPlugin = (ref: string, options: LoadOptions = {}): Effect.Effect<LoadedPlugin, PluginLoadError> =>
+  Effect.gen(function*() {
+    const where = locatePlugin(ref, options)
+    if (where._tag === "missing") {
+      const hint = where.suggestion !== undefined ? ` (did you mean "${where.suggestion}"?)` : ""
+      return yield* new PluginLoadError({ plugin: ref, message: where.message + hint })
+    }
+    if (where._tag === "process") return yield* fromDir(ref, where.dir)
+    // built in: in process on the local executor, through its process form elsewhere
+    if ((options.executor ?? "local") !== "local") return yield* fromDir(ref, where.dir)
+    const builtin = BUILTIN[ref]!
+    const mod = yield* Effect.tryPromise({
+      try: builtin.load,
+      catch: (e) => new PluginLoadError({ plugin: ref, message: `plugin "${ref}": cannot load the built-in module: ${messageOf(e)}` })
     })
+    const codeHash = yield* Effect.try({
+      try: () => codeHashOf(builtin.dir),
+      catch: (e) => new PluginLoadError({ plugin: ref, message: `plugin "${ref}": cannot hash ${builtin.dir}: ${messageOf(e)}` })
+    })
+    return fromModule(mod, builtin.dir, codeHash)
   })

@@ -11,6 +11,7 @@ import { TasksFailed, UsageError } from "./errors.ts"
 import { dataRootFlag, jsonFlag, setFlag, specArg, storeFlag } from "./options.ts"
 import { SpecError } from "../spec/errors.ts"
 import { StoreLocked } from "../runtime/lock.ts"
+import { scoreCommand as score } from "./score-command.ts"
 
 const version: string = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version
 
@@ -27,7 +28,6 @@ const runInspect = lazy(() => import("./inspect.ts"), (m) => m.runInspect)
 const runReport = lazy(() => import("./report.ts"), (m) => m.runReport)
 const runPublish = lazy(() => import("./publish.ts"), (m) => m.runPublish)
 const runVerify = lazy(() => import("./verify.ts"), (m) => m.runVerify)
-const runScore = lazy(() => import("./score-command.ts"), (m) => m.runScoreCommand)
 
 const revo = Command.make("revo").pipe(
   Command.withDescription(
@@ -69,15 +69,6 @@ const status = Command.make("status", { spec: specArg.pipe(Argument.optional), s
   Command.withDescription("State of the last run: done, failed and running tasks")
 )
 
-const score = Command.make("score", {
-  input: Flag.String("input").pipe(Flag.withDescription("JSON Lines of {id, candidate, references[]}; - reads standard input")),
-  metrics: Flag.String("metrics").pipe(Flag.withDescription("Comma-separated: bleu1 bleu2 bleu3 bleu4 meteor rouge_l cider"), Flag.withDefault("bleu4,meteor,rouge_l")),
-  output: Flag.String("output").pipe(Flag.withDescription("Write JSON here instead of standard output"), Flag.optional),
-  wordnet: Flag.Literals("wordnet", ["3.0", "3.1"]).pipe(Flag.withDescription("WordNet version for METEOR's synonym stage"), Flag.withDefault("3.0"))
-}, runScore).pipe(
-  Command.withDescription("Score candidate/reference pairs with the caption metrics")
-)
-
 const report = Command.make("report", { spec: specArg, set: setFlag, dataRoot: dataRootFlag, store: storeFlag }, runReport).pipe(
   Command.withDescription("Rebuild report.json, report.md and report.html from the store")
 )
@@ -88,7 +79,8 @@ const publish = Command.make("publish", {
   private: Flag.Boolean("private").pipe(Flag.withDescription("Create the repo private"), Flag.withDefault(false)),
   revision: Flag.String("revision").pipe(Flag.withDescription("Branch to commit to (default main)"), Flag.optional),
   endpoint: Flag.String("endpoint").pipe(Flag.withDescription("Hub endpoint (default HF_ENDPOINT or https://huggingface.co)"), Flag.optional),
-  dryRun: Flag.String("dry-run").pipe(Flag.withDescription("Write the repo tree to this folder instead of uploading"), Flag.optional)
+  dryRun: Flag.String("dry-run").pipe(Flag.withDescription("Write the repo tree to this folder instead of uploading"), Flag.optional),
+  allowDemo: Flag.Boolean("allow-demo").pipe(Flag.withDescription("Publish even when a demo backend (e.g. retrieval) selected the samples"), Flag.withDefault(false))
 }, runPublish).pipe(
   Command.withDescription("Publish REVO-LION as a Hugging Face dataset repo (token from HF_TOKEN)")
 )
@@ -130,7 +122,11 @@ export const main = (argv: ReadonlyArray<string>) =>
     })
   )
 
-export const runCli = (argv: ReadonlyArray<string> = process.argv.slice(2)) =>
+export const runCli = (argv: ReadonlyArray<string> = process.argv.slice(2)) => {
+  // runMain interrupts on INT and TERM; a closed terminal or a launcher passing on HUP stops revo
+  // the same clean way (plugin process groups killed, the store's lock released).
+  process.on("SIGHUP", () => process.kill(process.pid, "SIGTERM"))
   main(argv).pipe(Effect.provide(NodeServices.layer), NodeRuntime.runMain({ disableErrorReporting: true }))
+}
 
 if (import.meta.main) runCli()

@@ -1,13 +1,24 @@
 /**
- * `revo publish`: REVO-LION as a Hugging Face dataset repo — Parquet shards, a dataset card and
- * the provenance — written to a folder (--dry-run) or committed to the Hub. The token comes from
- * HF_TOKEN only and is never printed.
+ * `revo publish`: REVO-LION as a Hugging Face dataset repo — Parquet shards, a dataset card, the
+ * spec and the provenance — written to a folder (--dry-run) or committed to the Hub. The token
+ * comes from HF_TOKEN only and is never printed. A set selected by a demo backend is refused
+ * unless --allow-demo: its SQ is not a finding, and a published dataset outlives the caveat.
  */
+import { execFileSync } from "node:child_process"
+import { readFileSync } from "node:fs"
+import { dirname } from "node:path"
+import { fileURLToPath } from "node:url"
 import { Console, Effect, Option } from "effect"
+import type { Manifest } from "../backends/contract.ts"
+import { loadPlugin } from "../backends/registry.ts"
+import type { BackendFacts } from "../hub/card.ts"
 import { readSampleParquet, readSqParquet } from "../hub/parquet.ts"
 import { publishTree } from "../hub/publish.ts"
+import type { DatasetFacts } from "../hub/sources.ts"
 import { buildRepoTree, writeTree } from "../hub/tree.ts"
 import { decodeReport } from "../report/types.ts"
+import { citationEntries } from "../spec/citation.ts"
+import type { Spec } from "../spec/schema.ts"
 import { UsageError } from "./errors.ts"
 import { requireResults } from "./report.ts"
 import type { SpecArgs } from "./run.ts"
@@ -18,6 +29,39 @@ export interface PublishArgs extends SpecArgs {
   readonly revision: Option.Option<string>
   readonly endpoint: Option.Option<string>
   readonly dryRun: Option.Option<string>
+  readonly allowDemo: boolean
+}
+
+const repoRoot = fileURLToPath(new URL("../..", import.meta.url))
+const revoVersion: string = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version
+
+/** revo's source commit and whether tracked files differ from it; none when not run from a git checkout. */
+const sourceCommit = (): { commit?: string; dirty?: boolean } => {
+  try {
+    const git = (...args: Array<string>) => execFileSync("git", args, { cwd: repoRoot, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim()
+    const commit = git("rev-parse", "HEAD")
+    return /^[0-9a-f]{40}$/.test(commit) ? { commit, dirty: git("status", "--porcelain", "--untracked-files=no") !== "" } : {}
+  } catch {
+    return {}
+  }
+}
+
+/** What the card says each dataset is (description, source, citation, benchmark, image ids). */
+const datasetFacts = (spec: Spec): Record<string, DatasetFacts> =>
+  Object.fromEntries(Object.entries(spec.datasets).map(([id, d]) => [id, {
+    id,
+    description: d.description,
+    path: d.source.path,
+    format: d.source.format,
+    citation: citationEntries(d.citation),
+    benchmark: d.benchmark,
+    imageIds: d.image_ids
+  } satisfies DatasetFacts]))
+
+/** The manifest's `inputs` and `demo` (declared by plugins since issue 18; absent in older manifests). */
+const backendFacts = (m: Manifest): BackendFacts => {
+  const declared = m as Manifest & { readonly inputs?: ReadonlyArray<string>; readonly demo?: boolean }
+  return { name: m.name, version: m.version, description: m.description, inputs: declared.inputs, demo: declared.demo }
 }
 
 export const runPublish = (args: PublishArgs) =>
@@ -27,6 +71,18 @@ export const runPublish = (args: PublishArgs) =>
     const repo = Option.getOrUndefined(args.repo) ?? spec.publish.repo
     if (repo === undefined && Option.isNone(args.dryRun)) {
       return yield* new UsageError({ message: "revo publish: name the repo with --repo ORG/NAME (or publish.repo in the spec), or use --dry-run DIR" })
+    }
+    const plugin = yield* loadPlugin(spec.backend.plugin, { baseDir: dirname(session.loaded.file) }).pipe(
+      Effect.mapError((e) => new UsageError({ message: `${args.spec}: backend.plugin: ${e.message}` }))
+    )
+    const backend = backendFacts(plugin.manifest)
+    if (backend.demo === true && !args.allowDemo) {
+      return yield* new UsageError({
+        message: `revo publish: this REVO-LION was selected with ${backend.name} ${backend.version}, a demo backend ` +
+          `(it sees ${(backend.inputs ?? ["text"]).join(" + ")}, no image pixels), so its SQ ranking says little about what a vision-language model learns from. ` +
+          "A dataset on the Hub outlives that caveat. Run the spec with a real backend (e.g. backend.plugin: hf-vlm), or pass --allow-demo to publish it anyway; " +
+          "the card then says it was made by a demo backend."
+      })
     }
     // The report task of *this* spec, by its key in the plan (other specs may share the store).
     const reportRecord = session.store.readRecord(rows.find((r) => r.task === "report")?.key ?? "")
@@ -39,10 +95,22 @@ export const runPublish = (args: PublishArgs) =>
     const evalRows = yield* readSampleParquet(out("revolion/eval.parquet"))
     const sq = yield* readSqParquet(out("revolion/sq.parquet"))
     const reportJson = decodeReport(JSON.parse(out("report.json").toString("utf8")))
-    const licenses = Object.fromEntries(Object.entries(spec.datasets).map(([id, d]) => [id, d.license ?? "unknown"]))
+    const licenses = Object.fromEntries(Object.entries(spec.datasets).map(([id, d]) => [id, d.license ?? "not stated"]))
+    const specText = readFileSync(session.loaded.file, "utf8")
     const tree = buildRepoTree({
       train, eval: evalRows, sq,
-      card: { report: reportJson, licenses, lock: out("revo.lock").toString("utf8"), ...(repo ? { repo } : {}) },
+      card: {
+        report: reportJson,
+        licenses,
+        datasets: datasetFacts(spec),
+        lock: out("revo.lock").toString("utf8"),
+        backend,
+        reproduce: { specText, revoVersion, ...sourceCommit(), overrides: args.set },
+        ...(repo ? { repo } : {}),
+        ...(spec.publish.pretty_name !== undefined ? { prettyName: spec.publish.pretty_name } : {}),
+        ...(spec.publish.source_datasets !== undefined ? { sourceDatasets: spec.publish.source_datasets } : {}),
+        ...(spec.publish.task_categories !== undefined ? { taskCategories: spec.publish.task_categories } : {})
+      },
       maxShardBytes: spec.publish.shard_mb * 1024 * 1024
     })
     if (Option.isSome(args.dryRun)) {

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
 import { Console, Effect, Option } from "effect"
 import { loadPlugin } from "../backends/registry.ts"
+import { backendCheck } from "../backends/spec-check.ts"
 import { datasetKey } from "../data/load.ts"
 import { buildPipeline, datasetIds } from "../plan/pipeline.ts"
 import { EventLog, newRunId, writeRunInfo } from "../runtime/events.ts"
@@ -38,10 +39,14 @@ export const storeDirOf = (store: Option.Option<string>): string => resolve(Opti
 /** Load the spec, open the store, load the plugin, hash the datasets and build the task graph. */
 export const openSession = (args: SpecArgs) =>
   Effect.gen(function*() {
-    const loaded = yield* loadSpec(args.spec, { set: args.set, ...(Option.isSome(args.dataRoot) ? { dataRoot: args.dataRoot.value } : {}) })
+    const loaded = yield* loadSpec(args.spec, {
+      set: args.set,
+      extraChecks: [backendCheck],
+      ...(Option.isSome(args.dataRoot) ? { dataRoot: args.dataRoot.value } : {})
+    })
     const storeDir = storeDirOf(args.store)
     const store = new Store(storeDir)
-    const plugin = yield* loadPlugin(loaded.spec.backend.plugin, { baseDir: dirname(loaded.file) }).pipe(
+    const plugin = yield* loadPlugin(loaded.spec.backend.plugin, { baseDir: dirname(loaded.file), executor: loaded.spec.backend.executor.kind }).pipe(
       Effect.mapError((e) => new UsageError({ message: `${args.spec}: backend.plugin: ${e.message}` }))
     )
     const keys: Record<string, string> = {}

@@ -1,36 +1,86 @@
 /**
  * The dataset card (README.md) of a published REVO-LION repo: YAML front matter the Hub reads
- * (license, task categories, configs, dataset_info) and a body a stranger can trust: how samples
- * were chosen, the DQ and proof tables, per-source counts and licenses, and the provenance.
+ * (licenses, task categories, configs, dataset_info) and a body a stranger can trust: what it is,
+ * a contamination warning naming every benchmark split it draws on, how samples were chosen (in
+ * the words docs/spec.md uses), the limitations this very run shows, licences with every
+ * restrictive source called out, citations, images, and how to reproduce it.
  * Pure and deterministic: same input, same bytes.
  */
 import { stringify } from "yaml"
 import type { Report } from "../report/types.ts"
+import { RESTRICTIVE_TIER, summarizeLicenses, TIERS } from "./licenses.ts"
+import { methodLines } from "./method.ts"
 import { SAMPLE_FEATURES, SQ_FEATURES } from "./parquet.ts"
+import { benchmarkOf, citationsOf, type DatasetFacts, imageSourceOf, REVO_LION_ARXIV, REVO_LION_BIBTEX, WORKS } from "./sources.ts"
 
-/** The parts of report.json (issue 8) the card reads. */
+export { hubLicenseId, licenseTier } from "./licenses.ts"
+
+/** The parts of report.json the card reads. */
 export type CardReport =
   & Pick<Report, "experiment" | "spec_sha256" | "datasets" | "mq_metrics" | "cross" | "dq" | "sq" | "revolion" | "comparison" | "provenance">
   & Partial<Pick<Report, "settings">>
+
+/** The backend that produced the selection, as its manifest describes it. */
+export interface BackendFacts {
+  readonly name: string
+  readonly version: string
+  readonly description?: string | undefined
+  /** what the model is given: e.g. ["text", "context"] (no pixels) or ["image", "text"] */
+  readonly inputs?: ReadonlyArray<string> | undefined
+  /** a stand-in backend for trying revo out, not a vision-language model */
+  readonly demo?: boolean | undefined
+}
+
+/** How to rebuild this dataset. */
+export interface ReproduceFacts {
+  /** the spec file's bytes, verbatim (published as revo/spec.yaml) */
+  readonly specText: string
+  readonly revoVersion: string
+  /** the revo source commit, when revo runs from a git checkout */
+  readonly commit?: string | undefined
+  /** the checkout had uncommitted changes */
+  readonly dirty?: boolean | undefined
+  /** `--set k=v` overrides the run used */
+  readonly overrides?: ReadonlyArray<string> | undefined
+}
 
 export interface CardInput {
   readonly report: CardReport
   /** dataset id -> its license: a Hub license id (cc-by-4.0) or the source's own words */
   readonly licenses: Readonly<Record<string, string>>
+  /** dataset id -> what the spec says about it (description, path, citation, benchmark, image_ids) */
+  readonly datasets?: Readonly<Record<string, DatasetFacts>>
   /** the revo.lock file, verbatim */
   readonly lock: string
   /** ORG/NAME, for the loading snippet */
   readonly repo?: string
   readonly prettyName?: string
-  /** Hub ids of the source datasets, when they live on the Hub */
+  /** Hub ids (or names) of the source datasets; default: the well-known works the sources build on */
   readonly sourceDatasets?: ReadonlyArray<string>
   readonly taskCategories?: ReadonlyArray<string>
+  readonly backend?: BackendFacts
+  readonly reproduce?: ReproduceFacts
 }
 
 export interface SplitFiles {
   readonly files: ReadonlyArray<string>
   readonly rows: number
   readonly bytes: number
+}
+
+/** Facts about the rows themselves, per source dataset (computed from the Parquet rows). */
+export interface SourceRowFacts {
+  /** REVO-LION rows (train + eval) */
+  readonly rows: number
+  readonly withImageId: number
+  readonly distinctImages: number
+  /** up to 2 `image` values as the source gives them, and their `image_id` */
+  readonly examples: ReadonlyArray<{ readonly image: string | null; readonly image_id: string | null }>
+  /** distinct COCO-style split names (train2014, val2017, ...) seen in `image` values */
+  readonly imageValues: ReadonlyArray<string>
+  /** train samples scored (the sq config) and how many no other-dataset model scored above NEAR_ZERO */
+  readonly scored: number
+  readonly nearZero: number
 }
 
 /** What the repo tree holds, for `configs` and `dataset_info`. */
@@ -40,62 +90,12 @@ export interface CardLayout {
   /** per source dataset, its own shards */
   readonly sources: Readonly<Record<string, { readonly train: SplitFiles; readonly eval: SplitFiles }>>
   readonly sq: SplitFiles
+  readonly rowFacts?: Readonly<Record<string, SourceRowFacts>>
 }
 
-// ---------------------------------------------------------------------------------------------
-// Licenses
-
-/** Hub license ids (hf.co/docs/hub/repositories-licenses) the card may name directly. */
-const HUB_LICENSE_IDS = new Set([
-  "apache-2.0", "mit", "bsd", "bsd-2-clause", "bsd-3-clause", "bsd-3-clause-clear", "isc", "unlicense", "cc0-1.0", "pddl",
-  "cc-by-2.0", "cc-by-2.5", "cc-by-3.0", "cc-by-4.0", "cc-by-sa-3.0", "cc-by-sa-4.0", "cc-by-nc-2.0", "cc-by-nc-3.0",
-  "cc-by-nc-4.0", "cc-by-nd-4.0", "cc-by-nc-nd-3.0", "cc-by-nc-nd-4.0", "cc-by-nc-sa-2.0", "cc-by-nc-sa-3.0",
-  "cc-by-nc-sa-4.0", "odc-by", "odbl", "gpl-2.0", "gpl-3.0", "lgpl-3.0", "agpl-3.0", "openrail", "c-uda", "cdla-permissive-2.0"
-])
-
-/** `CC BY 4.0` -> `cc-by-4.0` when that is a Hub license id. */
-export const hubLicenseId = (license: string): string | undefined => {
-  const id = license.trim().toLowerCase().replace(/[\s_]+/g, "-")
-  return HUB_LICENSE_IDS.has(id) ? id : undefined
-}
-
-const TIERS = [
-  "public domain",
-  "permissive (attribution)",
-  "share-alike / copyleft",
-  "no derivatives",
-  "non-commercial or research-only use",
-  "terms not stated: treat as all rights reserved until checked"
-] as const
-
-/** How restrictive a license is, 0 (public domain) to 5 (unknown). */
-export const licenseTier = (license: string | undefined): number => {
-  const l = (license ?? "").toLowerCase()
-  if (l.trim() === "" || /not stated|unknown|verify|unclear|^other$/.test(l)) return 5
-  if (/\bnc\b|-nc-|non-?commercial|research|openai|terms of use/.test(l)) return 4
-  if (/\bnd\b|-nd-|no-?deriv/.test(l)) return 3
-  if (/\bsa\b|-sa-|share-?alike|gpl|odbl|copyleft/.test(l)) return 2
-  if (/cc0|public domain|pddl|unlicense/.test(l)) return 0
-  return 1
-}
-
-interface LicenseSummary {
-  readonly front: Record<string, string>
-  readonly mostRestrictive: { readonly tier: number; readonly datasets: ReadonlyArray<string> }
-}
-
-const summarizeLicenses = (datasets: ReadonlyArray<string>, licenses: Readonly<Record<string, string>>): LicenseSummary => {
-  const ids = datasets.map((d) => hubLicenseId(licenses[d] ?? ""))
-  const first = ids[0]
-  const same = first !== undefined && ids.every((id) => id === first)
-  const tiers = datasets.map((d) => licenseTier(licenses[d]))
-  const top = Math.max(...tiers, 0)
-  return {
-    // One Hub id only when every source has that very license; otherwise `other`, explained in the body.
-    front: same ? { license: first } : { license: "other", license_name: "revo-lion-mixed-sources", license_link: "README.md" },
-    mostRestrictive: { tier: top, datasets: datasets.filter((_, i) => tiers[i] === top) }
-  }
-}
+/** A sample-level MQ below this, for every other-dataset model, is "near zero": no signal to rank on. */
+export const NEAR_ZERO = 0.01
+export const SPEC_PATH = "revo/spec.yaml"
 
 // ---------------------------------------------------------------------------------------------
 // Front matter
@@ -123,11 +123,21 @@ const infoEntry = (config: string, features: unknown, splits: ReadonlyArray<[str
   }
 }
 
+const factsOf = (input: CardInput, d: string): DatasetFacts => input.datasets?.[d] ?? { id: d }
+
+/** The works each source builds on, by name, in first-seen order. */
+const defaultSourceDatasets = (input: CardInput): Array<string> => {
+  const names = new Set<string>()
+  for (const d of input.report.datasets) for (const k of citationsOf(factsOf(input, d)).keys) names.add(WORKS[k].name)
+  return [...names]
+}
+
 export const cardFrontMatter = (input: CardInput, layout: CardLayout): Record<string, unknown> => {
   const { report } = input
   const sources = report.datasets.filter((d) => layout.sources[d] !== undefined)
   const licenses = summarizeLicenses(report.datasets, input.licenses)
   const split = (s: { train: SplitFiles; eval: SplitFiles }): Array<[string, SplitFiles]> => [["train", s.train], ["eval", s.eval]]
+  const sourceDatasets = input.sourceDatasets ?? defaultSourceDatasets(input)
   return {
     pretty_name: input.prettyName ?? `REVO-LION (${report.experiment})`,
     ...licenses.front,
@@ -135,7 +145,7 @@ export const cardFrontMatter = (input: CardInput, layout: CardLayout): Record<st
     task_categories: [...(input.taskCategories ?? ["visual-question-answering", "image-to-text"])],
     tags: ["revo", "revo-lion", "vision-language", "instruction-tuning", "data-selection"],
     size_categories: [sizeCategory(layout.train.rows + layout.eval.rows)],
-    ...(input.sourceDatasets !== undefined && input.sourceDatasets.length > 0 ? { source_datasets: [...input.sourceDatasets] } : {}),
+    ...(sourceDatasets.length > 0 ? { source_datasets: [...sourceDatasets] } : {}),
     configs: [
       { config_name: "default", default: true, data_files: dataFiles(split(layout)) },
       ...sources.map((d) => ({ config_name: sourceConfigName(d), data_files: dataFiles(split(layout.sources[d]!)) })),
@@ -153,54 +163,94 @@ export const cardFrontMatter = (input: CardInput, layout: CardLayout): Record<st
 // Body
 
 const num = (x: number | undefined, digits = 4): string => (x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(digits))
+const share = (k: number, n: number): string => (n === 0 ? "–" : `${((100 * k) / n).toFixed(1)}%`)
 const cell = (s: string): string => s.replace(/\|/g, "\\|").replace(/\r?\n/g, " ")
 const table = (head: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string =>
   [`| ${head.map(cell).join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`)].join("\n")
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`
 const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
-/** A fence longer than any backtick run inside, so the lock cannot close it early. */
+/** A fence longer than any backtick run inside, so the content cannot close it early. */
 const fence = (text: string): string => "`".repeat(Math.max(3, ...[...text.matchAll(/`+/g)].map((m) => m[0].length + 1)))
+const fenced = (text: string, lang = ""): string => {
+  const t = text.endsWith("\n") ? text : `${text}\n`
+  const f = fence(t)
+  return `${f}${lang}\n${t}${f}`
+}
+const code = (s: string): string => `\`${s.replace(/`/g, "'")}\``
+
+/** The backend's declared inputs; the built-in retrieval sees text only even before its manifest said so. */
+const inputsOf = (b: BackendFacts): ReadonlyArray<string> | undefined => b.inputs ?? (b.name === "retrieval" ? ["text"] : undefined)
+
+/** What a backend sees, in words, from its manifest's `inputs`. */
+const seesText = (b: BackendFacts): string => {
+  const inputs = inputsOf(b)
+  if (inputs === undefined) return "its plugin does not declare what it sees (`inputs` in revo-plugin.json)"
+  const text = "the instruction, the earlier turns and `context` (text standing in for the image: captions, where the source has them)"
+  return inputs.includes("image") ? `it sees the image pixels and ${text}` : `it sees text only — ${text} — and never the image pixels`
+}
 
 export const cardBody = (input: CardInput, layout: CardLayout): string => {
   const { report } = input
   const r = report.revolion
-  const metrics = report.mq_metrics.join(", ")
-  const dqOpts = report.settings?.dq
-  const sqOpts = report.settings?.sq
   const title = input.prettyName ?? `REVO-LION (${report.experiment})`
   const configs = report.datasets.filter((d) => layout.sources[d] !== undefined).map(sourceConfigName)
+  const budget = `${Math.round(r.budget * 100)}%`
+  const facts = (d: string) => factsOf(input, d)
   const out: Array<string> = []
 
   out.push(`# ${title}`, "")
   out.push(
-    `A refined vision-language instruction-tuning set built by revo from ${report.datasets.length} source datasets: ` +
-      `the ${Math.round(r.budget * 100)}% best train samples of each source by sample quality (SQ), ${r.train_size} train and ${r.eval_size} eval samples. ` +
-      `Experiment \`${report.experiment}\`, spec sha256 \`${report.spec_sha256}\`.`,
+    `A vision-language instruction-tuning set selected by [revo](#reproducing-this-dataset) from ${plural(report.datasets.length, "source dataset")} ` +
+      `with the REVO-LION method ([arXiv ${REVO_LION_ARXIV}](https://arxiv.org/abs/${REVO_LION_ARXIV})): the top ${budget} of each source's train split ` +
+      `by sample quality (SQ), ${r.train_size} train and ${r.eval_size} eval samples. Experiment \`${report.experiment}\`, spec sha256 \`${report.spec_sha256}\`.`,
     ""
   )
+
+  // Contamination first: it changes what the data may be used for.
+  const benchmarks = report.datasets.flatMap((d) => {
+    const b = benchmarkOf(facts(d))
+    return b === undefined ? [] : [{ d, ...b }]
+  })
+  out.push("## Warning: benchmark contamination", "")
+  if (benchmarks.length > 0) {
+    out.push(
+      `${plural(benchmarks.length, "source is", "sources are")} the evaluation split of a published benchmark, and the train split here is drawn from ${benchmarks.length === 1 ? "it" : "them"}. ` +
+        "A model trained on this dataset has seen those benchmark items (questions, answers and images): do not report its results on these benchmarks as held-out.",
+      "",
+      table(["source", "benchmark split", "REVO-LION train samples", "REVO-LION eval samples"], benchmarks.map(({ d, name, inferred }) => [
+        d, `${name}${inferred ? "" : " (as the spec declares)"}`, String(r.per_dataset[d]?.train ?? 0), String(r.per_dataset[d]?.eval ?? 0)
+      ])),
+      "",
+      "revo's image rule keeps every image of REVO-LION's *own* eval split out of its train split; it does not protect any other benchmark. " +
+        "Images are shared across sources (most sources here are built on COCO), so benchmarks on the same image pool are also affected at the image level.",
+      ""
+    )
+  } else {
+    out.push("No source is declared or recognised as a benchmark evaluation split (`datasets.<id>.benchmark` in the spec). Check the sources before evaluating on benchmarks built from the same data.", "")
+  }
 
   out.push("## Usage", "", "```python", "from datasets import load_dataset", "")
   const repo = input.repo ?? "ORG/NAME"
   out.push(`ds = load_dataset("${repo}")            # train + eval, all sources`)
   if (configs[0] !== undefined) out.push(`one = load_dataset("${repo}", "${configs[0]}")  # one source: ${configs.join(", ")}`)
-  out.push(`sq = load_dataset("${repo}", "sq")      # SQ of every train sample, per model`, "```", "")
+  out.push(`sq = load_dataset("${repo}", "sq")      # SQ of every train-split sample, per model`, "```", "")
   out.push(
-    "Columns: `id`, `dataset` (source), `image` (the image file name or id as the source gives it; images are not included), " +
-      "`context` (text standing in for the image, when the source has it), `turns` (list of `{instruction, references}`), `sq`.",
+    "Columns: `id` (as the source gives it: unique within its source only), `dataset` (the source), `sample_key` (`dataset/id`, unique across the set), " +
+      "`image` (the image file name, path or id as the source gives it; images are not included, see [Images](#images)), " +
+      "`image_id` (revo's normalised image id, the one its leakage rule compares), `context` (text standing in for the image, when the source has it), " +
+      "`turns` (list of `{instruction, references}`), `sq`.",
+    "",
+    "The splits are `train` and `eval`. The second is named `eval` on purpose: it is REVO-LION's own evaluation set, chosen by SQ, not the held-out test split of any source. " +
+      "(The Hub's file-name conventions would read files named `eval` as a test split; this repo lists its files in `configs`, so the name stays as chosen.)",
     ""
   )
 
   out.push("## How the samples were chosen", "")
   out.push(
     "Tune-cross-evaluation: one model is tuned on the train split of each source dataset, and every model answers the eval items of every dataset. " +
-      `MQ is the mean of ${metrics}, each computed corpus-level.`,
+      "Definitions (the same text as revo's docs/spec.md):",
     "",
-    `- **DQ** of a dataset T: mean over the other datasets E of MQ(T→E) / MQ(E→E)` +
-      (dqOpts ? ` (normalize: ${dqOpts.normalize}, include_self: ${dqOpts.include_self}).` : "."),
-    `- **SQ** of a train sample x of dataset D: mean over the models T ≠ D of MQ_T(x) / MQ(T→D); models tuned on other datasets never saw x, so there is no leakage` +
-      (sqOpts ? ` (normalize: ${sqOpts.normalize}, crossfit: ${sqOpts.crossfit}).` : "."),
-    `- **REVO-LION train**: the top ${Math.round(r.budget * 100)}% of each dataset's train split by SQ, so no dataset crowds out another. ` +
-      "**REVO-LION eval**: eval-split items chosen by SQ, with no image shared with any train split.",
+    ...methodLines({ metrics: report.mq_metrics, dq: report.settings?.dq, sq: report.settings?.sq, budget: r.budget }),
     ""
   )
 
@@ -213,8 +263,48 @@ export const cardBody = (input: CardInput, layout: CardLayout): string => {
     })
   ), "")
 
+  out.push("## Limitations", "")
+  const b = input.backend
+  if (b !== undefined) {
+    const inputs = inputsOf(b)
+    const blind = inputs !== undefined && !inputs.includes("image")
+    out.push(
+      `- **Backend.** The models behind every SQ here are \`${b.name} ${b.version}\`${b.demo === true ? ", a demo backend" : ""}` +
+        `${b.description ? ` (${b.description.replace(/\.$/, "")})` : ""}; ${seesText(b)}.` +
+        (b.demo === true || blind
+          ? " SQ therefore measures how well what such models see answers a sample, not what a vision-language model finds useful: treat the ranking as a demonstration of the method, not as the paper's selection."
+          : "")
+    )
+  } else {
+    out.push(`- **Backend.** ${report.provenance.plugin.name} ${report.provenance.plugin.version}; what it sees is not recorded.`)
+  }
+  const { union, random } = report.comparison
+  out.push(
+    `- **Against the union of all train splits** (${union.control_train_size} samples, REVO-LION ${union.subject_train_size}): ${union.verdict} ` +
+      `Mean MQ ${num(union.subject_mean)} vs ${num(union.control_mean)} (difference ${num(union.diff)}; ${plural(union.wins, "win")} / ${plural(union.losses, "loss", "losses")} over ${plural(union.eval_sets.length, "eval set")}).`,
+    `- **Against a random subset of the same size**: ${random.verdict} Mean MQ ${num(random.subject_mean)} vs ${num(random.control_mean)} (difference ${num(random.diff)}).`
+  )
+  const rowFacts = layout.rowFacts ?? {}
+  const scoredSources = report.datasets.filter((d) => (rowFacts[d]?.scored ?? 0) > 0)
+  if (scoredSources.length > 0) {
+    out.push(
+      `- **Near-zero SQ.** Where every other-dataset model's sample-level MQ is below ${NEAR_ZERO}, SQ has no signal to rank on and the order among those samples is decided by ties. Share of each source's train split:`,
+      "",
+      table(["source", "train samples scored", `no model above ${NEAR_ZERO}`], scoredSources.map((d) => {
+        const f = rowFacts[d]!
+        return [d, String(f.scored), share(f.nearZero, f.scored)]
+      })),
+      ""
+    )
+  }
+  out.push(
+    "- **Metrics.** MQ uses caption metrics on every source, including short VQA answers and yes/no questions, where n-gram overlap is a coarse signal.",
+    "- **Images are not included**: `image` keeps each source's own form (see [Images](#images)).",
+    ""
+  )
+
   out.push("## Dataset quality (DQ)", "")
-  const dq = Object.entries(report.dq).sort(([a, x], [b, y]) => y - x || byCodeUnit(a, b))
+  const dq = Object.entries(report.dq).sort(([a, x], [b2, y]) => y - x || byCodeUnit(a, b2))
   out.push(table(["dataset", "DQ"], dq.map(([d, v]) => [d, num(v)])), "")
 
   out.push("## Sample quality (SQ) per source", "")
@@ -223,50 +313,88 @@ export const cardBody = (input: CardInput, layout: CardLayout): string => {
     return [d, String(s.n), num(s.mean), num(s.p10), num(s.p50), num(s.p90)]
   })), "")
 
-  out.push("## Proof: REVO-LION against all the data and against chance", "")
+  out.push("## Comparison with controls", "")
   const evals = [...report.datasets, "revo-lion-eval"]
-  const { union, random } = report.comparison
   const sizes: Record<string, number> = { "revo-lion": union.subject_train_size, union: union.control_train_size, random: random.control_train_size }
-  out.push(`MQ of models tuned on each set (rows) on each eval set (columns); metrics: ${metrics}.`, "")
+  out.push(`MQ of models tuned on each set (rows) on each eval set (columns); metrics: ${report.mq_metrics.join(", ")}. ` +
+    "The `revo-lion-eval` column is chosen by the same SQ as REVO-LION itself, so it cannot judge it.", "")
   out.push(table(
     ["tune set", "train size", ...evals],
     ["revo-lion", "union", "random"].map((t) => [t, String(sizes[t] ?? "–"), ...evals.map((e) => num(report.cross[t]?.[e]?.mq))])
   ), "")
-  for (const c of [union, random]) {
-    out.push(`- REVO-LION vs ${c.control}: mean MQ ${num(c.subject_mean)} vs ${num(c.control_mean)} (diff ${num(c.diff)}, ${plural(c.wins, "win")} / ${plural(c.losses, "loss", "losses")} over ${plural(c.eval_sets.length, "eval set")}). ${c.verdict}`)
-  }
-  out.push("")
+
+  out.push("## Images", "")
+  out.push("Images are not part of this repo. Where each source's images come from, and the forms `image` takes:", "")
+  out.push(table(
+    ["source", "images", "`image` (as given)", "`image_id`", "distinct images", "rows without `image_id`"],
+    report.datasets.filter((d) => rowFacts[d] !== undefined).map((d) => {
+      const f = rowFacts[d]!
+      const ex = f.examples[0]
+      return [d, imageSourceOf(facts(d), f.imageValues), ex?.image == null ? "–" : code(ex.image), ex?.image_id == null ? "–" : code(ex.image_id), String(f.distinctImages), String(f.rows - f.withImageId)]
+    })
+  ), "")
 
   out.push("## Licenses", "")
   const lic = summarizeLicenses(report.datasets, input.licenses)
-  if (lic.front.license !== "other") {
+  if (typeof lic.front.license === "string" && lic.front.license !== "other") {
     out.push(`Every source is under ${lic.front.license}.`, "")
   } else {
     out.push(
-      "The sources are under different terms, so this card says `license: other`: each sample keeps the license of its source dataset " +
-        "(the `dataset` column), and using the whole set means following all of them.",
+      "The sources are under different terms, so the metadata lists every licence the sources name plus `other`: each sample keeps the terms of its source " +
+        "(the `dataset` column), and using the whole set means following all of them. Text revo does not recognise counts as unknown terms, the most restrictive tier.",
       ""
     )
   }
-  for (const d of report.datasets) out.push(`- \`${d}\`: ${input.licenses[d] ?? "not stated"}`)
-  out.push("")
-  const most = lic.mostRestrictive
-  out.push(
-    `**Most restrictive terms**: ${TIERS[most.tier]} — ${most.datasets.map((d) => `\`${d}\` (${input.licenses[d] ?? "not stated"})`).join(", ")}. ` +
-      (most.tier >= 4 ? "These bind the combined dataset: do not use it commercially unless you drop those sources." : "These bind the combined dataset."),
-    ""
-  )
+  out.push(table(["source", "terms", "tier"], report.datasets.map((d) => [d, input.licenses[d] ?? "not stated", TIERS[lic.tiers[d]!]!])), "")
+  if (lic.restrictive.length > 0) {
+    out.push(`**Restrictive terms bind the combined dataset.** Every source whose terms are ${TIERS[RESTRICTIVE_TIER]} or stricter:`, "")
+    for (let tier = TIERS.length - 1; tier >= RESTRICTIVE_TIER; tier--) {
+      const ds = lic.restrictive.filter((d) => lic.tiers[d] === tier)
+      if (ds.length > 0) out.push(`- ${TIERS[tier]}: ${ds.map((d) => `\`${d}\``).join(", ")}`)
+    }
+    out.push("", "Do not use the set commercially — or at all, where the terms are unknown — unless you drop those sources or clear their terms.", "")
+  } else {
+    out.push(`**Most restrictive terms**: ${TIERS[lic.top]}.`, "")
+  }
 
-  out.push("## Provenance", "")
+  out.push("## Citation", "")
+  out.push("If you use this dataset, cite the method and every source it draws on.", "", "The method:", "", fenced(REVO_LION_BIBTEX, "bibtex"), "")
+  const perSource = report.datasets.map((d) => ({ d, ...citationsOf(facts(d)) }))
+  out.push(table(["source", "cite"], perSource.map(({ d, keys, bibtex, inferred }) => [
+    d,
+    ([...keys.map((k) => WORKS[k].name), ...bibtex.map((x) => /^\s*@\w+\s*\{\s*([^,\s]+)/.exec(x)?.[1] ?? "custom entry")].join(", ") ||
+      "nothing known: set `datasets.<id>.citation` in the spec") + (inferred ? "" : " (as the spec declares)")
+  ])), "")
+  const keys = [...new Set(perSource.flatMap((s) => s.keys))]
+  const custom = [...new Set(perSource.flatMap((s) => s.bibtex.map((x) => x.trim())))]
+  if (keys.length + custom.length > 0) out.push("The sources:", "", fenced([...keys.map((k) => WORKS[k].bibtex), ...custom].join("\n\n"), "bibtex"), "")
+
+  out.push("## Reproducing this dataset", "")
   const p = report.provenance
-  out.push(`- spec sha256: \`${p.spec_sha256}\``)
+  const rep = input.reproduce
+  if (rep !== undefined) {
+    const sets = (rep.overrides ?? []).map((s) => ` --set ${JSON.stringify(s)}`).join("")
+    out.push(
+      `The spec that produced it is in this repo, verbatim, as \`${SPEC_PATH}\` (decoded spec sha256 \`${p.spec_sha256}\`). ` +
+        `It was run with revo ${rep.revoVersion}` +
+        (rep.commit === undefined ? " (source commit unknown: not run from a git checkout)" : ` at source commit \`${rep.commit}\`${rep.dirty === true ? " with uncommitted changes" : ""}`) + ".",
+      "",
+      fenced([
+        `# in a checkout of revo${rep.commit === undefined ? "" : ` at ${rep.commit}`}, with the source files under DATA (paths as in the spec)`,
+        "npm ci",
+        `huggingface-cli download ${repo} ${SPEC_PATH} --repo-type dataset --local-dir .`,
+        `npx revo run ${SPEC_PATH} --data-root DATA${sets}`,
+        `npx revo publish ${SPEC_PATH} --data-root DATA${sets} --dry-run OUT   # the same files as this repo`
+      ].join("\n"), "sh"),
+      "",
+      "The datasets' content keys below (hashes of their source bytes) tell whether your copies are the ones used.",
+      ""
+    )
+  }
   out.push(`- backend plugin: ${p.plugin.name} ${p.plugin.version} (code sha256 \`${p.plugin.code_sha256}\`)`)
-  for (const [tool, v] of Object.entries(p.tools).sort(([a], [b]) => byCodeUnit(a, b))) out.push(`- ${tool}: ${v}`)
-  out.push("", table(["dataset", "content key"], Object.entries(p.dataset_keys).sort(([a], [b]) => byCodeUnit(a, b)).map(([d, k]) => [d, `\`${k}\``])), "")
-  out.push("`revo.lock`:", "")
-  const lock = input.lock.endsWith("\n") ? input.lock : `${input.lock}\n`
-  const f = fence(lock)
-  out.push(`${f}\n${lock}${f}`, "")
+  for (const [tool, v] of Object.entries(p.tools).sort(([a], [b2]) => byCodeUnit(a, b2))) out.push(`- ${tool}: ${v}`)
+  out.push("", table(["dataset", "content key"], Object.entries(p.dataset_keys).sort(([a], [b2]) => byCodeUnit(a, b2)).map(([d, k]) => [d, `\`${k}\``])), "")
+  out.push("`revo.lock`:", "", fenced(input.lock), "")
   return out.join("\n")
 }
 

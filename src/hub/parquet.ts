@@ -22,10 +22,15 @@ export interface TurnRow {
 
 /** One REVO-LION train or eval sample. */
 export interface SampleRow {
+  /** the id as the source gives it: unique within its dataset only */
   readonly id: string
   readonly dataset: string
+  /** `dataset/id`: unique across the whole set */
+  readonly sample_key: string
   /** the image file name or id as the source gives it */
   readonly image: string | null
+  /** revo's normalised image id (COCO ids as integers, others namespaced: `gqa:n518912.jpg`), the one the leakage rule compares */
+  readonly image_id: string | null
   readonly context: string | null
   readonly turns: ReadonlyArray<TurnRow>
   readonly sq: number
@@ -35,6 +40,7 @@ export interface SampleRow {
 export interface SqRow {
   readonly id: string
   readonly dataset: string
+  readonly sample_key: string
   readonly sq: number
   readonly per_model: ReadonlyArray<{ readonly model: string; readonly value: number }>
 }
@@ -51,10 +57,12 @@ const list = (name: string): Array<SchemaElement> => [
 ]
 
 export const SAMPLE_SCHEMA: ReadonlyArray<SchemaElement> = [
-  { name: "schema", num_children: 6 },
+  { name: "schema", num_children: 8 },
   str("id"),
   str("dataset"),
+  str("sample_key"),
   str("image", "OPTIONAL"),
+  str("image_id", "OPTIONAL"),
   str("context", "OPTIONAL"),
   ...list("turns"),
   { name: "element", repetition_type: "REQUIRED", num_children: 2 },
@@ -65,9 +73,10 @@ export const SAMPLE_SCHEMA: ReadonlyArray<SchemaElement> = [
 ]
 
 export const SQ_SCHEMA: ReadonlyArray<SchemaElement> = [
-  { name: "schema", num_children: 4 },
+  { name: "schema", num_children: 5 },
   str("id"),
   str("dataset"),
+  str("sample_key"),
   dbl("sq"),
   ...list("per_model"),
   { name: "element", repetition_type: "REQUIRED", num_children: 2 },
@@ -79,7 +88,9 @@ export const SQ_SCHEMA: ReadonlyArray<SchemaElement> = [
 export const SAMPLE_FEATURES = [
   { name: "id", dtype: "string" },
   { name: "dataset", dtype: "string" },
+  { name: "sample_key", dtype: "string" },
   { name: "image", dtype: "string" },
+  { name: "image_id", dtype: "string" },
   { name: "context", dtype: "string" },
   { name: "turns", list: [{ name: "instruction", dtype: "string" }, { name: "references", list: "string" }] },
   { name: "sq", dtype: "float64" }
@@ -88,6 +99,7 @@ export const SAMPLE_FEATURES = [
 export const SQ_FEATURES = [
   { name: "id", dtype: "string" },
   { name: "dataset", dtype: "string" },
+  { name: "sample_key", dtype: "string" },
   { name: "sq", dtype: "float64" },
   { name: "per_model", list: [{ name: "model", dtype: "string" }, { name: "value", dtype: "float64" }] }
 ] as const
@@ -95,51 +107,105 @@ export const SQ_FEATURES = [
 // Fixed here rather than left to the library's defaults, so a library upgrade cannot silently change bytes.
 const WRITE_OPTIONS = {
   codec: "SNAPPY",
-  rowGroupSize: [1000, 100_000],
   pageSize: 1 << 20,
   statistics: true,
   createdBy: "revo"
 } as const
 
-const encode = (schema: ReadonlyArray<SchemaElement>, columns: Array<{ name: string; data: Array<unknown> }>): Uint8Array =>
-  new Uint8Array(parquetWriteBuffer({ ...WRITE_OPTIONS, rowGroupSize: [...WRITE_OPTIONS.rowGroupSize], schema: [...schema], columnData: columns as never }))
+/**
+ * Row groups are cut by size, not by row count: the Hub's dataset viewer refuses row groups whose
+ * rows take more than about 286 MiB in memory ("Rows from parquet row groups are too big to be
+ * read"), and a row count says nothing about bytes when a row can hold a long conversation.
+ * 32 MiB (estimated, uncompressed) stays well under that and still gives few groups.
+ */
+export const DEFAULT_ROW_GROUP_BYTES = 32 * 1024 * 1024
+/** A row group also never holds more rows than this (the library's own upper default). */
+const MAX_ROW_GROUP_ROWS = 100_000
+
+export interface EncodeOptions {
+  /** estimated uncompressed bytes per row group; default DEFAULT_ROW_GROUP_BYTES */
+  readonly rowGroupBytes?: number
+}
+
+/** Row counts of consecutive row groups: each as many rows as fit `maxBytes` (at least one row). */
+export const rowGroupSizes = (rows: ReadonlyArray<unknown>, maxBytes: number): Array<number> => {
+  if (!(maxBytes > 0)) throw new RangeError(`rowGroupBytes must be positive, got ${maxBytes}`)
+  const sizes: Array<number> = []
+  let n = 0
+  let bytes = 0
+  for (const row of rows) {
+    const e = estimate(row)
+    if (n > 0 && (bytes + e > maxBytes || n >= MAX_ROW_GROUP_ROWS)) {
+      sizes.push(n)
+      n = 0
+      bytes = 0
+    }
+    n++
+    bytes += e
+  }
+  if (n > 0 || sizes.length === 0) sizes.push(Math.max(n, 1))
+  return sizes
+}
+
+const encode = (
+  schema: ReadonlyArray<SchemaElement>,
+  rows: ReadonlyArray<unknown>,
+  columns: Array<{ name: string; data: Array<unknown> }>,
+  options: EncodeOptions
+): Uint8Array =>
+  new Uint8Array(parquetWriteBuffer({
+    ...WRITE_OPTIONS,
+    rowGroupSize: rowGroupSizes(rows, options.rowGroupBytes ?? DEFAULT_ROW_GROUP_BYTES),
+    schema: [...schema],
+    columnData: columns as never
+  }))
 
 const checkRow = (ok: boolean, what: string): void => {
   if (!ok) throw new TypeError(what)
 }
 
-export const encodeSampleRows = (rows: ReadonlyArray<SampleRow>): Uint8Array => {
+export const encodeSampleRows = (rows: ReadonlyArray<SampleRow>, options: EncodeOptions = {}): Uint8Array => {
   rows.forEach((r, i) => {
     checkRow(typeof r.id === "string" && typeof r.dataset === "string" && typeof r.sq === "number", `row ${i}: id, dataset and sq are required`)
+    checkRow(r.sample_key === `${r.dataset}/${r.id}`, `row ${i} (${r.id}): sample_key must be dataset/id`)
     checkRow(r.turns.every((t) => typeof t.instruction === "string" && t.references.every((x) => typeof x === "string")), `row ${i} (${r.id}): turns must hold strings`)
   })
-  return encode(SAMPLE_SCHEMA, [
+  return encode(SAMPLE_SCHEMA, rows, [
     { name: "id", data: rows.map((r) => r.id) },
     { name: "dataset", data: rows.map((r) => r.dataset) },
+    { name: "sample_key", data: rows.map((r) => r.sample_key) },
     { name: "image", data: rows.map((r) => r.image) },
+    { name: "image_id", data: rows.map((r) => r.image_id) },
     { name: "context", data: rows.map((r) => r.context) },
     { name: "turns", data: rows.map((r) => r.turns.map((t) => ({ instruction: t.instruction, references: [...t.references] }))) },
     { name: "sq", data: rows.map((r) => r.sq) }
-  ])
+  ], options)
 }
 
-export const encodeSqRows = (rows: ReadonlyArray<SqRow>): Uint8Array => {
+export const encodeSqRows = (rows: ReadonlyArray<SqRow>, options: EncodeOptions = {}): Uint8Array => {
   rows.forEach((r, i) =>
     checkRow(typeof r.id === "string" && typeof r.dataset === "string" && typeof r.sq === "number" &&
       r.per_model.every((p) => typeof p.model === "string" && typeof p.value === "number"), `SQ row ${i}: wrong field types`))
-  return encode(SQ_SCHEMA, [
+  rows.forEach((r, i) => checkRow(r.sample_key === `${r.dataset}/${r.id}`, `SQ row ${i} (${r.id}): sample_key must be dataset/id`))
+  return encode(SQ_SCHEMA, rows, [
     { name: "id", data: rows.map((r) => r.id) },
     { name: "dataset", data: rows.map((r) => r.dataset) },
+    { name: "sample_key", data: rows.map((r) => r.sample_key) },
     { name: "sq", data: rows.map((r) => r.sq) },
     { name: "per_model", data: rows.map((r) => r.per_model.map((p) => ({ model: p.model, value: p.value }))) }
-  ])
+  ], options)
 }
+
+/** The key that is unique across sources: `dataset/id` (ids repeat across datasets). */
+export const sampleKey = (dataset: string, id: string): string => `${dataset}/${id}`
 
 /** A Sample from the data layer as a Parquet row. */
 export const sampleRow = (s: Sample, sq: number): SampleRow => ({
   id: s.id,
   dataset: s.dataset,
+  sample_key: sampleKey(s.dataset, s.id),
   image: s.image.path ?? s.image.id ?? null,
+  image_id: s.image.id ?? null,
   context: s.context ?? null,
   turns: s.turns.map((t) => ({ instruction: t.instruction, references: t.references })),
   sq
@@ -277,7 +343,9 @@ export const readSampleParquet = (source: string | Uint8Array): Effect.Effect<Ar
   readObjects(source).pipe(Effect.map((rows) => rows.map((r) => ({
     id: r.id as string,
     dataset: r.dataset as string,
+    sample_key: r.sample_key as string,
     image: (r.image ?? null) as string | null,
+    image_id: (r.image_id ?? null) as string | null,
     context: (r.context ?? null) as string | null,
     turns: r.turns as Array<TurnRow>,
     sq: r.sq as number
@@ -287,6 +355,7 @@ export const readSqParquet = (source: string | Uint8Array): Effect.Effect<Array<
   readObjects(source).pipe(Effect.map((rows) => rows.map((r) => ({
     id: r.id as string,
     dataset: r.dataset as string,
+    sample_key: r.sample_key as string,
     sq: r.sq as number,
     per_model: r.per_model as SqRow["per_model"]
   }))))

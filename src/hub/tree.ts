@@ -5,12 +5,14 @@
  *   data/train-0000K-of-0000N.parquet   rows sorted by (dataset, id); each shard holds one
  *   data/eval-0000K-of-0000N.parquet    source only, so per-source configs can list its files
  *   sq/sq-0000K-of-0000N.parquet
+ *   revo/spec.yaml                      the spec, verbatim (when the card has it), to reproduce the set
+ *   .gitattributes                      LFS for *.parquet, so the folder can also be pushed with git
  *   README.md                           the dataset card
  */
 import * as fs from "node:fs/promises"
 import * as nodePath from "node:path"
 import { Effect } from "effect"
-import { renderCard, type CardInput, type CardLayout, type SplitFiles } from "./card.ts"
+import { NEAR_ZERO, renderCard, SPEC_PATH, type CardInput, type CardLayout, type SourceRowFacts, type SplitFiles } from "./card.ts"
 import { HubIoError, errorText } from "./errors.ts"
 import { DEFAULT_MAX_SHARD_BYTES, encodeSampleRows, encodeSqRows, shardName, shardRows, type SampleRow, type SqRow } from "./parquet.ts"
 
@@ -70,7 +72,39 @@ const shardSplit = (split: string, rows: ReadonlyArray<SampleRow>, maxBytes: num
 
 const EMPTY: SplitFiles = { files: [], rows: 0, bytes: 0 }
 
-/** Every file of the repo, in order: train shards, eval shards, SQ shards, README.md. */
+/** Git LFS for the Parquet shards (what the Hub itself does for them), so `git push` of a dry-run folder works too. */
+export const GITATTRIBUTES = "# Parquet shards go through Git LFS, as on the Hub\n*.parquet filter=lfs diff=lfs merge=lfs -text\n"
+
+/** Per source: image forms and ids of the published rows, and how many train samples SQ had no signal for. */
+export const rowFacts = (rows: ReadonlyArray<SampleRow>, sq: ReadonlyArray<SqRow>): Record<string, SourceRowFacts> => {
+  const acc = new Map<string, { rows: number; withImageId: number; images: Set<string>; examples: Array<{ image: string | null; image_id: string | null }>; values: Set<string>; scored: number; nearZero: number }>()
+  const get = (d: string) => {
+    let a = acc.get(d)
+    if (!a) acc.set(d, (a = { rows: 0, withImageId: 0, images: new Set(), examples: [], values: new Set(), scored: 0, nearZero: 0 }))
+    return a
+  }
+  for (const r of byDatasetId(rows)) {
+    const a = get(r.dataset)
+    a.rows++
+    if (r.image_id !== null) {
+      a.withImageId++
+      a.images.add(r.image_id)
+    }
+    if (a.examples.length < 2 && (r.image !== null || r.image_id !== null)) a.examples.push({ image: r.image, image_id: r.image_id })
+    if (r.image !== null) for (const m of r.image.matchAll(/(train|val|test)(2014|2017)/g)) a.values.add(m[0])
+  }
+  for (const r of sq) {
+    const a = get(r.dataset)
+    a.scored++
+    if (r.per_model.every((p) => p.value < NEAR_ZERO)) a.nearZero++
+  }
+  return Object.fromEntries([...acc].sort(([a], [b]) => byCodeUnit(a, b)).map(([d, a]) => [d, {
+    rows: a.rows, withImageId: a.withImageId, distinctImages: a.images.size, examples: a.examples,
+    imageValues: [...a.values].sort(byCodeUnit), scored: a.scored, nearZero: a.nearZero
+  }]))
+}
+
+/** Every file of the repo, in order: train shards, eval shards, SQ shards, revo/spec.yaml, .gitattributes, README.md. */
 export const buildRepoTree = (input: RepoTreeInput): Array<TreeFile> => {
   const maxBytes = input.maxShardBytes ?? DEFAULT_MAX_SHARD_BYTES
   const train = shardSplit("train", input.train, maxBytes)
@@ -85,10 +119,12 @@ export const buildRepoTree = (input: RepoTreeInput): Array<TreeFile> => {
     train: train.all,
     eval: evalSplit.all,
     sources,
-    sq: { files: sqFiles.map((f) => f.path), rows: input.sq.length, bytes: sqFiles.reduce((n, f) => n + f.bytes.length, 0) }
+    sq: { files: sqFiles.map((f) => f.path), rows: input.sq.length, bytes: sqFiles.reduce((n, f) => n + f.bytes.length, 0) },
+    rowFacts: rowFacts([...input.train, ...input.eval], input.sq)
   }
-  const readme = { path: "README.md", bytes: new TextEncoder().encode(renderCard(input.card, layout)) }
-  return [...train.files, ...evalSplit.files, ...sqFiles, readme]
+  const text = (path: string, content: string): TreeFile => ({ path, bytes: new TextEncoder().encode(content) })
+  const spec = input.card.reproduce === undefined ? [] : [text(SPEC_PATH, input.card.reproduce.specText)]
+  return [...train.files, ...evalSplit.files, ...sqFiles, ...spec, text(".gitattributes", GITATTRIBUTES), text("README.md", renderCard(input.card, layout))]
 }
 
 const ioError = (path: string, what: string) => (e: unknown) => new HubIoError({ path, message: `cannot ${what} ${path}: ${errorText(e)}` })

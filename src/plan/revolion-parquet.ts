@@ -1,6 +1,6 @@
 /** REVO-LION's train and eval samples, and every train sample's SQ, as Parquet bytes. */
 import { type Sample, sourceId } from "../data/sample.ts"
-import { encodeSampleRows, encodeSqRows, sampleRow } from "../hub/parquet.ts"
+import { encodeSampleRows, encodeSqRows, sampleKey, sampleRow } from "../hub/parquet.ts"
 import type { SqFile } from "./steps-quality.ts"
 
 
@@ -20,7 +20,7 @@ export const revolionParquet = (train: ReadonlyArray<Sample>, evalSet: ReadonlyA
     })
   const sqRows = Object.keys(sq).sort().flatMap((d) =>
     sq[d]!.train.map((r) => ({
-      id: r.id, dataset: d, sq: r.sq,
+      id: r.id, dataset: d, sample_key: sampleKey(d, r.id), sq: r.sq,
       per_model: Object.keys(r.per_model).sort().map((model) => ({ model, value: r.per_model[model]! }))
     }))
   )

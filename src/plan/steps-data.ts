@@ -12,9 +12,10 @@ import { hubOptions, type LoadedSpec } from "../spec/load.ts"
 import type { Spec } from "../spec/schema.ts"
 import { type OutputRef, TaskFailure, type TaskSpec } from "../runtime/task.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
-import { codeVersion } from "../util/code-version.ts"
+import { implementationVersion } from "../util/import-graph.ts"
 
-export const DATA_STEP_VERSION = codeVersion("plan/steps-data.ts", "data", "spec/dataset.ts")
+/** The hash of every module this file loads, transitively (src/util/import-graph.ts). */
+export const DATA_STEP_VERSION = implementationVersion(import.meta.url)
 
 export const loadStep = (id: string, decl: Dataset, loaded: LoadedSpec, datasetKey: string): TaskSpec => ({
   label: `load:${id}`,

@@ -15,10 +15,11 @@ import { isTransient } from "./transient.ts"
 import type { Spec } from "../spec/schema.ts"
 import { type OutputRef, type RunContext, TaskFailure, type TaskSpec } from "../runtime/task.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
-import { codeVersion } from "../util/code-version.ts"
+import { implementationVersion } from "../util/import-graph.ts"
 import { sha256, type Store } from "../runtime/store.ts"
 
-export const MODEL_STEP_VERSION = codeVersion("plan/steps-model.ts", "data/sample.ts")
+/** The hash of every module this file loads, transitively (src/util/import-graph.ts). */
+export const MODEL_STEP_VERSION = implementationVersion(import.meta.url)
 
 interface ModelManifest {
   readonly plugin: string

@@ -11,10 +11,11 @@ import { sqOf, type SqOptions } from "../quality/sq.ts"
 import type { OutputRef, TaskSpec } from "../runtime/task.ts"
 import type { Spec } from "../spec/schema.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
-import { codeVersion } from "../util/code-version.ts"
+import { implementationVersion } from "../util/import-graph.ts"
 import { REVOLION_EVAL } from "./names.ts"
 
-export const QUALITY_STEP_VERSION = codeVersion("plan/steps-quality.ts", "quality", "data/sample.ts")
+/** The hash of every module this file loads, transitively (src/util/import-graph.ts). */
+export const QUALITY_STEP_VERSION = implementationVersion(import.meta.url)
 
 export interface ScoresFile {
   readonly corpus: Readonly<Record<string, number>>

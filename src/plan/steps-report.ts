@@ -14,13 +14,14 @@ import { decodeReport, type Report } from "../report/types.ts"
 import { quantile, summarize } from "../quality/sq.ts"
 import type { OutputRef, TaskSpec } from "../runtime/task.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
-import { codeVersion } from "../util/code-version.ts"
+import { implementationVersion } from "../util/import-graph.ts"
 import { REVOLION_EVAL } from "./names.ts"
 import type { PipelineInput } from "./pipeline.ts"
 import type { Cell, SqFile } from "./steps-quality.ts"
 import { revolionParquet } from "./revolion-parquet.ts"
 
-export const REPORT_STEP_VERSION = codeVersion("plan/steps-report.ts", "plan/revolion-parquet.ts", "report", "hub/parquet.ts")
+/** The hash of every module this file loads, transitively (src/util/import-graph.ts). */
+export const REPORT_STEP_VERSION = implementationVersion(import.meta.url)
 
 const revoVersion: string = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version
 const effectVersion: string = JSON.parse(readFileSync(new URL("../../node_modules/effect/package.json", import.meta.url), "utf8")).version

@@ -8,9 +8,10 @@ import { itemsOf, type Sample } from "../data/sample.ts"
 import { type MetricName, Scorer } from "../metrics/index.ts"
 import type { OutputRef, TaskSpec } from "../runtime/task.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
-import { codeVersion } from "../util/code-version.ts"
+import { implementationVersion } from "../util/import-graph.ts"
 
-export const SCORE_STEP_VERSION = codeVersion("plan/steps-score.ts", "metrics", "data/sample.ts")
+/** The hash of every module this file loads, transitively (src/util/import-graph.ts). */
+export const SCORE_STEP_VERSION = implementationVersion(import.meta.url)
 
 /** Per-item values of the computed metrics, in item order; chunked so progress can be shown. */
 export const scoreStep = (tuneSet: string, evalPart: string, metrics: ReadonlyArray<MetricName>, predictions: OutputRef, items: OutputRef): TaskSpec => ({

@@ -53,7 +53,7 @@ export class TaskFailure extends Schema.TaggedError<TaskFailure>()("TaskFailure"
 export interface TaskSpec {
   readonly label: string
   readonly kind: TaskKind
-  /** Bump when the task's implementation changes what it computes. */
+  /** The implementation version: the hash of the modules the step's file loads (src/util/import-graph.ts). */
   readonly version: string
   readonly params: unknown
   readonly inputs: Readonly<Record<string, OutputRef>>

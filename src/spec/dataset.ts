@@ -15,6 +15,7 @@
  */
 import { Schema } from "effect"
 import { compileExpr, compilePath } from "../data/mapping.ts"
+import { Citation } from "./citation.ts"
 import { NonEmpty, SizeOrFraction, Slug, withDefault } from "./fields.ts"
 
 /** A path or a template (see the module comment). */
@@ -97,6 +98,10 @@ export const Dataset = Schema.Struct({
    * Default: `coco` for coco-captions, else the dataset id (so unrelated images never collide). */
   image_ids: Schema.optionalKey(Slug),
   license: Schema.optionalKey(NonEmpty),
+  citation: Schema.optionalKey(Citation),
+  benchmark: Schema.optionalKey(Schema.Union([NonEmpty, Schema.Literal(false)])).annotate({
+    description: "The benchmark evaluation split this data is (e.g. GQA testdev-balanced), named in the card's contamination warning; false: none. Default: inferred for well-known benchmarks."
+  }),
   task: Schema.optionalKey(NonEmpty),
   description: Schema.optionalKey(Schema.String),
   split: Schema.optionalKey(DatasetSplit)

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, statSync } from "node:fs"
 import { dirname, isAbsolute, relative, resolve } from "node:path"
 import { Effect, Exit, Schema, SchemaIssue } from "effect"
 import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parse as parseYamlValue, parseDocument, visit } from "yaml"
-import type { Document, Node } from "yaml"
+import type { Document, Node, Pair, YAMLMap } from "yaml"
 import { canonicalJson } from "../util/canonical-json.ts"
 import { didYouMean } from "./did-you-mean.ts"
 import { knownKeysAt } from "./json-schema.ts"
@@ -24,7 +24,16 @@ export interface LoadOptions {
   readonly env?: Readonly<Record<string, string | undefined>>
   /** Check that local dataset files exist (default true). */
   readonly checkFiles?: boolean
+  /**
+   * More checks of the decoded spec whose problems are located like the others (e.g. the backend
+   * plugin and its params, from src/backends/spec-check.ts: the spec layer does not load plugins).
+   */
+  readonly extraChecks?: ReadonlyArray<SpecCheck>
 }
+
+/** A problem at a spec path: located at the value (or at the key, for a wrong name), or at its --set flag. */
+export type Locate = (path: ReadonlyArray<string | number>, message: string, options?: { readonly atKey?: boolean }) => SpecProblem
+export type SpecCheck = (spec: Spec, context: { readonly specDir: string; readonly locate: Locate }) => ReadonlyArray<SpecProblem>
 
 export interface LoadedSpec {
   /** The spec file, absolute. */
@@ -71,7 +80,9 @@ export const loadSpecSync = (
   }
 
   const lineCounter = new LineCounter()
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false })
+  // The parser's own duplicate-key check compares every key with every earlier one (quadratic:
+  // 60,000 keys took minutes, deaf to SIGTERM); duplicateKeyProblems does it with a set.
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false })
   const problems: Array<SpecProblem> = []
   const at = (node: unknown): { line?: number; col?: number } => {
     if (isNode(node) && node.range) {
@@ -83,12 +94,9 @@ export const loadSpecSync = (
 
   for (const err of doc.errors) {
     const { line, col } = lineCounter.linePos(err.pos[0])
-    const dup = err.code === "DUPLICATE_KEY"
-    problems.push({
-      line, col, path: dup ? duplicateKeyPath(doc, err.pos[0]) : "",
-      message: dup ? duplicateKeyMessage(doc, err.pos[0], lineCounter) : `YAML syntax error: ${err.message.split("\n")[0]}`
-    })
+    problems.push({ line, col, path: "", message: `YAML syntax error: ${err.message.split("\n")[0]}` })
   }
+  if (problems.length === 0) problems.push(...duplicateKeyProblems(doc, at))
   if (problems.length > 0) return fail(problems)
   if (!isMap(doc.contents)) {
     return fail([{ line: 1, col: 1, path: "", message: "Expected a YAML mapping with at least `name` and `datasets`" }])
@@ -135,15 +143,42 @@ export const loadSpecSync = (
     overridden.set(pathText(path), assignment)
   }
 
-  const input: unknown = doc.toJS({ maxAliasCount: 100 })
+  let input: unknown
+  try {
+    input = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })
+  } catch (e) {
+    // The parser refuses aliases that expand too far (a "billion laughs" spec); say where.
+    if (!(e instanceof ReferenceError)) throw e
+    const alias = expandingAlias(doc)
+    return fail([{
+      ...at(alias), path: alias === undefined ? "" : pathText(aliasPath(doc, alias)),
+      message: `YAML aliases expand too far (more than ${MAX_ALIAS_COUNT} times the size of what they name): refused, as a spec that grows like this exhausts memory; write the values out or use fewer nested aliases`
+    }])
+  }
   const exit = Schema.decodeUnknownExit(Spec)(input, { errors: "all", onExcessProperty: "error" })
   if (Exit.isFailure(exit)) {
     const error = exit.cause.reasons.find((r) => r._tag === "Fail")
     if (error === undefined || error._tag !== "Fail") throw new Error("spec decoding died unexpectedly")
     const formatted = SchemaIssue.makeFormatterStandardSchemaV1({ leafHook })(error.error.issue).issues
+    // Unknown keys are listed up to a limit per mapping, then counted: 60,000 typos need one line, not 60,000.
+    const unknownAt = new Map<string, { path: Array<string | number>; count: number; firstUnlisted?: Array<string | number> }>()
     for (const issue of formatted) {
       const path = (issue.path ?? []).map((p) => (typeof p === "object" && p !== null && "key" in p ? (p as { key: PropertyKey }).key : p)) as Array<string | number>
+      if (issue.message === "\u0000unknown-key") {
+        const parent = pathText(path.slice(0, -1))
+        const seen = unknownAt.get(parent) ?? { path: path.slice(0, -1), count: 0 }
+        const unlisted = seen.count >= UNKNOWN_KEYS_LISTED
+        unknownAt.set(parent, { ...seen, count: seen.count + 1, ...(unlisted && seen.firstUnlisted === undefined ? { firstUnlisted: path } : {}) })
+        if (unlisted) continue
+      }
       problems.push(describeIssue(doc, path, issue.message, at, overridden))
+    }
+    for (const [parent, { path, count, firstUnlisted }] of unknownAt) {
+      if (count <= UNKNOWN_KEYS_LISTED) continue
+      problems.push({
+        ...(firstUnlisted === undefined ? positionOf(doc, path, at) : keyPositionOf(doc, firstUnlisted, at)), path: parent,
+        message: `${count - UNKNOWN_KEYS_LISTED} more unknown keys here (${count} in all; the first ${UNKNOWN_KEYS_LISTED} are listed)`
+      })
     }
     problems.sort(byPosition)
     return fail(dedupe(problems))
@@ -154,11 +189,94 @@ export const loadSpecSync = (
   const dataRoot = resolve(specDir, options.dataRoot ?? envRoot ?? spec.data_root)
 
   problems.push(...crossFieldProblems(spec, doc, at))
+  const locate: Locate = (path, message, opts) => {
+    const text = pathText(path)
+    const flag = [...overridden.entries()].find(([p]) => text === p || text.startsWith(p + "."))
+    if (flag) return { path: text, message: `--set ${flag[1]}: ${message}` }
+    return { ...(opts?.atKey ? keyPositionOf(doc, path, at) : positionOf(doc, path, at)), path: text, message }
+  }
+  for (const check of options.extraChecks ?? []) problems.push(...check(spec, { specDir, locate }))
   if (options.checkFiles !== false) problems.push(...missingFileProblems(spec, dataRoot, doc, at, options.dataRoot !== undefined || envRoot !== undefined))
   if (problems.length > 0) return fail(dedupe(problems.sort(byPosition)))
 
   const hash = createHash("sha256").update(canonicalJson(spec)).digest("hex")
   return { _tag: "ok", value: { file: resolve(file), spec, dataRoot, hash } }
+}
+
+/** How far aliases may multiply what they name (the `yaml` parser's `maxAliasCount`). */
+export const MAX_ALIAS_COUNT = 100
+/** Unknown keys listed one by one per mapping; the rest are counted in one line. */
+export const UNKNOWN_KEYS_LISTED = 20
+
+/** The alias to blame for an over-expanding spec: the first whose anchor itself holds aliases, else the first alias. */
+const expandingAlias = (doc: Document): Node | undefined => {
+  let first: Node | undefined
+  let nested: Node | undefined
+  visit(doc, {
+    Alias(_k, alias) {
+      first ??= alias
+      const target = alias.resolve(doc)
+      let inner = false
+      if (target !== undefined) visit(target, { Alias: () => ((inner = true), visit.BREAK) })
+      if (inner) {
+        nested = alias
+        return visit.BREAK
+      }
+      return undefined
+    }
+  })
+  return nested ?? first
+}
+
+const aliasPath = (doc: Document, target: Node): Array<string | number> => {
+  let found: Array<string | number> = []
+  visit(doc, {
+    Alias(_k, alias, ancestry) {
+      if (alias !== target) return undefined
+      found = nodePath(ancestry, alias)
+      return visit.BREAK
+    }
+  })
+  return found
+}
+
+/** Duplicate keys in any mapping, each at the repeated key (linear: one set per mapping). */
+const duplicateKeyProblems = (doc: Document, at: (n: unknown) => { line?: number; col?: number }): Array<SpecProblem> => {
+  const problems: Array<SpecProblem> = []
+  visit(doc, {
+    Map(_k, map, ancestry) {
+      const seen = new Map<string, Node>()
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue
+        const key = String(pair.key.value)
+        const first = seen.get(key)
+        if (first === undefined) {
+          seen.set(key, pair.key)
+          continue
+        }
+        const path = [...nodePath(ancestry, map), key]
+        const where = first.range ? ` (first declared at line ${at(first).line})` : ""
+        problems.push({
+          ...at(pair.key), path: pathText(path),
+          message: path.length === 2 && path[0] === "datasets" ? `Duplicate dataset id "${key}"${where}` : `Duplicate key "${key}"${where}`
+        })
+      }
+      return undefined
+    }
+  })
+  return problems
+}
+
+/** Each mapping's pairs by key, built once: looking keys up one by one is quadratic on a big mapping. */
+const pairIndex = new WeakMap<object, Map<string, Pair>>()
+const pairOf = (map: YAMLMap, key: string | number): Pair | undefined => {
+  let index = pairIndex.get(map)
+  if (index === undefined) {
+    index = new Map()
+    for (const p of map.items) if (isScalar(p.key) && !index.has(String(p.key.value))) index.set(String(p.key.value), p)
+    pairIndex.set(map, index)
+  }
+  return index.get(String(key))
 }
 
 const displayPath = (file: string): string => {
@@ -223,7 +341,7 @@ const positionOf = (doc: Document, path: ReadonlyArray<string | number>, at: (n:
     if (n > 0) {
       const parent = n === 1 ? doc.contents : doc.getIn(prefix.slice(0, -1), true)
       if (isMap(parent)) {
-        const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(prefix[n - 1]))
+        const pair = pairOf(parent, prefix[n - 1]!)
         if (pair && n === path.length && isNode(pair.key)) {
           const value = pair.value
           return at(isNode(value) && value.range ? value : pair.key)
@@ -243,7 +361,7 @@ const positionOf = (doc: Document, path: ReadonlyArray<string | number>, at: (n:
 const keyPositionOf = (doc: Document, path: ReadonlyArray<string | number>, at: (n: unknown) => { line?: number; col?: number }) => {
   const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true)
   if (isMap(parent)) {
-    const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(path[path.length - 1]))
+    const pair = pairOf(parent, path[path.length - 1]!)
     if (pair && isNode(pair.key)) return at(pair.key)
   }
   return positionOf(doc, path, at)
@@ -259,42 +377,6 @@ const nodePath = (ancestry: ReadonlyArray<unknown>, node: Node): Array<string | 
     else if (isSeq(a)) path.push(a.items.indexOf(next as never))
   }
   return path
-}
-
-const duplicateKeyPath = (doc: Document, offset: number): string => {
-  const found = findDuplicate(doc, offset)
-  return found ? pathText(found.path) : ""
-}
-
-const duplicateKeyMessage = (doc: Document, offset: number, lc: LineCounter): string => {
-  const found = findDuplicate(doc, offset)
-  if (!found) return "Duplicate key"
-  const first = found.first.range ? lc.linePos(found.first.range[0]) : undefined
-  const where = first ? ` (first declared at line ${first.line})` : ""
-  return found.path.length === 2 && found.path[0] === "datasets"
-    ? `Duplicate dataset id "${String(found.path[1])}"${where}`
-    : `Duplicate key "${String(found.path[found.path.length - 1])}"${where}`
-}
-
-const findDuplicate = (doc: Document, offset: number): { path: Array<string | number>; first: Node } | undefined => {
-  let result: { path: Array<string | number>; first: Node } | undefined
-  visit(doc, {
-    Map(_k, map, ancestry) {
-      const seen = new Map<string, Node>()
-      for (const pair of map.items) {
-        if (!isScalar(pair.key)) continue
-        const k = String(pair.key.value)
-        const prev = seen.get(k)
-        if (prev && pair.key.range && pair.key.range[0] <= offset && offset <= pair.key.range[2] + 1) {
-          result = { path: [...nodePath(ancestry, map), k], first: prev }
-          return visit.BREAK
-        }
-        if (!prev) seen.set(k, pair.key)
-      }
-      return undefined
-    }
-  })
-  return result
 }
 
 const crossFieldProblems = (spec: Spec, doc: Document, at: (n: unknown) => { line?: number; col?: number }): Array<SpecProblem> => {

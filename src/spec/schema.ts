@@ -5,11 +5,14 @@
 import { Schema } from "effect"
 import { Dataset } from "./dataset.ts"
 import { Fraction, NonEmpty, NonNegativeInt, PositiveInt, SizeOrFraction, Slug, withDefault } from "./fields.ts"
+import { ALL_METRICS, DEFAULT_METRICS, isMetricName, unknownMetricMessage } from "./metric-names.ts"
 
-export const MetricNames = ["bleu1", "bleu2", "bleu3", "bleu4", "meteor", "rouge_l", "cider"] as const
-export const MetricName = Schema.Literals(MetricNames)
+export { DEFAULT_METRICS }
+/** A metric name; a typo gets "did you mean" (the check aborts, so one message per name). */
+export const MetricName = Schema.String.annotate({ message: "Expected a metric name" }).check(
+  Schema.makeFilter((s: string) => isMetricName(s) || unknownMetricMessage(s), { toJsonSchema: () => ({ enum: [...ALL_METRICS] }) }, true)
+).pipe(Schema.refine(isMetricName))
 export type MetricName = typeof MetricName.Type
-export const DEFAULT_METRICS: ReadonlyArray<MetricName> = ["bleu4", "meteor", "rouge_l"]
 
 export const Split = Schema.Struct({
   eval: withDefault(SizeOrFraction, 0.1, "Eval size per dataset: a count, or a fraction of each dataset (datasets may override)."),
@@ -91,7 +94,10 @@ export const Publish = Schema.Struct({
   private: withDefault(Schema.Boolean, false),
   revision: withDefault(NonEmpty, "main"),
   endpoint: Schema.optionalKey(NonEmpty),
-  shard_mb: withDefault(PositiveInt, 256, "Largest Parquet shard, in MB.")
+  shard_mb: withDefault(PositiveInt, 256, "Largest Parquet shard, in MB."),
+  pretty_name: Schema.optionalKey(NonEmpty).annotate({ description: "The card's title and the Hub's pretty_name. Default: REVO-LION (<experiment>)." }),
+  source_datasets: Schema.optionalKey(Schema.Array(NonEmpty)).annotate({ description: "Hub ids (or names) of the source datasets, for the card's source_datasets. Default: none listed." }),
+  task_categories: Schema.optionalKey(Schema.Array(NonEmpty)).annotate({ description: "Hub task categories. Default: visual-question-answering, image-to-text." })
 })
 
 /** Where hf:// dataset sources come from (the token is read from HF_TOKEN, never from the spec). */

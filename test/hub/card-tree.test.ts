@@ -24,13 +24,15 @@ describe("repo tree", () => {
   const input = realTreeInput(40 * 1024)
   const tree = buildRepoTree(input)
 
-  it("lays out train, eval, sq shards and README.md, one source per shard", () => {
+  it("lays out train, eval, sq shards, .gitattributes and README.md, one source per shard", () => {
     const paths = tree.map((f) => f.path)
     assert.equal(paths.at(-1), "README.md")
+    assert.equal(new TextDecoder().decode(tree.find((f) => f.path === ".gitattributes")!.bytes).split("\n").filter((l) => l && !l.startsWith("#")).join("\n"),
+      "*.parquet filter=lfs diff=lfs merge=lfs -text")
     const train = paths.filter((p) => p.startsWith("data/train-"))
     const evalPaths = paths.filter((p) => p.startsWith("data/eval-"))
     const sq = paths.filter((p) => p.startsWith("sq/"))
-    assert.deepEqual(paths, [...train, ...evalPaths, ...sq, "README.md"])
+    assert.deepEqual(paths, [...train, ...evalPaths, ...sq, ".gitattributes", "README.md"])
     assert.ok(train.length >= 3, `train shards: ${train.length}`)
     train.forEach((p, i) => assert.equal(p, `data/train-${String(i).padStart(5, "0")}-of-${String(train.length).padStart(5, "0")}.parquet`))
     assert.ok(evalPaths.length >= 1 && sq.length >= 1)
@@ -58,8 +60,9 @@ describe("repo tree", () => {
     const fm = frontMatter(readme)
 
     it("has the expected front matter keys and values", () => {
-      assert.deepEqual(Object.keys(fm), ["pretty_name", "license", "license_name", "license_link", "language", "task_categories", "tags", "size_categories", "configs", "dataset_info"])
-      assert.equal(fm.license, "other") // the sources differ
+      assert.deepEqual(Object.keys(fm), ["pretty_name", "license", "license_name", "license_link", "language", "task_categories", "tags", "size_categories", "source_datasets", "configs", "dataset_info"])
+      assert.deepEqual(fm.license, ["cc-by-4.0", "cc-by-nc-4.0", "other"]) // the sources differ: every id they name, and other
+      assert.deepEqual(fm.source_datasets, ["LLaVA", "OK-VQA", "COCO"]) // inferred from the source ids
       assert.equal(fm.license_name, "revo-lion-mixed-sources")
       assert.deepEqual(fm.language, ["en"])
       assert.deepEqual(fm.task_categories, ["visual-question-answering", "image-to-text"])
@@ -90,23 +93,23 @@ describe("repo tree", () => {
 
     it("describes features matching the Parquet schema, and the split sizes", () => {
       const info = fm.dataset_info.find((i: any) => i.config_name === "default")
-      assert.deepEqual(info.features.map((f: any) => f.name), ["id", "dataset", "image", "context", "turns", "sq"])
+      assert.deepEqual(info.features.map((f: any) => f.name), ["id", "dataset", "sample_key", "image", "image_id", "context", "turns", "sq"])
       const arrowFields = readWithArrow(tree[0]!.bytes).fields.map((f) => f.split(":")[0])
       assert.deepEqual(info.features.map((f: any) => f.name), arrowFields)
-      assert.deepEqual(info.features[4], { name: "turns", list: [{ name: "instruction", dtype: "string" }, { name: "references", list: "string" }] })
+      assert.deepEqual(info.features[6], { name: "turns", list: [{ name: "instruction", dtype: "string" }, { name: "references", list: "string" }] })
       assert.deepEqual(info.splits, [{ name: "train", num_examples: 400 }, { name: "eval", num_examples: 150 }])
       const sqInfo = fm.dataset_info.find((i: any) => i.config_name === "sq")
       assert.deepEqual(sqInfo.features.map((f: any) => f.name), readWithArrow(tree.find((f) => f.path.startsWith("sq/"))!.bytes).fields.map((f) => f.split(":")[0]))
     })
 
-    it("has a body with the method, DQ and proof tables, per-source licenses, and the lock verbatim", () => {
-      for (const heading of ["## How the samples were chosen", "## Sources", "## Dataset quality (DQ)", "## Sample quality (SQ) per source", "## Proof", "## Licenses", "## Provenance"]) {
+    it("has a body with the method, DQ and comparison tables, per-source licenses, and the lock verbatim", () => {
+      for (const heading of ["## How the samples were chosen", "## Sources", "## Limitations", "## Dataset quality (DQ)", "## Sample quality (SQ) per source", "## Comparison with controls", "## Licenses", "## Citation", "## Reproducing this dataset"]) {
         assert.ok(readme.includes(heading), heading)
       }
       assert.match(readme, /\| okvqa-val \| 0\.7400 \|\n\| llava-instruct-100 \| 0\.6100 \|/) // DQ sorted, best first
       assert.match(readme, /\| revo-lion \| 400 \| 0\.2000 \| 0\.2100 \| 0\.2200 \|/)
       assert.match(readme, /\| okvqa-val \| cc-by-4\.0 \| 300 \| 150 \| 600 \| 450 \|/)
-      assert.match(readme, /\*\*Most restrictive terms\*\*: non-commercial or research-only use — `llava-instruct-100` \(CC BY-NC 4\.0 \+ OpenAI terms of use\)/)
+      assert.match(readme, /\*\*Restrictive terms bind the combined dataset\.\*\*[^\n]*\n\n- non-commercial or research-only use: `llava-instruct-100`\n\n/)
       assert.ok(readme.includes("````\n" + cardInput({ train: {}, eval: {} }).lock + "````"), "the lock sits in a fence longer than the ``` inside it")
       assert.ok(readme.includes('load_dataset("revo-test/revo-lion", "llava-instruct-100")'))
     })
@@ -128,6 +131,13 @@ describe("repo tree", () => {
     assert.equal(hubLicenseId("LLaVA research terms"), undefined)
     assert.deepEqual(Object.values(LICENSES).map(licenseTier), [4, 1])
     assert.equal(licenseTier("not stated (code MIT); verify"), 5)
+    // unrecognised or unstated text is the most restrictive tier, whatever permissive words it also holds
+    assert.equal(licenseTier("unstated (A-OKVQA code MIT); COCO annotations CC BY 4.0"), 5)
+    assert.equal(licenseTier("LAION / CC / SBU terms (LLaVA-Pretrain)"), 5)
+    assert.equal(licenseTier("some bespoke agreement"), 5)
+    assert.equal(licenseTier("MIT; COCO annotations CC BY 4.0"), 1)
+    assert.equal(licenseTier("CC BY-NC 4.0 (LLaVA-Instruct, OpenAI terms)"), 4)
+    assert.equal(licenseTier("CC BY-ND 4.0"), 3)
     assert.equal(licenseTier("cc-by-sa-4.0"), 2)
     assert.equal(licenseTier("CC0 1.0"), 0)
     assert.equal(licenseTier(undefined), 5)

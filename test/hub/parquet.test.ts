@@ -4,8 +4,9 @@ import { tmpdir } from "node:os"
 import * as nodePath from "node:path"
 import { after, before, describe, it } from "node:test"
 import { Effect } from "effect"
+import { parquetMetadata } from "hyparquet"
 import {
-  encodeSampleRows, encodeSqRows, readSampleParquet, readSqParquet, sampleRow, shardName, shardRows,
+  encodeSampleRows, encodeSqRows, readSampleParquet, readSqParquet, rowGroupSizes, sampleRow, shardName, shardRows,
   writeSampleParquet, writeShardedParquet, writeSqParquet, type SampleRow
 } from "../../src/hub/parquet.ts"
 import { readWithArrow } from "./arrow-reader.ts"
@@ -24,7 +25,9 @@ describe("sample Parquet", () => {
     assert.deepEqual(read.fields, [
       "id: Utf8 not null",
       "dataset: Utf8 not null",
+      "sample_key: Utf8 not null",
       "image: Utf8",
+      "image_id: Utf8",
       "context: Utf8",
       "turns: List<Struct<{instruction:Utf8, references:List<Utf8>}>> not null",
       "sq: Float64 not null"
@@ -36,10 +39,10 @@ describe("sample Parquet", () => {
 
   it("round-trips edge cases: nulls, empty lists, empty strings, non-ASCII", () => {
     const edge: Array<SampleRow> = [
-      { id: "e1", dataset: "d", image: null, context: null, turns: [], sq: 0 },
-      { id: "e2", dataset: "d", image: "", context: "", turns: [{ instruction: "", references: [] }], sq: -1.5 },
-      { id: "e3", dataset: "d", image: "x.jpg", context: "caption — «ünïcödé» 猫 😀", turns: [{ instruction: "q?", references: ["a", "", "b"] }, { instruction: "r", references: ["s"] }], sq: Number.MAX_VALUE },
-      { id: "e4", dataset: "d", image: "y", context: null, turns: [{ instruction: "z", references: ["1"] }], sq: Number.MIN_VALUE }
+      { id: "e1", dataset: "d", sample_key: "d/e1", image: null, image_id: null, context: null, turns: [], sq: 0 },
+      { id: "e2", dataset: "d", sample_key: "d/e2", image: "", image_id: "", context: "", turns: [{ instruction: "", references: [] }], sq: -1.5 },
+      { id: "e3", dataset: "d", sample_key: "d/e3", image: "x.jpg", image_id: "d:x.jpg", context: "caption — «ünïcödé» 猫 😀", turns: [{ instruction: "q?", references: ["a", "", "b"] }, { instruction: "r", references: ["s"] }], sq: Number.MAX_VALUE },
+      { id: "e4", dataset: "d", sample_key: "d/e4", image: "y", image_id: null, context: null, turns: [{ instruction: "z", references: ["1"] }], sq: Number.MIN_VALUE }
     ]
     const bytes = encodeSampleRows(edge)
     assert.deepEqual(readWithArrow(bytes).rows, plain(edge))
@@ -60,7 +63,29 @@ describe("sample Parquet", () => {
 
   it("maps a data-layer Sample to a row", () => {
     const r = sampleRow({ id: "s1", dataset: "coco", image: { id: "391895" }, turns: [{ instruction: "Describe.", references: ["a", "b"] }], origin: { file: "f.json", index: 0 } }, 0.5)
-    assert.deepEqual(r, { id: "s1", dataset: "coco", image: "391895", context: null, turns: [{ instruction: "Describe.", references: ["a", "b"] }], sq: 0.5 })
+    assert.deepEqual(r, { id: "s1", dataset: "coco", sample_key: "coco/s1", image: "391895", image_id: "391895", context: null, turns: [{ instruction: "Describe.", references: ["a", "b"] }], sq: 0.5 })
+    const withPath = sampleRow({ id: "7", dataset: "pope", image: { id: "310196", path: "COCO_val2014_000000310196.jpg" }, turns: [], origin: { file: "f", line: 1 } }, 0)
+    assert.deepEqual([withPath.image, withPath.image_id, withPath.sample_key], ["COCO_val2014_000000310196.jpg", "310196", "pope/7"])
+  })
+
+  it("refuses a sample_key that is not dataset/id", () => {
+    assert.throws(() => encodeSampleRows([{ ...rows[0]!, sample_key: rows[0]!.id }]), /sample_key must be dataset\/id/)
+  })
+
+  it("cuts row groups by bytes, not rows: every group with more than one row stays under the cap, and the rows round-trip", () => {
+    const cap = 16 * 1024
+    const bytes = encodeSampleRows(rows, { rowGroupBytes: cap })
+    const meta = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer)
+    assert.ok(meta.row_groups.length >= 5, `only ${meta.row_groups.length} row groups`)
+    assert.equal(meta.row_groups.reduce((n, g) => n + Number(g.num_rows), 0), rows.length)
+    for (const g of meta.row_groups) {
+      if (Number(g.num_rows) > 1) assert.ok(Number(g.total_byte_size) <= cap, `row group of ${g.num_rows} rows holds ${g.total_byte_size} bytes`)
+    }
+    assert.deepEqual(readWithArrow(bytes).rows, plain(rows))
+    // the default (32 MiB) keeps this small set in one group; sizes never exceed 100,000 rows
+    const one = encodeSampleRows(rows)
+    assert.equal(parquetMetadata(one.buffer.slice(one.byteOffset, one.byteOffset + one.byteLength) as ArrayBuffer).row_groups.length, 1)
+    assert.deepEqual(rowGroupSizes(Array.from({ length: 250_000 }, () => 1), 1 << 30), [100_000, 100_000, 50_000])
   })
 })
 
@@ -72,6 +97,7 @@ describe("SQ Parquet", () => {
     assert.deepEqual(read.fields, [
       "id: Utf8 not null",
       "dataset: Utf8 not null",
+      "sample_key: Utf8 not null",
       "sq: Float64 not null",
       "per_model: List<Struct<{model:Utf8, value:Float64}>> not null"
     ])
@@ -94,7 +120,7 @@ describe("sharding", () => {
   })
 
   it("halves a shard whose encoding is still too big; a single oversized row stands alone", () => {
-    const big: SampleRow = { ...rows[0]!, id: "big", context: "x".repeat(5000) + rows.map((r) => r.id).join(",") }
+    const big: SampleRow = { ...rows[0]!, id: "big", sample_key: `${rows[0]!.dataset}/big`, context: "x".repeat(5000) + rows.map((r) => r.id).join(",") }
     const shards = shardRows([rows[1]!, big, rows[2]!], 2048, encodeSampleRows)
     assert.deepEqual(shards.map((s) => s.rows.map((r) => r.id)), [[rows[1]!.id], ["big"], [rows[2]!.id]])
   })

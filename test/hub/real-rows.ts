@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
+import { imageIdOf } from "../../src/data/image-id.ts"
 import type { SampleRow, SqRow } from "../../src/hub/parquet.ts"
 
 const shared = (p: string) => fileURLToPath(new URL(`../../../shared/${p}`, import.meta.url))
@@ -23,7 +24,10 @@ export const llavaRows = (): Array<SampleRow> => {
     for (let i = 0; i + 1 < r.conversations.length; i += 2) {
       turns.push({ instruction: r.conversations[i]!.value.replace(/\n?<image>\n?/g, "").trim(), references: [r.conversations[i + 1]!.value] })
     }
-    return { id: r.id, dataset: "llava-instruct-100", image: r.image, context: null, turns, sq: hashDouble(`llava/${r.id}`) }
+    return {
+      id: r.id, dataset: "llava-instruct-100", sample_key: `llava-instruct-100/${r.id}`, image: r.image, image_id: imageIdOf(r.image, "coco") ?? null,
+      context: null, turns, sq: hashDouble(`llava/${r.id}`)
+    }
   })
 }
 
@@ -32,7 +36,9 @@ export const okvqaRows = (n: number): Array<SampleRow> => {
   return data.slice(0, n).map((r) => ({
     id: String(r.question_id),
     dataset: "okvqa-val",
+    sample_key: `okvqa-val/${r.question_id}`,
     image: String(r.image_id),
+    image_id: String(r.image_id),
     context: null,
     turns: [{ instruction: r.question, references: r.answers }],
     sq: hashDouble(`okvqa/${r.question_id}`)
@@ -42,5 +48,5 @@ export const okvqaRows = (n: number): Array<SampleRow> => {
 export const sqRowsFor = (rows: ReadonlyArray<SampleRow>, models: ReadonlyArray<string>): Array<SqRow> =>
   rows.map((r) => {
     const per_model = models.filter((m) => m !== r.dataset).map((model) => ({ model, value: hashDouble(`${model}/${r.id}`) }))
-    return { id: r.id, dataset: r.dataset, sq: per_model.reduce((a, p) => a + p.value, 0) / Math.max(1, per_model.length), per_model }
+    return { id: r.id, dataset: r.dataset, sample_key: r.sample_key, sq: per_model.reduce((a, p) => a + p.value, 0) / Math.max(1, per_model.length), per_model }
   })
