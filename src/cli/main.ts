@@ -54,8 +54,11 @@ const plan = Command.make("plan", {
   Command.withDescription("List every task as cached or run, and why it must run")
 )
 
-const validate = Command.make("validate", { spec: specArg, set: setFlag, dataRoot: dataRootFlag }, runValidate).pipe(
-  Command.withDescription("Check a spec: every error with file:line:col, exit 2 on any")
+const validate = Command.make("validate", {
+  spec: specArg, set: setFlag, dataRoot: dataRootFlag,
+  noData: Flag.Boolean("no-data").pipe(Flag.withDescription("Skip the data check (reading the first records of every source and join)"), Flag.withDefault(false))
+}, runValidate).pipe(
+  Command.withDescription("Check a spec, and its field paths against the data: every error with file:line:col, exit 2 on any")
 )
 
 const inspect = Command.make("inspect", {

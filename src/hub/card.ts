@@ -184,9 +184,9 @@ const inputsOf = (b: BackendFacts): ReadonlyArray<string> | undefined => b.input
 /** What a backend sees, in words, from its manifest's `inputs`. */
 const seesText = (b: BackendFacts): string => {
   const inputs = inputsOf(b)
-  if (inputs === undefined) return "its plugin does not declare what it sees (`inputs` in revo-plugin.json)"
+  if (inputs === undefined) return "Its plugin does not declare what it sees (`inputs` in revo-plugin.json)"
   const text = "the instruction, the earlier turns and `context` (text standing in for the image: captions, where the source has them)"
-  return inputs.includes("image") ? `it sees the image pixels and ${text}` : `it sees text only — ${text} — and never the image pixels`
+  return inputs.includes("image") ? `Of each sample it sees the image pixels and ${text}` : `Of each sample it sees text only — ${text} — and never the image pixels`
 }
 
 export const cardBody = (input: CardInput, layout: CardLayout): string => {
@@ -270,7 +270,7 @@ export const cardBody = (input: CardInput, layout: CardLayout): string => {
     const blind = inputs !== undefined && !inputs.includes("image")
     out.push(
       `- **Backend.** The models behind every SQ here are \`${b.name} ${b.version}\`${b.demo === true ? ", a demo backend" : ""}` +
-        `${b.description ? ` (${b.description.replace(/\.$/, "")})` : ""}; ${seesText(b)}.` +
+        `${b.description ? `: ${b.description.replace(/\.$/, "")}` : ""}. ${seesText(b)}.` +
         (b.demo === true || blind
           ? " SQ therefore measures how well what such models see answers a sample, not what a vision-language model finds useful: treat the ranking as a demonstration of the method, not as the paper's selection."
           : "")
