@@ -27,6 +27,7 @@ const runSchema = lazy(() => import("./schema.ts"), (m) => m.runSchema)
 const runInspect = lazy(() => import("./inspect.ts"), (m) => m.runInspect)
 const runReport = lazy(() => import("./report.ts"), (m) => m.runReport)
 const runPublish = lazy(() => import("./publish.ts"), (m) => m.runPublish)
+const runVerify = lazy(() => import("./verify.ts"), (m) => m.runVerify)
 
 const revo = Command.make("revo").pipe(
   Command.withDescription(
@@ -53,8 +54,11 @@ const plan = Command.make("plan", {
   Command.withDescription("List every task as cached or run, and why it must run")
 )
 
-const validate = Command.make("validate", { spec: specArg, set: setFlag, dataRoot: dataRootFlag }, runValidate).pipe(
-  Command.withDescription("Check a spec: every error with file:line:col, exit 2 on any")
+const validate = Command.make("validate", {
+  spec: specArg, set: setFlag, dataRoot: dataRootFlag,
+  noData: Flag.Boolean("no-data").pipe(Flag.withDescription("Skip the data check (reading the first records of every source and join)"), Flag.withDefault(false))
+}, runValidate).pipe(
+  Command.withDescription("Check a spec, and its field paths against the data: every error with file:line:col, exit 2 on any")
 )
 
 const inspect = Command.make("inspect", {
@@ -84,11 +88,18 @@ const publish = Command.make("publish", {
   Command.withDescription("Publish REVO-LION as a Hugging Face dataset repo (token from HF_TOKEN)")
 )
 
+const verify = Command.make("verify", {
+  store: storeFlag, json: jsonFlag,
+  repair: Flag.Boolean("repair").pipe(Flag.withDescription("Delete damaged objects and mark their tasks for recomputation"), Flag.withDefault(false))
+}, runVerify).pipe(
+  Command.withDescription("Re-hash every output and model file in the store and report damage (like git fsck)")
+)
+
 const schema = Command.make("schema", {}, runSchema).pipe(
   Command.withDescription("Print the spec's JSON Schema (for editors)")
 )
 
-export const cli = revo.pipe(Command.withSubcommands([run, plan, validate, inspect, status, score, report, publish, schema]))
+export const cli = revo.pipe(Command.withSubcommands([run, plan, validate, inspect, status, score, report, publish, verify, schema]))
 
 /** Map a failure to its message and exit code; nothing else decides exit codes. */
 const exitCodeOf = (error: unknown): { code: number; message?: string } => {
