@@ -27,6 +27,7 @@ const runSchema = lazy(() => import("./schema.ts"), (m) => m.runSchema)
 const runInspect = lazy(() => import("./inspect.ts"), (m) => m.runInspect)
 const runReport = lazy(() => import("./report.ts"), (m) => m.runReport)
 const runPublish = lazy(() => import("./publish.ts"), (m) => m.runPublish)
+const runVerify = lazy(() => import("./verify.ts"), (m) => m.runVerify)
 
 const revo = Command.make("revo").pipe(
   Command.withDescription(
@@ -87,11 +88,18 @@ const publish = Command.make("publish", {
   Command.withDescription("Publish REVO-LION as a Hugging Face dataset repo (token from HF_TOKEN)")
 )
 
+const verify = Command.make("verify", {
+  store: storeFlag, json: jsonFlag,
+  repair: Flag.Boolean("repair").pipe(Flag.withDescription("Delete damaged objects and mark their tasks for recomputation"), Flag.withDefault(false))
+}, runVerify).pipe(
+  Command.withDescription("Re-hash every output and model file in the store and report damage (like git fsck)")
+)
+
 const schema = Command.make("schema", {}, runSchema).pipe(
   Command.withDescription("Print the spec's JSON Schema (for editors)")
 )
 
-export const cli = revo.pipe(Command.withSubcommands([run, plan, validate, inspect, status, score, report, publish, schema]))
+export const cli = revo.pipe(Command.withSubcommands([run, plan, validate, inspect, status, score, report, publish, verify, schema]))
 
 /** Map a failure to its message and exit code; nothing else decides exit codes. */
 const exitCodeOf = (error: unknown): { code: number; message?: string } => {
