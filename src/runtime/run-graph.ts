@@ -173,7 +173,14 @@ export const runGraph = (tasks: ReadonlyArray<TaskSpec>, options: RunOptions): E
             schedule: Schedule.exponential(options.retryBase ?? "500 millis").pipe(Schedule.jittered)
           })
         )
-        const exit = yield* Effect.exit(retried)
+        // An interruption (Ctrl-C, SIGTERM) stops this fiber before the code below runs: journal it here.
+        let interruptedJournaled = false
+        const exit = yield* Effect.exit(retried.pipe(Effect.onInterrupt(() =>
+          Effect.sync(() => {
+            interruptedJournaled = true
+            events.write({ event: "interrupted", task: task.label, key, attempt })
+          })
+        )))
         const seconds = (Date.now() - t0) / 1000
         if (Exit.isSuccess(exit)) {
           const outputs = storeOutputs(store, exit.value)
@@ -184,7 +191,7 @@ export const runGraph = (tasks: ReadonlyArray<TaskSpec>, options: RunOptions): E
           return { status: "done", key, outputs } as const
         }
         if (Cause.hasInterruptsOnly(exit.cause)) {
-          events.write({ event: "interrupted", task: task.label, key, attempt })
+          if (!interruptedJournaled) events.write({ event: "interrupted", task: task.label, key, attempt })
           return yield* Effect.interrupt
         }
         const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
