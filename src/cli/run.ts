@@ -5,7 +5,9 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
-import { Console, Effect, Option } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { loadPlugin } from "../backends/registry.ts"
 import { backendCheck } from "../backends/spec-check.ts"
 import { datasetKey } from "../data/load.ts"
