@@ -3,7 +3,8 @@
  * the store, without computing anything else. `revo publish` reads the same outputs.
  */
 import { join } from "node:path"
-import { Console, Effect } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
 import { explainPlan } from "../plan/explain.ts"
 import { EventLog, newRunId, writeRunInfo } from "../runtime/events.ts"
 import { holderAlive, lockStore, readLockHolder, StoreLocked } from "../runtime/lock.ts"

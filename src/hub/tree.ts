@@ -11,7 +11,7 @@
  */
 import * as fs from "node:fs/promises"
 import * as nodePath from "node:path"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { NEAR_ZERO, renderCard, SPEC_PATH, type CardInput, type CardLayout, type SourceRowFacts, type SplitFiles } from "./card.ts"
 import { HubIoError, errorText } from "./errors.ts"
 import { DEFAULT_MAX_SHARD_BYTES, encodeSampleRows, encodeSqRows, shardName, shardRows, type SampleRow, type SqRow } from "./parquet.ts"

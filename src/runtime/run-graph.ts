@@ -5,7 +5,13 @@
  * stops every running task cleanly (their records stay "running": the next run redoes them).
  */
 import { appendFileSync, mkdirSync, readFileSync } from "node:fs"
-import { Cause, Deferred, Duration, Effect, Exit, Schedule, Semaphore } from "effect"
+import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Schedule from "effect/Schedule"
+import * as Semaphore from "effect/Semaphore"
 import type { JobHandle } from "../backends/executors/types.ts"
 import type { EventLog } from "./events.ts"
 import type { ProgressSink } from "./progress.ts"
