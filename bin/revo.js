@@ -30,14 +30,14 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
   } catch {
     // no cache only costs speed
   }
-  // `revo score` is often run in loops over many files: it skips the CLI framework's start-up.
-  const builtins = ["--help", "-h", "--wizard", "--completions", "--log-level", "--version", "-v"]
-  if (argv[0] === "score" && !argv.some((a) => builtins.some((b) => a === b || a.startsWith(`${b}=`)))) {
+  // `revo score` is often run in loops over many files: it skips the CLI framework's start-up
+  // unless its arguments need the framework (--help and the like; score-args.ts decides).
+  let done = false
+  if (argv[0] === "score") {
     process.env.REVO_SCORE_DIRECT = "1"
-    await import("../src/cli/score.ts").then((m) => m.scoreDirect(argv.slice(1)))
-  } else {
-    await import("../src/cli/main.ts").then((m) => m.runCli(argv))
+    done = await import("../src/cli/score.ts").then((m) => m.scoreDirect(argv.slice(1)))
   }
+  if (!done) await import("../src/cli/main.ts").then((m) => m.runCli(argv))
 } else {
   const { createRequire } = await import("node:module")
   const { fileURLToPath } = await import("node:url")

@@ -4,7 +4,7 @@
 import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync } from "node:fs"
 import { dirname, resolve } from "node:path"
 import type { Readable, Writable } from "node:stream"
-import { ALL_METRICS, Scorer, type MetricName, type ScoreItem, type ScoreOptions, type ScoreResult } from "./index.ts"
+import { ALL_METRICS, CORPUS_EXTRAS, Scorer, type MetricName, type ScoreItem, type ScoreOptions, type ScoreResult } from "./index.ts"
 
 /** A malformed input line; `line` is 1-based. */
 export class JsonlLineError extends Error {
@@ -74,7 +74,13 @@ export async function forEachItem(
       }
       seen.set(item.id, line)
     }
-    each(item)
+    try {
+      each(item)
+    } catch (e) {
+      // A record the metrics cannot judge (a yes_no label that is not yes/no): name its line.
+      if (e instanceof RangeError) throw new JsonlLineError(name, line, e.message)
+      throw e
+    }
   }
   for await (const chunk of input as AsyncIterable<string>) {
     const text = rest + (first && chunk.charCodeAt(0) === 0xfeff ? chunk.slice(1) : chunk)
@@ -120,13 +126,16 @@ async function write(out: Writable, s: string): Promise<void> {
 /** A number as JSON.stringify writes it (non-finite numbers as null). */
 const num = (v: number): string => (Number.isFinite(v) ? String(v) : "null")
 
-/** `{"corpus": {...}, "items": [...]}` with keys in ALL_METRICS order, one item per line
- * (the text JSON.stringify gives each object, built directly). */
+/** `{"corpus": {...}, "items": [...]}` with keys in ALL_METRICS order (yes_no's corpus extras
+ * after it), one item per line (the text JSON.stringify gives each object, built directly). */
 export async function writeResult(out: Writable, result: ScoreResult, metrics: ReadonlyArray<MetricName>): Promise<void> {
   const order = ALL_METRICS.filter((m) => metrics.includes(m))
   const keys = order.map((m) => `,${JSON.stringify(m)}:`)
   const corpus: Record<string, number> = {}
-  for (const m of order) corpus[m] = result.corpus[m] as number
+  for (const m of order) {
+    corpus[m] = result.corpus[m] as number
+    for (const x of CORPUS_EXTRAS[m] ?? []) corpus[x] = result.corpus[x] as number
+  }
   let buf = `{"corpus": ${JSON.stringify(corpus)}, "items": [`
   for (let i = 0; i < result.items.length; i++) {
     const it = result.items[i] as ScoreResult["items"][number]

@@ -54,7 +54,7 @@ export const buildPipeline = (input: PipelineInput): Array<TaskSpec> => {
   const trainScores: Record<string, OutputRef> = {}
   const evalScores: Record<string, OutputRef> = {}
   for (const t of ids) {
-    tasks.push(tuneStep(t, plugin, spec, ref("split", `train:${t}`), input.store))
+    tasks.push(tuneStep(t, plugin, spec, ref("split", `train:${t}`)))
     for (const e of ids) {
       for (const part of t === e ? (["eval"] as const) : (["eval", "train"] as const)) {
         const items = ref("split", `${part}:${e}`)
@@ -75,7 +75,7 @@ export const buildPipeline = (input: PipelineInput): Array<TaskSpec> => {
     for (let f = 0; f < spec.quality.sq.crossfit; f++) {
       const tuneSet = `${d}~fold${f}`
       const heldout = ref("split", `fold-heldout:${d}:${f}`)
-      tasks.push(tuneStep(tuneSet, plugin, spec, ref("split", `fold-train:${d}:${f}`), input.store))
+      tasks.push(tuneStep(tuneSet, plugin, spec, ref("split", `fold-train:${d}:${f}`)))
       tasks.push(predictStep(tuneSet, `${d}.fold${f}`, plugin, spec, ref(`tune:${tuneSet}`, "model"), heldout, input.store, input.modelsDir))
       tasks.push(scoreStep(tuneSet, `${d}.fold${f}`, metrics, ref(`predict:${tuneSet}@${d}.fold${f}`, "predictions"), heldout))
       crossfit[`crossfit:${d}:${f}`] = ref(`score:${tuneSet}@${d}.fold${f}`, "scores")
@@ -114,7 +114,7 @@ export const buildPipeline = (input: PipelineInput): Array<TaskSpec> => {
     if (e.name !== REVOLION_EVAL) proofPredictions[`${t}@${e.name}`] = ref(`predict:${t}@${e.name}.eval`, "predictions")
   }
   for (const p of [...mainSets, ...extraSets]) {
-    tasks.push(tuneStep(p, plugin, spec, p === "union" ? ref("split", "train:union") : ref("select", `train:${p}`), input.store))
+    tasks.push(tuneStep(p, plugin, spec, p === "union" ? ref("split", "train:union") : ref("select", `train:${p}`)))
     for (const e of mainSets.includes(p) ? evalSets : evalSets.slice(0, -1)) answer(p, e)
   }
   // Datasets' in-domain models on the REVO-LION eval set complete the matrix's last column.

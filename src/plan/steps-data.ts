@@ -3,7 +3,7 @@
  * dataset's declaration and source bytes (computed before planning), so editing a file or a
  * mapping reruns exactly that load, and what its output reaches.
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { loadDataset } from "../data/load.ts"
 import { itemsOf, namespaced, type Sample } from "../data/sample.ts"
 import { splitAll, splitHash } from "../data/split.ts"
@@ -41,7 +41,10 @@ export const loadStep = (id: string, decl: Dataset, loaded: LoadedSpec, datasetK
         summary: canonicalJson({
           samples: d.samples.length,
           items: d.samples.reduce((n, s) => n + s.turns.length, 0),
-          bad_rows: { count: d.badRows.length, rows: d.badRows.slice(0, 200) }
+          bad_rows: { count: d.badRows.length, rows: d.badRows.slice(0, 200) },
+          filtered: d.filtered,
+          // read back by `revo run`, which prints them (cached loads included)
+          warnings: d.warnings
         })
       }))
     )

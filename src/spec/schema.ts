@@ -2,14 +2,17 @@
  * The experiment spec language: one YAML file describes a whole tune-cross-evaluation study.
  * Everything has a sensible default except the name and the datasets, so a short spec is enough.
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { Dataset } from "./dataset.ts"
 import { Fraction, NonEmpty, NonNegativeInt, PositiveInt, SizeOrFraction, Slug, withDefault } from "./fields.ts"
+import { ALL_METRICS, DEFAULT_METRICS, isMetricName, unknownMetricMessage } from "./metric-names.ts"
 
-export const MetricNames = ["bleu1", "bleu2", "bleu3", "bleu4", "meteor", "rouge_l", "cider"] as const
-export const MetricName = Schema.Literals(MetricNames)
+export { DEFAULT_METRICS }
+/** A metric name; a typo gets "did you mean" (the check aborts, so one message per name). */
+export const MetricName = Schema.String.annotate({ message: "Expected a metric name" }).check(
+  Schema.makeFilter((s: string) => isMetricName(s) || unknownMetricMessage(s), { toJsonSchema: () => ({ enum: [...ALL_METRICS] }) }, true)
+).pipe(Schema.refine(isMetricName))
 export type MetricName = typeof MetricName.Type
-export const DEFAULT_METRICS: ReadonlyArray<MetricName> = ["bleu4", "meteor", "rouge_l"]
 
 export const Split = Schema.Struct({
   eval: withDefault(SizeOrFraction, 0.1, "Eval size per dataset: a count, or a fraction of each dataset (datasets may override)."),
