@@ -4,7 +4,10 @@
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
-import { Cause, Console, Effect, Exit } from "effect"
+import * as Cause from "effect/Cause"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import { Argument, Command, Flag, CliError } from "effect/cli"
 import { readFileSync } from "node:fs"
 import { TasksFailed, UsageError } from "./errors.ts"

@@ -4,7 +4,9 @@
  * `on` path that matches none of them is reported at the spec's line:col, with a did-you-mean.
  */
 import { dirname } from "node:path"
-import { Console, Effect, Option } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { inputsLabel, isDemo } from "../backends/contract.ts"
 import { locatePlugin, readManifestSync } from "../backends/registry.ts"
 import { backendCheck } from "../backends/spec-check.ts"

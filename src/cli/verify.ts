@@ -1,5 +1,8 @@
 /** `revo verify [--store DIR] [--repair]`: re-hash everything the store holds (see runtime/verify.ts). */
-import { Console, Effect, Option, Schema } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import { lockStore } from "../runtime/lock.ts"
 import { Store } from "../runtime/store.ts"
 import { verifyStore } from "../runtime/verify.ts"

@@ -8,7 +8,7 @@
  * a load: it never decides that a join matches, only that its key and `on` paths exist.
  */
 import { existsSync } from "node:fs"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { cachePaths, hubCacheDir, parseHubUrlSync } from "../hub/download.ts"
 import { HubUrlError } from "../hub/errors.ts"
 import type { Dataset } from "../spec/dataset.ts"

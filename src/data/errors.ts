@@ -2,7 +2,7 @@
  * Typed failures of loading a dataset. Rows that cannot become samples are not errors: they are
  * `BadRow`s, counted and listed, and only fail the load (TooManyBadRows) above the allowed fraction.
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import type { HubError } from "../hub/errors.ts"
 
 /** One row that did not become a sample, and why. */

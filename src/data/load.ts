@@ -4,7 +4,7 @@
  * fail above `max_bad_fraction`, and compute the dataset's content key from the same bytes.
  */
 import { createHash } from "node:crypto"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { resolveHubFile, type DownloadOptions } from "../hub/download.ts"
 import type { Dataset } from "../spec/dataset.ts"
 import { resolveDataPath } from "../spec/load.ts"

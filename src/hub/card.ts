@@ -78,8 +78,9 @@ export interface SourceRowFacts {
   readonly examples: ReadonlyArray<{ readonly image: string | null; readonly image_id: string | null }>
   /** distinct COCO-style split names (train2014, val2017, ...) seen in `image` values */
   readonly imageValues: ReadonlyArray<string>
-  /** train samples scored (the sq config) and how many no other-dataset model scored above NEAR_ZERO */
+  /** train samples scored (the sq config), how many have an SQ below NEAR_ZERO, and how many no other-dataset model scored above it */
   readonly scored: number
+  readonly sqNearZero: number
   readonly nearZero: number
 }
 
@@ -288,17 +289,21 @@ export const cardBody = (input: CardInput, layout: CardLayout): string => {
   const scoredSources = report.datasets.filter((d) => (rowFacts[d]?.scored ?? 0) > 0)
   if (scoredSources.length > 0) {
     out.push(
-      `- **Near-zero SQ.** Where every other-dataset model's sample-level MQ is below ${NEAR_ZERO}, SQ has no signal to rank on and the order among those samples is decided by ties. Share of each source's train split:`,
+      `- **Near-zero SQ.** Share of each source's train split with an SQ below ${NEAR_ZERO}, and with every other-dataset model's raw sample-level MQ below ${NEAR_ZERO}: ` +
+        "for the latter SQ has no signal to rank on, and the order among those samples is decided by ties.",
       "",
-      table(["source", "train samples scored", `no model above ${NEAR_ZERO}`], scoredSources.map((d) => {
+      table(["source", "train samples scored", `SQ below ${NEAR_ZERO}`, `no model above ${NEAR_ZERO}`], scoredSources.map((d) => {
         const f = rowFacts[d]!
-        return [d, String(f.scored), share(f.nearZero, f.scored)]
+        return [d, String(f.scored), share(f.sqNearZero, f.scored), share(f.nearZero, f.scored)]
       })),
       ""
     )
   }
   out.push(
-    "- **Metrics.** MQ uses caption metrics on every source, including short VQA answers and yes/no questions, where n-gram overlap is a coarse signal.",
+    `- **Metrics.** MQ is the mean of ${report.mq_metrics.join(", ")} on every eval set` +
+      (report.mq_metrics.every((m) => /^(bleu\d|meteor|rouge_l|cider)$/.test(m))
+        ? ", short VQA answers and yes/no questions included, where n-gram overlap is a coarse signal."
+        : "."),
     "- **Images are not included**: `image` keeps each source's own form (see [Images](#images)).",
     ""
   )
@@ -384,7 +389,7 @@ export const cardBody = (input: CardInput, layout: CardLayout): string => {
         "npm ci",
         `huggingface-cli download ${repo} ${SPEC_PATH} --repo-type dataset --local-dir .`,
         `npx revo run ${SPEC_PATH} --data-root DATA${sets}`,
-        `npx revo publish ${SPEC_PATH} --data-root DATA${sets} --dry-run OUT   # the same files as this repo`
+        `npx revo publish ${SPEC_PATH} --data-root DATA${sets}${input.backend?.demo === true ? " --allow-demo" : ""} --dry-run OUT   # the same files as this repo`
       ].join("\n"), "sh"),
       "",
       "The datasets' content keys below (hashes of their source bytes) tell whether your copies are the ones used.",

@@ -5,7 +5,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { dirname, join, relative, sep } from "node:path"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { PluginEvent } from "../backends/contract.ts"
 import type { Resources } from "../backends/executors/types.ts"
 import type { LoadedPlugin } from "../backends/registry.ts"

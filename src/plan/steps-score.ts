@@ -3,7 +3,7 @@
  * eval set (corpus values too). Its own version covers the metrics code, so editing the quality
  * formulas does not score again.
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { itemsOf, type Sample } from "../data/sample.ts"
 import { type MetricName, Scorer } from "../metrics/index.ts"
 import type { OutputRef, TaskSpec } from "../runtime/task.ts"

@@ -13,7 +13,7 @@
  * - a path that reaches a list of texts gives its elements (`captions` = `captions[*]`).
  * The syntax is checked here, so `revo validate` reports a bad expression with its position.
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { compileExpr, compilePath } from "../data/mapping.ts"
 import { compileWhere, isWhereError, whereErrorText } from "../data/where.ts"
 import { Citation } from "./citation.ts"
