@@ -4,7 +4,7 @@
  */
 import { mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { type Bm25Params, defaultParams, type Index, searcher, type Searcher } from "./bm25.ts"
 
 export const FORMAT = "revo-retrieval-bm25"

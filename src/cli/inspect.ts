@@ -3,7 +3,9 @@
  * references, images, bad rows), its train/eval split after the leakage rule, and examples.
  * Every dataset is loaded and split even with --dataset, because leakage moves depend on all.
  */
-import { Console, Effect, Option } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { formatBadRow } from "../data/errors.ts"
 import { loadDatasets, type LoadedDataset } from "../data/load.ts"
 import type { Item } from "../data/sample.ts"

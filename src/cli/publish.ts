@@ -8,8 +8,10 @@ import { execFileSync } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { dirname } from "node:path"
 import { fileURLToPath } from "node:url"
-import { Console, Effect, Option } from "effect"
-import type { Manifest } from "../backends/contract.ts"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { isDemo, type Manifest, pluginInputs } from "../backends/contract.ts"
 import { loadPlugin } from "../backends/registry.ts"
 import type { BackendFacts } from "../hub/card.ts"
 import { readSampleParquet, readSqParquet } from "../hub/parquet.ts"
@@ -58,11 +60,9 @@ const datasetFacts = (spec: Spec): Record<string, DatasetFacts> =>
     imageIds: d.image_ids
   } satisfies DatasetFacts]))
 
-/** The manifest's `inputs` and `demo` (declared by plugins since issue 18; absent in older manifests). */
-const backendFacts = (m: Manifest): BackendFacts => {
-  const declared = m as Manifest & { readonly inputs?: ReadonlyArray<string>; readonly demo?: boolean }
-  return { name: m.name, version: m.version, description: m.description, inputs: declared.inputs, demo: declared.demo }
-}
+/** What the manifest declares the backend sees, and whether it is a demo. */
+const backendFacts = (m: Manifest): BackendFacts =>
+  ({ name: m.name, version: m.version, description: m.description, inputs: pluginInputs(m), demo: isDemo(m) })
 
 export const runPublish = (args: PublishArgs) =>
   Effect.gen(function*() {
@@ -79,7 +79,7 @@ export const runPublish = (args: PublishArgs) =>
     if (backend.demo === true && !args.allowDemo) {
       return yield* new UsageError({
         message: `revo publish: this REVO-LION was selected with ${backend.name} ${backend.version}, a demo backend ` +
-          `(it sees ${(backend.inputs ?? ["text"]).join(" + ")}, no image pixels), so its SQ ranking says little about what a vision-language model learns from. ` +
+          `(it sees ${(backend.inputs ?? ["text"]).join(" + ")}${backend.inputs?.includes("image") ? "" : ", no image pixels"}), so its SQ ranking is a demonstration of the method, not a finding about the data. ` +
           "A dataset on the Hub outlives that caveat. Run the spec with a real backend (e.g. backend.plugin: hf-vlm), or pass --allow-demo to publish it anyway; " +
           "the card then says it was made by a demo backend."
       })

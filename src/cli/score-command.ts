@@ -1,6 +1,7 @@
 /** `revo score` as an effect/cli command, built from the one flag definition (score-args.ts);
  * it runs when the direct path hands over (--help, the framework's own options). */
-import { Effect, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { Command, Flag } from "effect/cli"
 import type { ScoreInputError, ScoreIoError } from "../metrics/effect.ts"
 import type { ScoreResult } from "../metrics/index.ts"

@@ -273,3 +273,13 @@ export const recordLookup = (record: unknown, extra: ReadonlyMap<string, unknown
   if (extra.has(root)) return extra.get(root)
   return record !== null && typeof record === "object" && !Array.isArray(record) ? (record as Record<string, unknown>)[root] : undefined
 }
+
+/** The paths an expression reads (a path itself, or a template's placeholders). */
+export const pathsOf = (e: Expr): ReadonlyArray<PathExpr> =>
+  e.kind === "path" ? [e] : e.parts.filter((p): p is PathExpr => typeof p !== "string")
+
+/**
+ * A join key: a path keeps its raw value (normalised later: 11 and "11" agree), a template
+ * gives its one text (`{image}:{question_id}`, a composite key).
+ */
+export const evalKey = (e: Expr, lookup: Lookup): Eval<unknown> => (e.kind === "path" ? evalOne(e, lookup) : evalText(e, lookup))

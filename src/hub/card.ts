@@ -78,8 +78,9 @@ export interface SourceRowFacts {
   readonly examples: ReadonlyArray<{ readonly image: string | null; readonly image_id: string | null }>
   /** distinct COCO-style split names (train2014, val2017, ...) seen in `image` values */
   readonly imageValues: ReadonlyArray<string>
-  /** train samples scored (the sq config) and how many no other-dataset model scored above NEAR_ZERO */
+  /** train samples scored (the sq config), how many have an SQ below NEAR_ZERO, and how many no other-dataset model scored above it */
   readonly scored: number
+  readonly sqNearZero: number
   readonly nearZero: number
 }
 
@@ -184,9 +185,9 @@ const inputsOf = (b: BackendFacts): ReadonlyArray<string> | undefined => b.input
 /** What a backend sees, in words, from its manifest's `inputs`. */
 const seesText = (b: BackendFacts): string => {
   const inputs = inputsOf(b)
-  if (inputs === undefined) return "its plugin does not declare what it sees (`inputs` in revo-plugin.json)"
+  if (inputs === undefined) return "Its plugin does not declare what it sees (`inputs` in revo-plugin.json)"
   const text = "the instruction, the earlier turns and `context` (text standing in for the image: captions, where the source has them)"
-  return inputs.includes("image") ? `it sees the image pixels and ${text}` : `it sees text only — ${text} — and never the image pixels`
+  return inputs.includes("image") ? `Of each sample it sees the image pixels and ${text}` : `Of each sample it sees text only — ${text} — and never the image pixels`
 }
 
 export const cardBody = (input: CardInput, layout: CardLayout): string => {
@@ -270,7 +271,7 @@ export const cardBody = (input: CardInput, layout: CardLayout): string => {
     const blind = inputs !== undefined && !inputs.includes("image")
     out.push(
       `- **Backend.** The models behind every SQ here are \`${b.name} ${b.version}\`${b.demo === true ? ", a demo backend" : ""}` +
-        `${b.description ? ` (${b.description.replace(/\.$/, "")})` : ""}; ${seesText(b)}.` +
+        `${b.description ? `: ${b.description.replace(/\.$/, "")}` : ""}. ${seesText(b)}.` +
         (b.demo === true || blind
           ? " SQ therefore measures how well what such models see answers a sample, not what a vision-language model finds useful: treat the ranking as a demonstration of the method, not as the paper's selection."
           : "")
@@ -288,17 +289,21 @@ export const cardBody = (input: CardInput, layout: CardLayout): string => {
   const scoredSources = report.datasets.filter((d) => (rowFacts[d]?.scored ?? 0) > 0)
   if (scoredSources.length > 0) {
     out.push(
-      `- **Near-zero SQ.** Where every other-dataset model's sample-level MQ is below ${NEAR_ZERO}, SQ has no signal to rank on and the order among those samples is decided by ties. Share of each source's train split:`,
+      `- **Near-zero SQ.** Share of each source's train split with an SQ below ${NEAR_ZERO}, and with every other-dataset model's raw sample-level MQ below ${NEAR_ZERO}: ` +
+        "for the latter SQ has no signal to rank on, and the order among those samples is decided by ties.",
       "",
-      table(["source", "train samples scored", `no model above ${NEAR_ZERO}`], scoredSources.map((d) => {
+      table(["source", "train samples scored", `SQ below ${NEAR_ZERO}`, `no model above ${NEAR_ZERO}`], scoredSources.map((d) => {
         const f = rowFacts[d]!
-        return [d, String(f.scored), share(f.nearZero, f.scored)]
+        return [d, String(f.scored), share(f.sqNearZero, f.scored), share(f.nearZero, f.scored)]
       })),
       ""
     )
   }
   out.push(
-    "- **Metrics.** MQ uses caption metrics on every source, including short VQA answers and yes/no questions, where n-gram overlap is a coarse signal.",
+    `- **Metrics.** MQ is the mean of ${report.mq_metrics.join(", ")} on every eval set` +
+      (report.mq_metrics.every((m) => /^(bleu\d|meteor|rouge_l|cider)$/.test(m))
+        ? ", short VQA answers and yes/no questions included, where n-gram overlap is a coarse signal."
+        : "."),
     "- **Images are not included**: `image` keeps each source's own form (see [Images](#images)).",
     ""
   )
@@ -384,7 +389,7 @@ export const cardBody = (input: CardInput, layout: CardLayout): string => {
         "npm ci",
         `huggingface-cli download ${repo} ${SPEC_PATH} --repo-type dataset --local-dir .`,
         `npx revo run ${SPEC_PATH} --data-root DATA${sets}`,
-        `npx revo publish ${SPEC_PATH} --data-root DATA${sets} --dry-run OUT   # the same files as this repo`
+        `npx revo publish ${SPEC_PATH} --data-root DATA${sets}${input.backend?.demo === true ? " --allow-demo" : ""} --dry-run OUT   # the same files as this repo`
       ].join("\n"), "sh"),
       "",
       "The datasets' content keys below (hashes of their source bytes) tell whether your copies are the ones used.",

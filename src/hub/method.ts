@@ -23,11 +23,12 @@ export const DQ_TEXT: Readonly<Record<string, string>> = {
 
 /** One sentence per `quality.sq.normalize` value; every value the spec accepts must have one (a test checks). */
 export const SQ_TEXT: Readonly<Record<string, string>> = {
-  rank: "SQ(x) = the mean over the models T tuned on other datasets of the mid-rank percentile of MQ_T(x) among D's samples of the same part " +
-    "(train or eval), ties averaged: a value in [0, 1], robust where a model's scores are mostly zero.",
+  rank: "SQ(x) = the mean over the models T tuned on other datasets of the mid-rank percentile of MQ_T(x) among the samples of D's " +
+    "same part (train or eval) that T scored, ties averaged — (#below + #equal / 2) / n, in (0, 1): robust where a model's scores are mostly zero.",
   ratio: "SQ(x) = the mean over the models T tuned on other datasets of MQ_T(x) / mean_x' MQ_T(x') over D's samples of the same part; " +
-    "models whose mean, or share of non-zero items, on D is below `min_signal` are left out.",
-  zscore: "SQ(x) = the mean over the models T tuned on other datasets of (MQ_T(x) − mean) / standard deviation of MQ_T over D's samples of the same part.",
+    "a model whose mean on D is below `min_signal.mean`, or whose share of items above that floor is below `min_signal.nonzero`, has no signal to divide by and is left out.",
+  zscore: "SQ(x) = the mean over the models T tuned on other datasets of (MQ_T(x) − mean) / standard deviation of MQ_T over D's samples of the same part, " +
+    "with the same `min_signal` floor (and a standard deviation above 0).",
   per_model: "SQ(x) = the mean over the models T tuned on other datasets of MQ_T(x) / m_T, where m_T is T's mean sample-level MQ over D's " +
     "scored samples (a model with m_T = 0 is left out): SQ = 1 means as good as that model does on D on average.",
   none: "SQ(x) = the mean over the models T tuned on other datasets of MQ_T(x), not normalised."

@@ -58,7 +58,7 @@ export const buildPipeline = (input: PipelineInput): Array<TaskSpec> => {
   const trainScores: Record<string, OutputRef> = {}
   const evalScores: Record<string, OutputRef> = {}
   for (const t of ids) {
-    tasks.push(tuneStep(t, plugin, spec, ref("split", `train:${t}`), input.store))
+    tasks.push(tuneStep(t, plugin, spec, ref("split", `train:${t}`)))
     for (const e of ids) {
       for (const part of t === e ? (["eval"] as const) : (["eval", "train"] as const)) {
         const items = ref("split", `${part}:${e}`)
@@ -79,7 +79,7 @@ export const buildPipeline = (input: PipelineInput): Array<TaskSpec> => {
     for (let f = 0; f < spec.quality.sq.crossfit; f++) {
       const tuneSet = `${d}~fold${f}`
       const heldout = ref("split", `fold-heldout:${d}:${f}`)
-      tasks.push(tuneStep(tuneSet, plugin, spec, ref("split", `fold-train:${d}:${f}`), input.store))
+      tasks.push(tuneStep(tuneSet, plugin, spec, ref("split", `fold-train:${d}:${f}`)))
       tasks.push(predictStep(tuneSet, `${d}.fold${f}`, plugin, spec, ref(`tune:${tuneSet}`, "model"), heldout, input.store, input.modelsDir))
       tasks.push(scoreStep(tuneSet, `${d}.fold${f}`, metricsOf(d), ref(`predict:${tuneSet}@${d}.fold${f}`, "predictions"), heldout))
       crossfit[`crossfit:${d}:${f}`] = ref(`score:${tuneSet}@${d}.fold${f}`, "scores")
@@ -98,7 +98,7 @@ export const buildPipeline = (input: PipelineInput): Array<TaskSpec> => {
   const proofScores: Record<string, OutputRef> = {}
   const evalSets = [...ids.map((d) => ({ name: d, items: ref("split", `eval:${d}`) })), { name: REVOLION_EVAL, items: ref("select", `eval:${REVOLION_EVAL}`) }]
   for (const p of proofSets) {
-    tasks.push(tuneStep(p, plugin, spec, trainOf[p]!, input.store))
+    tasks.push(tuneStep(p, plugin, spec, trainOf[p]!))
     for (const e of evalSets) {
       tasks.push(predictStep(p, `${e.name}.eval`, plugin, spec, ref(`tune:${p}`, "model"), e.items, input.store, input.modelsDir))
       tasks.push(scoreStep(p, `${e.name}.eval`, e.name === REVOLION_EVAL ? judged.metrics : metricsOf(e.name), ref(`predict:${p}@${e.name}.eval`, "predictions"), e.items))

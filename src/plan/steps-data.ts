@@ -3,7 +3,7 @@
  * dataset's declaration and source bytes (computed before planning), so editing a file or a
  * mapping reruns exactly that load, and what its output reaches.
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { loadDataset } from "../data/load.ts"
 import { itemsOf, namespaced, type Sample } from "../data/sample.ts"
 import { splitAll, splitHash } from "../data/split.ts"

@@ -2,7 +2,7 @@
  * Score, aggregate (MQ matrix and DQ), SQ, REVO-LION selection and the proof: the science of
  * DESIGN.md section 1 as tasks. The formulas themselves live in src/quality/, written once.
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { itemsOf, namespaced, type Sample } from "../data/sample.ts"
 import { dqOf, type DqOptions } from "../quality/dq.ts"
 import { mqOf } from "../quality/mq.ts"

@@ -4,7 +4,7 @@
  * only on the results, so the same spec gives the same bytes.
  */
 import { readFileSync } from "node:fs"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { Sample } from "../data/sample.ts"
 import { buildComparison } from "../report/render-verdict.ts"
 import { renderHtml } from "../report/render-html.ts"

@@ -8,7 +8,7 @@
  * own metrics as a corpus of their own (`by_dataset`), and MQ averages the datasets' MQs
  * weighted by their items (steps-quality.ts).
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { itemsOf, type Sample } from "../data/sample.ts"
 import { type MetricName, type ScoreResult, Scorer } from "../metrics/index.ts"
 import type { OutputRef, TaskSpec } from "../runtime/task.ts"

@@ -2,7 +2,7 @@
  * The experiment spec language: one YAML file describes a whole tune-cross-evaluation study.
  * Everything has a sensible default except the name and the datasets, so a short spec is enough.
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { Dataset } from "./dataset.ts"
 import { Fraction, NonEmpty, NonNegativeInt, PositiveInt, SizeOrFraction, Slug, withDefault } from "./fields.ts"
 import { DEFAULT_METRICS } from "./metric-names.ts"

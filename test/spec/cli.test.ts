@@ -69,7 +69,7 @@ backend: { plugn: retrieval }
   it("--help lists every command; --version prints the version", () => {
     const help = revo(["--help"])
     assert.equal(help.code, 0)
-    for (const c of ["run", "plan", "validate", "inspect", "status", "score", "report", "publish", "schema"]) {
+    for (const c of ["run", "plan", "validate", "inspect", "status", "score", "report", "publish", "verify", "schema"]) {
       assert.match(help.stdout, new RegExp(`^  ${c}\\s`, "m"))
     }
     const v = revo(["--version"])

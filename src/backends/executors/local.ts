@@ -10,7 +10,13 @@
  *   its group is killed and the job starts afresh; plugins resume from their own checkpoints.
  */
 import * as NodeServices from "@effect/platform-node/NodeServices"
-import { Duration, Effect, Fiber, FileSystem, Path, Schema, Stream } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as FileSystem from "effect/FileSystem"
+import * as Path from "effect/Path"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import { ChildProcess, ChildProcessSpawner } from "effect/process"
 import * as NodeFs from "node:fs"
 import * as NodeOs from "node:os"

@@ -1,0 +1,91 @@
+/**
+ * `revo validate` checks the spec against the data (issue 14): every field path, join key and
+ * `on` path that no record of ../shared/data has is reported at the spec's line:col with a
+ * did-you-mean, and `--no-data` skips the check. Run as a user would: the real CLI.
+ */
+import assert from "node:assert/strict"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { after, describe, it } from "node:test"
+import { revo, sharedData } from "../support/cli.ts"
+
+const env = { ...process.env, REVO_DATA_ROOT: "" }
+const dir = mkdtempSync(join(tmpdir(), "revo-check-"))
+after(() => rmSync(dir, { recursive: true, force: true }))
+
+const spec = (name: string, text: string): string => {
+  const file = join(dir, `${name}.yaml`)
+  writeFileSync(file, `name: ${name}\ndata_root: ${sharedData}\n${text}`)
+  return file
+}
+
+describe("revo validate: the data check", () => {
+  it("reports each path no record has, at its line:col, with a did-you-mean from the records' keys", () => {
+    const file = spec("typos", `datasets:
+  pope:
+    source: { format: jsonl, path: pope-coco/coco_pope_adversarial.json }
+    joins:
+      - { as: ctx, path: llava-bench-coco/caps_boxes_coco2014_val_80.jsonl, format: jsonl, key: imagee, on: image, match: coco-image-id }
+    fields: { id: question_id, image: image, instruction: txet, references: label }
+    context: "{ctx.captoin}"
+  bench:
+    source: { format: jsonl, path: llava-bench-coco/qa90_questions.jsonl }
+    joins:
+      - { as: answer, path: llava-bench-coco/qa90_gpt4_answer.jsonl, format: jsonl, key: question_idd, on: $key, required: true }
+    fields: { id: question_id, image: image, instruction: text, references: answer.txt }
+    where: categori = conv
+`)
+    const r = revo(["validate", file], { env })
+    assert.equal(r.code, 2, r.stdout)
+    assert.deepEqual(r.stderr.trim().split("\n"), [
+      `${file}:7:97 datasets.pope.joins.0.key: "imagee": none of the first 80 records of llava-bench-coco/caps_boxes_coco2014_val_80.jsonl has the field "imagee" (did you mean "image"?)`,
+      `${file}:8:59 datasets.pope.fields.instruction: "txet": none of the first 100 records of pope-coco/coco_pope_adversarial.json has the field "txet" (did you mean "text"?)`,
+      `${file}:9:14 datasets.pope.context: "{ctx.captoin}": none of the first 80 rows of llava-bench-coco/caps_boxes_coco2014_val_80.jsonl has the field "captoin" at ctx.captoin (did you mean "captions"?)`,
+      `${file}:13:90 datasets.bench.joins.0.key: "question_idd": none of the first 90 records of llava-bench-coco/qa90_gpt4_answer.jsonl has the field "question_idd" (did you mean "question_id"?)`,
+      `${file}:13:108 datasets.bench.joins.0.on: "$key": $key: the records of llava-bench-coco/qa90_questions.jsonl are not keyed by id ($key needs records: "*", the values of an object)`,
+      `${file}:14:77 datasets.bench.fields.references: "answer.txt": none of the first 90 rows of llava-bench-coco/qa90_gpt4_answer.jsonl has the field "txt" at answer.txt (did you mean "text"?)`,
+      `${file}:15:12 datasets.bench.where: categori: none of the first 90 records of llava-bench-coco/qa90_questions.jsonl has the field "categori" (did you mean "category"?)`
+    ])
+    const skipped = revo(["validate", file, "--no-data"], { env })
+    assert.equal(skipped.code, 0, skipped.stderr)
+    assert.match(skipped.stdout, /: ok — experiment "typos", 2 datasets .*; data not checked \(--no-data\)/u)
+  })
+
+  it("a many join read as one object, an empty source, and a where that does not parse are located", () => {
+    const empty = join(dir, "empty.json")
+    writeFileSync(empty, "[]\n")
+    const file = spec("shapes", `datasets:
+  aokvqa:
+    source: { format: json, path: aokvqa-val/aokvqa_v1p0_val.json }
+    joins:
+      - { as: caps, path: coco-captions-val2017/captions_val2017.json, records: annotations, key: image_id, on: image_id, many: true }
+    fields: { id: question_id, image: image_id, instruction: question, references: "rationales[*]" }
+    context: caps.caption
+  nothing:
+    source: { format: json, path: ${empty} }
+    fields: { instruction: question, references: answer }
+  pope:
+    source: { format: jsonl, path: pope-coco/coco_pope_adversarial.json }
+    fields: { instruction: text, references: label }
+    where: "label = yes and"
+`)
+    const r = revo(["validate", file], { env })
+    assert.equal(r.code, 2, r.stdout)
+    assert.deepEqual(r.stderr.trim().split("\n"), [
+      `${file}:16:12 datasets.pope.where: expected a field (a path such as category or answers[*].answer, or a mapped $field) at character 16 of "label = yes and"`
+    ])
+    const r2 = revo(["validate", file, "--set", "datasets.pope.where=label = yes"], { env })
+    assert.equal(r2.code, 2, r2.stdout)
+    assert.deepEqual(r2.stderr.trim().split("\n"), [
+      `${file}:9:14 datasets.aokvqa.context: "caps.caption": caps is a list, not an object with field "caption" (write caps[*].caption)`,
+      `${file}:11:35 datasets.nothing.source.path: ${empty} holds no records: the dataset would be empty`
+    ])
+  })
+
+  it("the quickstart passes the data check", () => {
+    const r = revo(["validate", "experiments/quickstart.yaml"], { env })
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /data checked \(the first records of every source and join\)/u)
+  })
+})
