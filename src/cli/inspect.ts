@@ -51,6 +51,8 @@ const datasetJson = (d: LoadedDataset, st: DatasetStats, sp: DatasetSplit) => ({
   samples_without_image: st.withoutImage,
   samples_with_context: st.withContext,
   rows: d.rows,
+  filtered: d.filtered,
+  warnings: d.warnings,
   empty_references_skipped: d.emptyReferencesSkipped,
   key: d.key,
   files: d.files.map((f) => ({ role: f.role, path: f.path, sha256: f.sha256, bytes: f.bytes })),
@@ -72,7 +74,9 @@ const datasetText = (id: string, d: LoadedDataset, st: DatasetStats, sp: Dataset
   const m = sp.movedForLeakage
   lines.push(`  split: train ${sp.train.length} · eval ${sp.eval.length} (target ${sp.target}) · moved for leakage ${m.total}` +
     (m.total > 0 ? ` (${m.toEval} to eval, ${m.toTrain} to train)` : ""))
-  lines.push(`  bad rows ${st.badRows} of ${d.rows}` + (d.emptyReferencesSkipped > 0 ? ` · empty references skipped ${d.emptyReferencesSkipped}` : ""))
+  lines.push(`  bad rows ${st.badRows} of ${d.rows}` + (d.filtered > 0 ? ` · dropped by where ${d.filtered}` : "") +
+    (d.emptyReferencesSkipped > 0 ? ` · empty references skipped ${d.emptyReferencesSkipped}` : ""))
+  for (const w of d.warnings) lines.push(`  warning: ${w}`)
   for (const b of d.badRows.slice(0, BAD_ROWS_SHOWN)) lines.push(`    - ${formatBadRow(b)}`)
   if (d.badRows.length > BAD_ROWS_SHOWN) lines.push(`    … ${d.badRows.length - BAD_ROWS_SHOWN} more (--json lists up to 100)`)
   exampleItems(d, EXAMPLES).forEach((it, k) => {
@@ -102,13 +106,16 @@ export const runInspect = (args: InspectArgs) =>
     if (args.json) {
       const out: Record<string, unknown> = {}
       for (const id of shown) out[id] = datasetJson(datasets[id]!, describeDataset(datasets[id]!), split.perDataset[id]!)
-      yield* Console.log(JSON.stringify({ datasets: out, leakage: { rule: spec.split.leakage, conflicting_images: split.conflictingImages } }, null, 2))
+      const warnings = shown.reduce((n, id) => n + datasets[id]!.warnings.length, 0)
+      yield* Console.log(JSON.stringify({ datasets: out, warnings, leakage: { rule: spec.split.leakage, conflicting_images: split.conflictingImages } }, null, 2))
       return
     }
     const blocks = shown.map((id) => datasetText(id, datasets[id]!, describeDataset(datasets[id]!), split.perDataset[id]!))
     const totals = ids.reduce((a, id) => a + datasets[id]!.samples.length, 0)
+    const warnings = shown.reduce((n, id) => n + datasets[id]!.warnings.length, 0)
     yield* Console.log(
       `${blocks.join("\n\n")}\n\n${ids.length} datasets, ${totals} samples; leakage rule "${spec.split.leakage}": ` +
-        `${split.conflictingImages} images were on both sides and were moved to one`
+        `${split.conflictingImages} images were on both sides and were moved to one` +
+        (warnings > 0 ? `; ${warnings} warning${warnings === 1 ? "" : "s"} (see above)` : "")
     )
   })

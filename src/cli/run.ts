@@ -77,6 +77,19 @@ export const writeResults = (session: Session, result: GraphResult): Array<strin
   return written
 }
 
+/** The warnings of every load task (a join that never matched, a field always empty), also when the load was cached. */
+export const loadWarnings = (session: Session, result: GraphResult): Array<string> => {
+  const out: Array<string> = []
+  for (const [label, o] of [...result.outcomes.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    if (!label.startsWith("load:") || (o.status !== "done" && o.status !== "cached")) continue
+    const summary = o.outputs["summary"]
+    if (summary === undefined) continue
+    const parsed = JSON.parse(session.store.get(summary.hash).toString("utf8")) as { warnings?: ReadonlyArray<string> }
+    out.push(...(parsed.warnings ?? []))
+  }
+  return out
+}
+
 export const runRun = (args: SpecArgs & { readonly jobs: number; readonly force: ReadonlyArray<string> }) =>
   Effect.scoped(Effect.gen(function*() {
     if (args.jobs < 1) return yield* new UsageError({ message: `-j must be at least 1 (got ${args.jobs})` })
@@ -110,6 +123,7 @@ export const runRun = (args: SpecArgs & { readonly jobs: number; readonly force:
       )
     )
     const written = writeResults(session, result)
+    for (const w of loadWarnings(session, result)) yield* Console.error(`warning: ${w}`)
     const reported = reportWritten(result)
     const s = summary({ failed: result.failures, results: reported })
     yield* Console.error(
