@@ -251,7 +251,10 @@ export const cardBody = (input: CardInput, layout: CardLayout): string => {
     "Tune-cross-evaluation: one model is tuned on the train split of each source dataset, and every model answers the eval items of every dataset. " +
       "Definitions (the same text as revo's docs/spec.md):",
     "",
-    ...methodLines({ metrics: report.mq_metrics, dq: report.settings?.dq, sq: report.settings?.sq, budget: r.budget }),
+    ...methodLines({
+      metrics: report.mq_metrics, dq: report.settings?.dq, sq: report.settings?.sq, budget: r.budget,
+      evalChosen: r.eval_size, evalSplit: Object.values(r.per_dataset).reduce((n, p) => n + (p.eval_split ?? 0), 0)
+    }),
     ""
   )
 

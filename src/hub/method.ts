@@ -9,6 +9,9 @@ export interface MethodSettings {
   readonly dq?: { readonly normalize: string; readonly include_self: boolean } | undefined
   readonly sq?: { readonly normalize: string; readonly crossfit: number } | undefined
   readonly budget: number
+  /** REVO-LION eval items chosen, and the eval-split items they were chosen from (all sources) */
+  readonly evalChosen?: number
+  readonly evalSplit?: number
 }
 
 export const MQ_TEXT =
@@ -54,7 +57,8 @@ export const methodLines = (s: MethodSettings): Array<string> => {
     `- **SQ** of a sample x of dataset D (normalize: ${sqNorm}${s.sq && s.sq.crossfit > 0 ? `, crossfit: ${s.sq.crossfit}` : ""}): ${sq} ${SQ_COMMON}`,
     `- **REVO-LION train** (split \`train\`): the top ${pct(s.budget)} of each dataset's train split by SQ, so no dataset crowds out another. ` +
       "It is chosen by SQ as measured here; \"top by SQ\" means the samples the other datasets' models answered best, not samples known to teach best.",
-    "- **REVO-LION eval** (split `eval`): the top of each dataset's eval split by the same SQ, with no image shared with any train split. " +
+    "- **REVO-LION eval** (split `eval`): the top of each dataset's eval split by the same SQ, with no image shared with any train split" +
+      (s.evalChosen !== undefined && s.evalSplit !== undefined && s.evalSplit > 0 ? ` (here ${s.evalChosen} of ${s.evalSplit} eval-split items, ${pct(s.evalChosen / s.evalSplit)})` : "") + ". " +
       "Being the items other models already answer best, it is an easy set for models like these, and it cannot judge REVO-LION itself.",
     "- **`sq` config**: the SQ of *every* train-split sample of each source, published or not; `per_model[].value` is the raw sample-level " +
       "MQ_T(x) of each other-dataset model, before normalisation, so other selections can be rebuilt from it."

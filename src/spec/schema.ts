@@ -34,7 +34,13 @@ export const Resources = Schema.Struct({
 })
 
 export const Executor = Schema.Union([
-  Schema.Struct({ kind: Schema.Literal("local") }),
+  Schema.Struct({
+    kind: Schema.Literal("local"),
+    retry: Schema.optionalKey(Schema.Struct({
+      max: withDefault(NonNegativeInt, 1),
+      time_factor: withDefault(Schema.Number.check(Schema.isGreaterThanOrEqualTo(1)), 2)
+    })).annotate({ description: "Retry a task that ran past backend.resources.time with its limit multiplied (as Slurm TIMEOUTs are)." })
+  }),
   Schema.Struct({
     kind: Schema.Literal("slurm"),
     partition: Schema.optionalKey(NonEmpty),

@@ -181,6 +181,8 @@ describe("the quickstart's dataset card", { timeout: 1_200_000 }, () => {
     assert.match(method, /SQ of \*every\* train-split sample/)
     assert.match(method, /`per_model\[\]\.value` is the raw/)
     assert.match(method, /REVO-LION eval\*\* \(split `eval`\): the top of each dataset's eval split by the same SQ/)
+    const evalSplit = Object.values(report.revolion.per_dataset as Record<string, { eval_split: number }>).reduce((n, p) => n + p.eval_split, 0)
+    assert.ok(method.includes(`(here ${report.revolion.eval_size} of ${evalSplit} eval-split items`), "the eval set's share, from the run")
     assert.match(readme, /named `eval` on purpose/)
   })
 
