@@ -11,6 +11,7 @@ import { mqOf } from "../quality/mq.ts"
 import { type CutTies, keepCount, perDataset, rankBySq, type Scored, type Selection, stratifiedRandom, topGlobal } from "../quality/select.ts"
 import { type ExcludedModel, type MinSignal, sqOf, type SqNormalize } from "../quality/sq.ts"
 import type { OutputRef, TaskSpec } from "../runtime/task.ts"
+import { mqSetOf, type MqSets } from "../spec/metric-sets.ts"
 import type { Spec } from "../spec/schema.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
 import { implementationVersion } from "../util/import-graph.ts"
@@ -22,6 +23,8 @@ export const QUALITY_STEP_VERSION = implementationVersion(import.meta.url)
 export interface ScoresFile {
   readonly corpus: Readonly<Record<string, number>>
   readonly items: ReadonlyArray<{ readonly id: string } & Readonly<Record<string, number>>>
+  /** a mixed eval set scored per dataset (steps-score.ts) */
+  readonly by_dataset?: Readonly<Record<string, { readonly corpus: Readonly<Record<string, number>>; readonly items: number }>>
 }
 
 export interface Cell {
@@ -30,7 +33,20 @@ export interface Cell {
   readonly [metric: string]: number
 }
 
-const cellOf = (s: ScoresFile, mqMetrics: ReadonlyArray<string>): Cell => ({ ...s.corpus, mq: mqOf(s.corpus, mqMetrics), items: s.items.length })
+/** A matrix cell: MQ by eval set `e`'s MQ metrics, and every corpus value. A mixed eval set
+ * scored per dataset (its datasets judged by different metrics) has MQ = the mean of its
+ * datasets' MQs weighted by their items, and no single corpus value per metric. */
+const cellOf = (s: ScoresFile, sets: MqSets, e: string): Cell => {
+  if (s.by_dataset === undefined) return { ...s.corpus, mq: mqOf(s.corpus, mqSetOf(sets, e)), items: s.items.length }
+  let sum = 0
+  let n = 0
+  for (const d of Object.keys(s.by_dataset).sort()) {
+    const part = s.by_dataset[d]!
+    sum += part.items * mqOf(part.corpus, mqSetOf(sets, d))
+    n += part.items
+  }
+  return { mq: n === 0 ? 0 : sum / n, items: s.items.length }
+}
 
 /** The degeneracy of each cell `t@e` from its predictions (null when it is not degenerate). */
 const degenerateCells = (
@@ -74,7 +90,7 @@ export interface AggregateFile {
 /** The tune-cross-evaluation matrix (MQ and every metric per cell), degenerate cells, and DQ. */
 export const aggregateStep = (
   ids: ReadonlyArray<string>,
-  mqMetrics: ReadonlyArray<string>,
+  mqMetrics: MqSets,
   dq: DqOptions,
   degenerate: { readonly min_distinct: number; readonly keep: boolean },
   bootstrap: { readonly resamples: number; readonly seed: number },
@@ -98,10 +114,10 @@ export const aggregateStep = (
         itemValues[t] = {}
         for (const e of ids) {
           const file = ctx.inputJson<ScoresFile>(`${t}@${e}`)
-          matrix[t]![e] = cellOf(file, mqMetrics)
+          matrix[t]![e] = cellOf(file, mqMetrics, e)
           // items in id order, so every tune set's values on e line up (paired resampling)
           if (degenerate.keep || flagged[`${t}@${e}`] === undefined) {
-            itemValues[t]![e] = Float64Array.from([...file.items].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)), (it) => mqOf(it, mqMetrics))
+            itemValues[t]![e] = Float64Array.from([...file.items].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)), (it) => mqOf(it, mqSetOf(mqMetrics, e)))
           }
         }
       }
@@ -116,7 +132,8 @@ export const aggregateStep = (
       }
       const file: AggregateFile = {
         datasets: ids,
-        mq_metrics: mqMetrics,
+        // the one MQ list, or every metric some dataset's MQ uses (report.json's eval_metrics says which per eval set)
+        mq_metrics: Array.isArray(mqMetrics) ? mqMetrics : [...new Set(Object.values(mqMetrics as Record<string, ReadonlyArray<string>>).flat())],
         cross: matrix,
         dq: dqOf(mq, ids, dq),
         dq_variants: {
@@ -173,7 +190,7 @@ export interface SqStepOptions {
 /** SQ of every train and eval sample of every dataset, with each model's sample-level MQ. */
 export const sqStep = (
   ids: ReadonlyArray<string>,
-  mqMetrics: ReadonlyArray<string>,
+  mqMetrics: MqSets,
   options: SqStepOptions,
   scores: Readonly<Record<string, OutputRef>>,
   splits: Readonly<Record<string, OutputRef>>,
@@ -228,7 +245,7 @@ export const sqStep = (
                 skipped.add(sid!)
                 continue
               }
-              m.set(it.id, mqOf(it, mqMetrics))
+              m.set(it.id, mqOf(it, mqSetOf(mqMetrics, d)))
             }
             sameImage += skipped.size
             perModel.set(t, m)
@@ -240,7 +257,7 @@ export const sqStep = (
             const files = part === "train"
               ? Array.from({ length: options.crossfit }, (_, f) => ctx.inputJson<ScoresFile>(`crossfit:${d}:${f}`))
               : [ctx.inputJson<ScoresFile>(`self:${d}`)]
-            perModel.set(`${d}~crossfit`, new Map(files.flatMap((file) => file.items.map((it) => [it.id, mqOf(it, mqMetrics)] as const))))
+            perModel.set(`${d}~crossfit`, new Map(files.flatMap((file) => file.items.map((it) => [it.id, mqOf(it, mqSetOf(mqMetrics, d))] as const))))
           }
           const r = sqOf({ dataset: d, sampleOf, perModel }, { normalize: options.normalize, min_signal: options.min_signal })
           let unscored = 0
@@ -435,7 +452,7 @@ export interface ProofAnalysis {
 export const proofStep = (
   ids: ReadonlyArray<string>,
   sets: ProofSets,
-  mqMetrics: ReadonlyArray<string>,
+  mqMetrics: MqSets,
   options: ProofOptions,
   scores: Readonly<Record<string, OutputRef>>,
   predictions: Readonly<Record<string, OutputRef>>,
@@ -457,9 +474,11 @@ export const proofStep = (
         const file = ctx.inputJson<ScoresFile>(name)
         if (shown.has(t)) {
           cells[t] ??= {}
-          cells[t]![e] = cellOf(file, mqMetrics)
+          cells[t]![e] = cellOf(file, mqMetrics, e)
         }
-        if (e !== REVOLION_EVAL || !ids.includes(t)) itemMq.set(name, new Map(file.items.map((it) => [it.id, mqOf(it, mqMetrics)])))
+        // an item of the REVO-LION eval set is judged by its own dataset's MQ metrics (ids are `<dataset>/<id>#turn`)
+        const setOf = (id: string) => mqSetOf(mqMetrics, e === REVOLION_EVAL ? id.slice(0, id.indexOf("/")) : e)
+        if (e !== REVOLION_EVAL || !ids.includes(t)) itemMq.set(name, new Map(file.items.map((it) => [it.id, mqOf(it, setOf(it.id))])))
       }
       const flagged = degenerateCells(ctx, Object.keys(predictions).sort(), options.min_distinct)
       const headlineSets = ["revo-lion", ...(sets.union ? ["union"] : []), ...sets.random]
