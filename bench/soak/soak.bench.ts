@@ -7,7 +7,7 @@
  * excluded) is byte-identical to the reference, (b) the resume started no task the killed run
  * had finished, (c) the store passes `revo verify`. Not part of `npm test` (it takes long).
  *
- *   node bench/soak/soak.bench.ts [--rounds 20] [--seed 1] [-j 2] [--out bench/soak/last.json]
+ *   node bench/soak/soak.bench.ts [--rounds 20] [--seed 1] [-j 2] [--out bench/soak/last.json] [--small]
  * Progress goes to stderr after every round, and the JSON file is rewritten after every round,
  * so a partial soak still leaves its evidence.
  */
@@ -17,6 +17,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFile
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { smallSpec } from "../../test/support/small-spec.ts"
 
 const root = fileURLToPath(new URL("../../", import.meta.url))
 const main = join(root, "src/cli/main.ts")
@@ -35,7 +36,11 @@ const random = () => {
 }
 
 const base = mkdtempSync(join(tmpdir(), "revo-soak-"))
-const spec = join(root, "experiments/quickstart.yaml")
+// --small: the three-dataset experiment of the tests (real data, as a process plugin), for a
+// machine too busy for 20 quickstart rounds in the time there is.
+const small = process.argv.includes("--small") ? smallSpec() : undefined
+const spec = small?.spec ?? join(root, "experiments/quickstart.yaml")
+const experiment = small === undefined ? "quickstart" : "small"
 
 const digest = (dir: string): Record<string, string> => {
   const d: Record<string, string> = {}
@@ -80,14 +85,14 @@ const killAfter = (store: string, ms: number): Promise<{ killed: boolean }> =>
 const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")
 
 const report: {
-  started: string; seed: number; jobs: string; reference?: { seconds: number; files: number }; rounds: Array<Record<string, unknown>>
-} = { started: new Date().toISOString(), seed, jobs, rounds: [] }
+  started: string; spec: string; seed: number; jobs: string; reference?: { seconds: number; files: number }; rounds: Array<Record<string, unknown>>
+} = { started: new Date().toISOString(), spec: small === undefined ? "experiments/quickstart.yaml" : "small (test/support/small-spec.ts: 3 real datasets, 75 tasks)", seed, jobs, rounds: [] }
 const save = () => writeFileSync(out, JSON.stringify(report, null, 2) + "\n")
 
 const refStore = join(base, "reference", ".revo")
 const ref = runToEnd(refStore)
 if (ref.code !== 0) throw new Error(`reference run failed (${ref.code}):\n${ref.stderr}`)
-const refDigest = digest(join(base, "reference", "quickstart"))
+const refDigest = digest(join(base, "reference", experiment))
 report.reference = { seconds: ref.seconds, files: Object.keys(refDigest).length }
 save()
 process.stderr.write(`reference: ${ref.seconds.toFixed(1)} s, ${report.reference.files} result files, load ${loadavg()}\n`)
@@ -98,7 +103,7 @@ for (let i = 1; i <= rounds; i++) {
   const fraction = 0.05 + 0.9 * random()
   const killMs = Math.round(fraction * ref.seconds * 1000)
   const { killed } = await killAfter(store, killMs)
-  const results = join(dir, "quickstart")
+  const results = join(dir, experiment)
   const before = existsSync(join(results, "runs")) ? runEvents(results).flat() : []
   const doneBefore = new Set(before.filter((e) => e.event === "done").map((e) => e.task))
   const resumed = runToEnd(store)

@@ -11,6 +11,7 @@ import { loadDatasets, type LoadedDataset } from "../data/load.ts"
 import type { Item } from "../data/sample.ts"
 import { splitAll, type DatasetSplit } from "../data/split.ts"
 import { describeDataset, exampleItems, type DatasetStats } from "../data/stats.ts"
+import { hubFiles } from "../hub/source.ts"
 import { hubOptions, loadSpec } from "../spec/load.ts"
 import { UsageError } from "./errors.ts"
 
@@ -96,7 +97,7 @@ export const runInspect = (args: InspectArgs) =>
     if (Option.isSome(args.dataset) && !ids.includes(args.dataset.value)) {
       return yield* new UsageError({ message: `--dataset ${args.dataset.value}: no such dataset in ${args.spec} (datasets: ${ids.join(", ")})` })
     }
-    const datasets = yield* loadDatasets(spec.datasets, { dataRoot: loaded.dataRoot, maxBadFraction: spec.split.max_bad_fraction, hub: hubOptions(loaded) })
+    const datasets = yield* loadDatasets(spec.datasets, { dataRoot: loaded.dataRoot, maxBadFraction: spec.split.max_bad_fraction, remote: hubFiles(hubOptions(loaded)) })
     const split = splitAll(
       ids.map((id) => ({ id, samples: datasets[id]!.samples, eval: spec.datasets[id]!.split?.eval })),
       { eval: spec.split.eval, leakage: spec.split.leakage },

@@ -12,6 +12,7 @@ import { locatePlugin, readManifestSync } from "../backends/registry.ts"
 import { backendCheck } from "../backends/spec-check.ts"
 import { checkData } from "../data/check.ts"
 import { SpecError } from "../spec/errors.ts"
+import { hubFiles } from "../hub/source.ts"
 import { hubOptions, loadSpec, specLocator } from "../spec/load.ts"
 
 export const runValidate = (args: { spec: string; set: ReadonlyArray<string>; dataRoot: Option.Option<string>; noData?: boolean }) =>
@@ -24,7 +25,7 @@ export const runValidate = (args: { spec: string; set: ReadonlyArray<string>; da
     const s = loaded.spec
     let checked = "data not checked (--no-data)"
     if (args.noData !== true) {
-      const { problems: found, skipped } = yield* checkData(s.datasets, { dataRoot: loaded.dataRoot, hub: hubOptions(loaded) })
+      const { problems: found, skipped } = yield* checkData(s.datasets, { dataRoot: loaded.dataRoot, remote: hubFiles(hubOptions(loaded)) })
       if (found.length > 0) {
         const locate = specLocator(loaded.file)
         return yield* new SpecError({

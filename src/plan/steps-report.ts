@@ -16,6 +16,7 @@ import type { OutputRef, TaskSpec } from "../runtime/task.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
 import { implementationVersion } from "../util/import-graph.ts"
 import { REVOLION_EVAL } from "./names.ts"
+import { evalMetricsReport } from "../spec/metric-sets.ts"
 import type { PipelineInput } from "./pipeline.ts"
 import type { Cell, SqFile } from "./steps-quality.ts"
 import { revolionParquet } from "./revolion-parquet.ts"
@@ -92,6 +93,7 @@ export const reportStep = (input: PipelineInput, ids: ReadonlyArray<string>, inp
           spec_sha256: loaded.hash,
           datasets: ids,
           mq_metrics: agg.mq_metrics,
+          eval_metrics: evalMetricsReport(spec, REVOLION_EVAL),
           cross,
           dq: Object.fromEntries(Object.entries(agg.dq).filter(([, v]) => v !== null)),
           sq: Object.fromEntries(ids.map((d) => [d, summarize(trainSq[d]!)])),

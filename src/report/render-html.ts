@@ -13,6 +13,9 @@ import {
   cellMetrics,
   compositionRows,
   dqRanked,
+  evalMetricsDiffer,
+  evalMetricsRows,
+  mqSummary,
   dqSentence,
   itemsPerEval,
   metricName,
@@ -158,7 +161,7 @@ export const renderHtml = (r: Report): string => {
   s.push(`<header>
 <div class="eyebrow">revo \u00b7 tune-cross-evaluation report</div>
 <h1>${esc(r.experiment)}</h1>
-<p class="meta">${r.datasets.length} datasets \u00b7 MQ = mean of ${esc(r.mq_metrics.map(metricName).join(", "))} \u00b7 spec <code title="${esc(r.spec_sha256)}">${esc(shortHash(r.spec_sha256))}</code></p>
+<p class="meta">${r.datasets.length} datasets \u00b7 ${esc(mqSummary(r))} \u00b7 spec <code title="${esc(r.spec_sha256)}">${esc(shortHash(r.spec_sha256))}</code></p>
 </header>`)
   s.push(`<section id="summary">
 <h2>Summary</h2>
@@ -183,6 +186,10 @@ ${mqHeatmapSvg(r)}
   for (const m of metrics) {
     s.push(`<h3>${esc(metricName(m))} <span class="note">(${esc(m)})</span></h3>`)
     s.push(matrixTable(r, (t, e) => r.cross[t]?.[e]?.[m]))
+  }
+  if (evalMetricsDiffer(r)) {
+    s.push(`<h3>Metrics per eval set</h3>`)
+    s.push(tableHtml([{ text: "eval set" }, { text: "metrics" }, { text: "MQ averages" }], evalMetricsRows(r).map((row) => `<tr>${row.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`)))
   }
   s.push(`<h3>Eval items per eval set</h3>`)
   s.push(

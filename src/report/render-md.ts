@@ -12,6 +12,9 @@ import {
   cellMetrics,
   compositionRows,
   dqRanked,
+  evalMetricsDiffer,
+  evalMetricsRows,
+  mqSummary,
   itemsPerEval,
   metricName,
   orderedKeys,
@@ -53,7 +56,7 @@ export const renderMarkdown = (r: Report): string => {
   }
 
   p(`# ${mdEsc(r.experiment)}: REVO-LION study`)
-  p(`Spec \`${r.spec_sha256}\` \u00b7 ${r.datasets.length} datasets \u00b7 MQ = mean of ${r.mq_metrics.map(metricName).join(", ")}`)
+  p(`Spec \`${r.spec_sha256}\` \u00b7 ${r.datasets.length} datasets \u00b7 ${mqSummary(r)}`)
   p(`## Summary`)
   p(mdEsc(summaryParagraph(r)))
 
@@ -111,6 +114,10 @@ export const renderMarkdown = (r: Report): string => {
     )
   }
   const items = itemsPerEval(r)
+  if (evalMetricsDiffer(r)) {
+    details.push(`### Metrics per eval set`, "")
+    details.push(table(["eval set", "metrics", "MQ averages"], ["l", "l", "l"], evalMetricsRows(r).map((row) => row.map(mdEsc))), "")
+  }
   details.push(`### Eval items per eval set`, "")
   details.push(
     table(["eval set", "items"], ["l", "r"], evalSets(r).map((e) => [mdEsc(setLabel(e)), opt(items[e], int)])),

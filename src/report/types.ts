@@ -127,6 +127,11 @@ export const Report = Schema.Struct({
   datasets: Schema.Array(Schema.String),
   /** the metrics MQ is the mean of, e.g. ["bleu4", "meteor", "rouge_l"] */
   mq_metrics: Schema.Array(Schema.String),
+  /** eval set -> the metrics its column computed and MQ averaged (datasets.<id>.metrics/mq);
+   * the REVO-LION eval set has `per_dataset` when each dataset's items were scored with its own */
+  eval_metrics: Schema.optionalKey(Schema.Record(Schema.String, Schema.Struct({
+    metrics: Schema.Array(Schema.String), mq: Schema.Array(Schema.String), per_dataset: Schema.optionalKey(Schema.Boolean)
+  }))),
   /** tune set -> eval set -> cell; a missing cell is a failed or skipped task */
   cross: Schema.Record(Schema.String, Schema.Record(Schema.String, CrossCell)),
   dq: Schema.Record(Schema.String, Num),

@@ -89,3 +89,41 @@ describe("revo validate: the data check", () => {
     assert.match(r.stdout, /data checked \(the first records of every source and join\)/u)
   })
 })
+
+describe("revo validate: the dataset forms' own checks", () => {
+  it("llava fields.instruction without fields.references, {instruction} on coco-captions", () => {
+    const file = spec("forms", `datasets:
+  pre:
+    source: { format: llava, path: llava-pretrain-lcs-2k/blip_laion_cc_sbu_2k.json }
+    fields: { instruction: "conversations[0].value" }
+  caps:
+    source: { format: coco-captions, path: coco-mini/annotations/captions_train2017.json }
+    instruction: "{instruction} Be brief."
+`)
+    const r = revo(["validate", file, "--no-data"], { env })
+    assert.equal(r.code, 2, r.stdout)
+    assert.deepEqual(r.stderr.trim().split("\n"), [
+      `${file}:6:28 datasets.pre.fields.instruction: Format "llava": fields.instruction and fields.references go together (a mapped single turn replacing the conversation); to reword the source's instruction use \`instruction: "{instruction} ..."\``,
+      `${file}:9:18 datasets.caps.instruction: Format "coco-captions" has no instruction of its own for {instruction}: write the instruction itself (e.g. "Describe the image briefly.")`
+    ])
+  })
+
+  it("a fanned-out instruction template and a where that does not parse", () => {
+    const file = spec("syntax", `datasets:
+  aok:
+    source: { format: json, path: aokvqa-val/aokvqa_v1p0_val.json }
+    fields: { instruction: question, references: "rationales[*]" }
+    instruction: "{instruction} {choices[*]}"
+    where: "split in [val"
+  pope:
+    source: { format: jsonl, path: pope-coco/coco_pope_adversarial.json }
+    fields: { instruction: text, references: label }
+`)
+    const r = revo(["validate", file, "--no-data"], { env })
+    assert.equal(r.code, 2, r.stdout)
+    assert.deepEqual(r.stderr.trim().split("\n"), [
+      `${file}:7:18 datasets.aok.instruction: instruction template "{instruction} {choices[*]}" fans out ([*]); an instruction is one text`,
+      `${file}:8:12 datasets.aok.where: expected , or ] in the list of values at character 14 of "split in [val"`
+    ])
+  })
+})
