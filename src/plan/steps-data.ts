@@ -42,7 +42,8 @@ export const loadStep = (id: string, decl: Dataset, loaded: LoadedSpec, datasetK
         summary: canonicalJson({
           samples: d.samples.length,
           items: d.samples.reduce((n, s) => n + s.turns.length, 0),
-          bad_rows: { count: d.badRows.length, rows: d.badRows.slice(0, 200) },
+          // every bad row: the report lists them all in bad-rows.jsonl
+          bad_rows: { count: d.badRows.length, rows: d.badRows },
           filtered: d.filtered,
           // read back by `revo run`, which prints them (cached loads included)
           warnings: d.warnings

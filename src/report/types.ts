@@ -107,7 +107,12 @@ export const BadRow = Schema.Struct({
 })
 export type BadRow = typeof BadRow.Type
 
-/** Bad rows of one dataset: the total, and the rows listed (possibly capped by the writer). */
+/** The results file that lists every bad row of every dataset, one JSON object per line. */
+export const BAD_ROWS_FILE = "bad-rows.jsonl"
+/** How many bad rows of each dataset report.json (and the rendered reports) list. */
+export const BAD_ROWS_IN_REPORT = 50
+
+/** Bad rows of one dataset: the total, and the first BAD_ROWS_IN_REPORT rows (all are in BAD_ROWS_FILE). */
 export const BadRows = Schema.Struct({ count: Count, rows: Schema.Array(BadRow) })
 export type BadRows = typeof BadRows.Type
 
