@@ -12,6 +12,7 @@ import { locatePlugin, readManifestSync } from "../backends/registry.ts"
 import { backendCheck } from "../backends/spec-check.ts"
 import { checkData } from "../data/check.ts"
 import { SpecError, formatProblem } from "../spec/errors.ts"
+import { hubFiles } from "../hub/source.ts"
 import { hubOptions, loadSpec, specLocator } from "../spec/load.ts"
 
 export const runValidate = (args: { spec: string; set: ReadonlyArray<string>; dataRoot: Option.Option<string>; noData?: boolean }) =>
@@ -24,7 +25,7 @@ export const runValidate = (args: { spec: string; set: ReadonlyArray<string>; da
     const s = loaded.spec
     let checked = "data not checked (--no-data)"
     if (args.noData !== true) {
-      const { problems: found, warnings, skipped } = yield* checkData(s.datasets, { dataRoot: loaded.dataRoot, hub: hubOptions(loaded), maxBadFraction: s.split.max_bad_fraction })
+      const { problems: found, warnings, skipped } = yield* checkData(s.datasets, { dataRoot: loaded.dataRoot, remote: hubFiles(hubOptions(loaded)), maxBadFraction: s.split.max_bad_fraction })
       const locate = specLocator(loaded.file)
       for (const w of warnings) yield* Console.error(`warning: ${formatProblem(args.spec, { ...locate(w.path), path: w.path.map(String).join("."), message: w.message })}`)
       if (found.length > 0) {

@@ -7,10 +7,7 @@
  * The check is structural (does any of the first records have this field at this place?), not
  * a load: it never decides that a join matches, only that its key and `on` paths exist.
  */
-import { existsSync } from "node:fs"
 import * as Effect from "effect/Effect"
-import { cachePaths, hubCacheDir, parseHubUrlSync } from "../hub/download.ts"
-import { HubUrlError } from "../hub/errors.ts"
 import type { Dataset } from "../spec/dataset.ts"
 import { didYouMean } from "../spec/did-you-mean.ts"
 import { cocoCaptionRecords } from "./coco.ts"
@@ -159,10 +156,10 @@ const recordsOf = (dataset: string, declared: string, parsed: Parsed, records: s
 }
 
 /** Check one dataset's declaration against the first records of its files. */
-export const checkDatasetData = (id: string, decl: Dataset, ctx: LoadContext & { readonly cache: ParseCache }): Effect.Effect<DatasetCheck, DataError> =>
+export const checkDatasetData = <E = never>(id: string, decl: Dataset, ctx: LoadContext<E> & { readonly cache: ParseCache }): Effect.Effect<DatasetCheck, DataError | E> =>
   Effect.gen(function*() {
     const read = (declared: string, kind: "json" | "jsonl" | "csv", delimiter: string) =>
-      Effect.flatMap(localPath(declared, ctx), (local) =>
+      Effect.flatMap(localPath(id, declared, ctx), (local) =>
         Effect.tryPromise({
           try: () => ctx.cache.get(local, kind, delimiter, () => parseFile(id, declared, local, kind, delimiter)),
           catch: (e) => (e instanceof DataFileError ? e : new DataFileError({ dataset: id, file: declared, message: `Dataset ${id}: ${String(e)}` }))
@@ -286,12 +283,6 @@ const matchJoin = (
   }
 }
 
-/** Whether an hf:// file is already in the download cache (validate never downloads: the files can be GBs). */
-const hubCached = (url: string, ctx: LoadContext): boolean => {
-  const ref = parseHubUrlSync(url)
-  return !(ref instanceof HubUrlError) && existsSync(cachePaths(ref, hubCacheDir(ctx.hub ?? {})).file)
-}
-
 export interface DataCheck {
   readonly problems: Array<DataProblem>
   readonly warnings: Array<DataProblem>
@@ -300,7 +291,7 @@ export interface DataCheck {
 }
 
 /** Check every dataset; file errors become problems at the file's spec path. */
-export const checkData = (datasets: Readonly<Record<string, Dataset>>, ctx: LoadContext): Effect.Effect<DataCheck> =>
+export const checkData = <E extends { readonly message: string } = never>(datasets: Readonly<Record<string, Dataset>>, ctx: LoadContext<E>): Effect.Effect<DataCheck> =>
   Effect.gen(function*() {
     const cache = ctx.cache ?? new ParseCache()
     const out: Array<DataProblem> = []
@@ -308,7 +299,10 @@ export const checkData = (datasets: Readonly<Record<string, Dataset>>, ctx: Load
     const skipped: Array<string> = []
     for (const id of Object.keys(datasets).sort()) {
       const decl = datasets[id]!
-      if ([decl.source.path, ...decl.joins.map((j) => j.path)].some((p) => p.startsWith("hf://") && !hubCached(p, ctx))) {
+      // validate never downloads (the files can be GBs): a dataset with an hf:// file not cached yet is skipped.
+      const remote = [decl.source.path, ...decl.joins.map((j) => j.path)].filter((p) => p.startsWith("hf://"))
+      const cached = yield* Effect.forEach(remote, (p) => (ctx.remote ? ctx.remote.isCached(p) : Effect.succeed(false)))
+      if (cached.includes(false)) {
         skipped.push(id)
         continue
       }

@@ -20,6 +20,7 @@ import { aggregateStep, proofStep, selectStep, sqStep } from "./steps-quality.ts
 import { scoreStep } from "./steps-score.ts"
 import { reportStep } from "./steps-report.ts"
 import { PROOF_SETS, REVOLION_EVAL } from "./names.ts"
+import { evalMetricsPlan } from "../spec/metric-sets.ts"
 
 export interface PipelineInput {
   readonly loaded: LoadedSpec
@@ -42,8 +43,11 @@ export const buildPipeline = (input: PipelineInput): Array<TaskSpec> => {
   const spec = loaded.spec
   const ids = datasetIds(loaded)
   const tasks: Array<TaskSpec> = []
-  const metrics = [...spec.metrics]
-  const mqMetrics = [...(spec.quality.mq ?? spec.metrics)]
+  // Each eval dataset is judged by its own metrics (datasets.<id>.metrics / .mq); the
+  // REVO-LION eval set, which mixes them, per dataset when they differ (steps-score.ts).
+  const judged = evalMetricsPlan(spec)
+  const metricsOf = (e: string) => judged.of[e]!.metrics
+  const mqMetrics = judged.mq
 
   for (const d of ids) tasks.push(loadStep(d, spec.datasets[d]!, loaded, input.datasetKeys[d]!))
   tasks.push(splitStep(ids, spec, Object.fromEntries(ids.map((d) => [d, ref(`load:${d}`, "samples")]))))
@@ -59,7 +63,7 @@ export const buildPipeline = (input: PipelineInput): Array<TaskSpec> => {
       for (const part of t === e ? (["eval"] as const) : (["eval", "train"] as const)) {
         const items = ref("split", `${part}:${e}`)
         tasks.push(predictStep(t, `${e}.${part}`, plugin, spec, ref(`tune:${t}`, "model"), items, input.store, input.modelsDir))
-        tasks.push(scoreStep(t, `${e}.${part}`, metrics, ref(`predict:${t}@${e}.${part}`, "predictions"), items))
+        tasks.push(scoreStep(t, `${e}.${part}`, metricsOf(e), ref(`predict:${t}@${e}.${part}`, "predictions"), items))
         const r = ref(`score:${t}@${e}.${part}`, "scores")
         if (part === "eval") {
           cross[`${t}@${e}`] = r
@@ -77,7 +81,7 @@ export const buildPipeline = (input: PipelineInput): Array<TaskSpec> => {
       const heldout = ref("split", `fold-heldout:${d}:${f}`)
       tasks.push(tuneStep(tuneSet, plugin, spec, ref("split", `fold-train:${d}:${f}`)))
       tasks.push(predictStep(tuneSet, `${d}.fold${f}`, plugin, spec, ref(`tune:${tuneSet}`, "model"), heldout, input.store, input.modelsDir))
-      tasks.push(scoreStep(tuneSet, `${d}.fold${f}`, metrics, ref(`predict:${tuneSet}@${d}.fold${f}`, "predictions"), heldout))
+      tasks.push(scoreStep(tuneSet, `${d}.fold${f}`, metricsOf(d), ref(`predict:${tuneSet}@${d}.fold${f}`, "predictions"), heldout))
       crossfit[`crossfit:${d}:${f}`] = ref(`score:${tuneSet}@${d}.fold${f}`, "scores")
     }
     crossfit[`self:${d}`] = ref(`score:${d}@${d}.eval`, "scores")
@@ -97,7 +101,7 @@ export const buildPipeline = (input: PipelineInput): Array<TaskSpec> => {
     tasks.push(tuneStep(p, plugin, spec, trainOf[p]!))
     for (const e of evalSets) {
       tasks.push(predictStep(p, `${e.name}.eval`, plugin, spec, ref(`tune:${p}`, "model"), e.items, input.store, input.modelsDir))
-      tasks.push(scoreStep(p, `${e.name}.eval`, metrics, ref(`predict:${p}@${e.name}.eval`, "predictions"), e.items))
+      tasks.push(scoreStep(p, `${e.name}.eval`, e.name === REVOLION_EVAL ? judged.metrics : metricsOf(e.name), ref(`predict:${p}@${e.name}.eval`, "predictions"), e.items))
       proofScores[`${p}@${e.name}`] = ref(`score:${p}@${e.name}.eval`, "scores")
     }
   }
@@ -105,7 +109,7 @@ export const buildPipeline = (input: PipelineInput): Array<TaskSpec> => {
   for (const t of ids) {
     const e = evalSets[evalSets.length - 1]!
     tasks.push(predictStep(t, `${e.name}.eval`, plugin, spec, ref(`tune:${t}`, "model"), e.items, input.store, input.modelsDir))
-    tasks.push(scoreStep(t, `${e.name}.eval`, metrics, ref(`predict:${t}@${e.name}.eval`, "predictions"), e.items))
+    tasks.push(scoreStep(t, `${e.name}.eval`, judged.metrics, ref(`predict:${t}@${e.name}.eval`, "predictions"), e.items))
     proofScores[`${t}@${e.name}`] = ref(`score:${t}@${e.name}.eval`, "scores")
   }
   tasks.push(proofStep(ids, proofSets, mqMetrics, proofScores))

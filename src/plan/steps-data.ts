@@ -8,6 +8,7 @@ import { loadDataset } from "../data/load.ts"
 import { itemsOf, namespaced, type Sample } from "../data/sample.ts"
 import { splitAll, splitHash } from "../data/split.ts"
 import type { Dataset } from "../spec/dataset.ts"
+import { hubFiles } from "../hub/source.ts"
 import { hubOptions, type LoadedSpec } from "../spec/load.ts"
 import type { Spec } from "../spec/schema.ts"
 import { type OutputRef, TaskFailure, type TaskSpec } from "../runtime/task.ts"
@@ -25,7 +26,7 @@ export const loadStep = (id: string, decl: Dataset, loaded: LoadedSpec, datasetK
   inputs: {},
   resource: "cpu",
   run: () =>
-    loadDataset(id, decl, { dataRoot: loaded.dataRoot, maxBadFraction: loaded.spec.split.max_bad_fraction, hub: hubOptions(loaded) }).pipe(
+    loadDataset(id, decl, { dataRoot: loaded.dataRoot, maxBadFraction: loaded.spec.split.max_bad_fraction, remote: hubFiles(hubOptions(loaded)) }).pipe(
       Effect.mapError((e) => new TaskFailure({ message: e.message })),
       // The key was planned from the files' bytes before this task read them again; what was
       // parsed must be those same bytes, or the store would keep other data under that key.
@@ -41,7 +42,8 @@ export const loadStep = (id: string, decl: Dataset, loaded: LoadedSpec, datasetK
         summary: canonicalJson({
           samples: d.samples.length,
           items: d.samples.reduce((n, s) => n + s.turns.length, 0),
-          bad_rows: { count: d.badRows.length, rows: d.badRows.slice(0, 200) },
+          // every bad row: the report lists them all in bad-rows.jsonl
+          bad_rows: { count: d.badRows.length, rows: d.badRows },
           filtered: d.filtered,
           // read back by `revo run`, which prints them (cached loads included)
           warnings: d.warnings

@@ -9,6 +9,7 @@ import { mqOf } from "../quality/mq.ts"
 import { keepCount, randomSubset, rankBySq, type Scored, topGlobal, topPerDataset } from "../quality/select.ts"
 import { sqOf, type SqOptions } from "../quality/sq.ts"
 import type { OutputRef, TaskSpec } from "../runtime/task.ts"
+import { mqSetOf, type MqSets } from "../spec/metric-sets.ts"
 import type { Spec } from "../spec/schema.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
 import { implementationVersion } from "../util/import-graph.ts"
@@ -20,6 +21,8 @@ export const QUALITY_STEP_VERSION = implementationVersion(import.meta.url)
 export interface ScoresFile {
   readonly corpus: Readonly<Record<string, number>>
   readonly items: ReadonlyArray<{ readonly id: string } & Readonly<Record<string, number>>>
+  /** a mixed eval set scored per dataset (steps-score.ts) */
+  readonly by_dataset?: Readonly<Record<string, { readonly corpus: Readonly<Record<string, number>>; readonly items: number }>>
 }
 
 export interface Cell {
@@ -28,10 +31,23 @@ export interface Cell {
   readonly [metric: string]: number
 }
 
-const cellOf = (s: ScoresFile, mqMetrics: ReadonlyArray<string>): Cell => ({ ...s.corpus, mq: mqOf(s.corpus, mqMetrics), items: s.items.length })
+/** A matrix cell: MQ by eval set `e`'s MQ metrics, and every corpus value. A mixed eval set
+ * scored per dataset (its datasets judged by different metrics) has MQ = the mean of its
+ * datasets' MQs weighted by their items, and no single corpus value per metric. */
+const cellOf = (s: ScoresFile, sets: MqSets, e: string): Cell => {
+  if (s.by_dataset === undefined) return { ...s.corpus, mq: mqOf(s.corpus, mqSetOf(sets, e)), items: s.items.length }
+  let sum = 0
+  let n = 0
+  for (const d of Object.keys(s.by_dataset).sort()) {
+    const part = s.by_dataset[d]!
+    sum += part.items * mqOf(part.corpus, mqSetOf(sets, d))
+    n += part.items
+  }
+  return { mq: n === 0 ? 0 : sum / n, items: s.items.length }
+}
 
 /** The tune-cross-evaluation matrix (MQ and every metric per cell) and DQ. */
-export const aggregateStep = (ids: ReadonlyArray<string>, mqMetrics: ReadonlyArray<string>, dq: DqOptions, cross: Readonly<Record<string, OutputRef>>): TaskSpec => ({
+export const aggregateStep = (ids: ReadonlyArray<string>, mqMetrics: MqSets, dq: DqOptions, cross: Readonly<Record<string, OutputRef>>): TaskSpec => ({
   label: "aggregate",
   kind: "aggregate",
   version: QUALITY_STEP_VERSION,
@@ -43,11 +59,14 @@ export const aggregateStep = (ids: ReadonlyArray<string>, mqMetrics: ReadonlyArr
       const matrix: Record<string, Record<string, Cell>> = {}
       for (const t of ids) {
         matrix[t] = {}
-        for (const e of ids) matrix[t]![e] = cellOf(ctx.inputJson<ScoresFile>(`${t}@${e}`), mqMetrics)
+        for (const e of ids) matrix[t]![e] = cellOf(ctx.inputJson<ScoresFile>(`${t}@${e}`), mqMetrics, e)
       }
       const mq = Object.fromEntries(ids.map((t) => [t, Object.fromEntries(ids.map((e) => [e, matrix[t]![e]!.mq]))]))
       const dqValues = dqOf(mq, ids, dq)
-      return { cross: canonicalJson({ datasets: ids, mq_metrics: mqMetrics, cross: matrix, dq: dqValues }) }
+      // mq_metrics: the one MQ list, or every metric some dataset's MQ uses (report.json's
+      // eval_metrics says which per eval set).
+      const mqList = Array.isArray(mqMetrics) ? mqMetrics : [...new Set(Object.values(mqMetrics as Record<string, ReadonlyArray<string>>).flat())]
+      return { cross: canonicalJson({ datasets: ids, mq_metrics: mqList, cross: matrix, dq: dqValues }) }
     })
 })
 
@@ -62,7 +81,7 @@ export interface SqFile {
 /** SQ of every train and eval sample of every dataset, with each model's sample-level MQ. */
 export const sqStep = (
   ids: ReadonlyArray<string>,
-  mqMetrics: ReadonlyArray<string>,
+  mqMetrics: MqSets,
   options: SqOptions & { readonly crossfit: number },
   scores: Readonly<Record<string, OutputRef>>,
   splits: Readonly<Record<string, OutputRef>>
@@ -86,7 +105,7 @@ export const sqStep = (
           for (const t of ids) {
             if (t === d) continue
             const file = ctx.inputJson<ScoresFile>(`${part}:${t}@${d}`)
-            perModel.set(t, new Map(file.items.map((it) => [it.id, mqOf(it, mqMetrics)])))
+            perModel.set(t, new Map(file.items.map((it) => [it.id, mqOf(it, mqSetOf(mqMetrics, d))])))
           }
           if (options.crossfit >= 2) {
             // Out-of-fold models score the train samples; the in-domain model (which never saw
@@ -94,7 +113,7 @@ export const sqStep = (
             const files = part === "train"
               ? Array.from({ length: options.crossfit }, (_, f) => ctx.inputJson<ScoresFile>(`crossfit:${d}:${f}`))
               : [ctx.inputJson<ScoresFile>(`self:${d}`)]
-            perModel.set(`${d}~crossfit`, new Map(files.flatMap((file) => file.items.map((it) => [it.id, mqOf(it, mqMetrics)] as const))))
+            perModel.set(`${d}~crossfit`, new Map(files.flatMap((file) => file.items.map((it) => [it.id, mqOf(it, mqSetOf(mqMetrics, d))] as const))))
           }
           const r = sqOf({ dataset: d, sampleOf, perModel }, options)
           parts[part] = samples.map((s) => s.id).sort().map((id) => ({
@@ -163,7 +182,7 @@ export const selectStep = (ids: ReadonlyArray<string>, spec: Spec, sq: OutputRef
 })
 
 /** MQ of the proof's tune sets on every eval set, and the datasets' models on the REVO-LION eval set. */
-export const proofStep = (ids: ReadonlyArray<string>, proofSets: ReadonlyArray<string>, mqMetrics: ReadonlyArray<string>, scores: Readonly<Record<string, OutputRef>>): TaskSpec => ({
+export const proofStep = (ids: ReadonlyArray<string>, proofSets: ReadonlyArray<string>, mqMetrics: MqSets, scores: Readonly<Record<string, OutputRef>>): TaskSpec => ({
   label: "proof",
   kind: "aggregate",
   version: QUALITY_STEP_VERSION,
@@ -176,7 +195,7 @@ export const proofStep = (ids: ReadonlyArray<string>, proofSets: ReadonlyArray<s
       for (const name of Object.keys(scores).sort()) {
         const [t, e] = name.split("@") as [string, string]
         cells[t] ??= {}
-        cells[t]![e] = cellOf(ctx.inputJson<ScoresFile>(name), mqMetrics)
+        cells[t]![e] = cellOf(ctx.inputJson<ScoresFile>(name), mqMetrics, e)
       }
       return { proof: canonicalJson({ datasets: ids, proof_sets: proofSets, cross: cells }) }
     })

@@ -10,12 +10,13 @@ import { buildComparison } from "../report/render-verdict.ts"
 import { renderHtml } from "../report/render-html.ts"
 import { renderMarkdown } from "../report/render-md.ts"
 import { binCounts } from "../report/svg-dist.ts"
-import { decodeReport, type Report } from "../report/types.ts"
+import { BAD_ROWS_FILE, BAD_ROWS_IN_REPORT, decodeReport, type Report } from "../report/types.ts"
 import { quantile, summarize } from "../quality/sq.ts"
 import type { OutputRef, TaskSpec } from "../runtime/task.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
 import { implementationVersion } from "../util/import-graph.ts"
 import { REVOLION_EVAL } from "./names.ts"
+import { evalMetricsReport } from "../spec/metric-sets.ts"
 import type { PipelineInput } from "./pipeline.ts"
 import type { Cell, SqFile } from "./steps-quality.ts"
 import { revolionParquet } from "./revolion-parquet.ts"
@@ -83,15 +84,16 @@ export const reportStep = (input: PipelineInput, ids: ReadonlyArray<string>, inp
           controlTrainSize: control === "union" ? unionSize : selection.random.length,
           unionTrainSize: unionSize
         })
-        const badRows = Object.fromEntries(ids.map((d) => {
-          const s = ctx.inputJson<LoadSummary>(`load:${d}`)
-          return [d, { count: s.bad_rows.count, rows: s.bad_rows.rows.slice(0, 50) }]
-        }))
+        // report.json keeps each dataset's count and its first rows; bad-rows.jsonl lists them all.
+        const loadSummaries = ids.map((d) => [d, ctx.inputJson<LoadSummary>(`load:${d}`)] as const)
+        const badRows = Object.fromEntries(loadSummaries.map(([d, s]) => [d, { count: s.bad_rows.count, rows: s.bad_rows.rows.slice(0, BAD_ROWS_IN_REPORT) }]))
+        const badRowsFile = loadSummaries.flatMap(([d, s]) => s.bad_rows.rows.map((row) => canonicalJson({ dataset: d, ...row }) + "\n")).join("")
         const report: Report = decodeReport(JSON.parse(canonicalJson({
           experiment: spec.name,
           spec_sha256: loaded.hash,
           datasets: ids,
           mq_metrics: agg.mq_metrics,
+          eval_metrics: evalMetricsReport(spec, REVOLION_EVAL),
           cross,
           dq: Object.fromEntries(Object.entries(agg.dq).filter(([, v]) => v !== null)),
           sq: Object.fromEntries(ids.map((d) => [d, summarize(trainSq[d]!)])),
@@ -125,6 +127,7 @@ export const reportStep = (input: PipelineInput, ids: ReadonlyArray<string>, inp
         const parquet = revolionParquet(trainSamples, evalSamples, sq)
         return {
           "report.json": json,
+          [BAD_ROWS_FILE]: badRowsFile,
           ...(spec.report.formats.includes("md") ? { "report.md": renderMarkdown(report) } : {}),
           ...(spec.report.formats.includes("html") ? { "report.html": renderHtml(report) } : {}),
           "revolion/train.parquet": parquet.train,

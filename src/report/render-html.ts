@@ -4,7 +4,7 @@
  * bytes, so nothing here reads the clock or the environment.
  */
 import type { Comparison, Report } from "./types.ts"
-import { evalSets, tuneSets } from "./types.ts"
+import { BAD_ROWS_FILE, BAD_ROWS_IN_REPORT, evalSets, tuneSets } from "./types.ts"
 import { esc, f3, int, pct, setLabel, shortHash, signed3, signedPct } from "./render-format.ts"
 import {
   badge,
@@ -13,6 +13,9 @@ import {
   cellMetrics,
   compositionRows,
   dqRanked,
+  evalMetricsDiffer,
+  evalMetricsRows,
+  mqSummary,
   dqSentence,
   itemsPerEval,
   metricName,
@@ -26,7 +29,6 @@ import { dqBarsSvg } from "./svg-bars.ts"
 import { sqDistSvg } from "./svg-dist.ts"
 
 /** Bad rows listed per dataset in the page; the rest stay in report.json. */
-const MAX_BAD_ROWS = 50
 
 const CSS = `
 :root{color-scheme:light;--ink:#111827;--soft:#374151;--muted:#6b7280;--line:#e5e7eb;--panel:#f9fafb;--accent:#3b528b;
@@ -158,7 +160,7 @@ export const renderHtml = (r: Report): string => {
   s.push(`<header>
 <div class="eyebrow">revo \u00b7 tune-cross-evaluation report</div>
 <h1>${esc(r.experiment)}</h1>
-<p class="meta">${r.datasets.length} datasets \u00b7 MQ = mean of ${esc(r.mq_metrics.map(metricName).join(", "))} \u00b7 spec <code title="${esc(r.spec_sha256)}">${esc(shortHash(r.spec_sha256))}</code></p>
+<p class="meta">${r.datasets.length} datasets \u00b7 ${esc(mqSummary(r))} \u00b7 spec <code title="${esc(r.spec_sha256)}">${esc(shortHash(r.spec_sha256))}</code></p>
 </header>`)
   s.push(`<section id="summary">
 <h2>Summary</h2>
@@ -183,6 +185,10 @@ ${mqHeatmapSvg(r)}
   for (const m of metrics) {
     s.push(`<h3>${esc(metricName(m))} <span class="note">(${esc(m)})</span></h3>`)
     s.push(matrixTable(r, (t, e) => r.cross[t]?.[e]?.[m]))
+  }
+  if (evalMetricsDiffer(r)) {
+    s.push(`<h3>Metrics per eval set</h3>`)
+    s.push(tableHtml([{ text: "eval set" }, { text: "metrics" }, { text: "MQ averages" }], evalMetricsRows(r).map((row) => `<tr>${row.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`)))
   }
   s.push(`<h3>Eval items per eval set</h3>`)
   s.push(
@@ -278,15 +284,16 @@ ${tableHtml(
     s.push(`<p>No bad rows: every source row became a sample.</p>`)
   } else {
     const ids = r.datasets.filter((d) => (r.bad_rows[d]?.count ?? 0) > 0)
-    s.push(`<p>${int(bad)} source rows could not be read and were left out, never silently:</p>`)
+    const capped = r.datasets.some((d) => (r.bad_rows[d]?.count ?? 0) > BAD_ROWS_IN_REPORT)
+    s.push(`<p>${int(bad)} source rows could not be read and were left out, never silently; ${BAD_ROWS_FILE} lists each with its file, line and reason${capped ? `, and the first ${BAD_ROWS_IN_REPORT} of each dataset are listed here` : ""}:</p>`)
     s.push(tableHtml([{ text: "dataset" }, { text: "bad rows", n: true }], ids.map((d) => `<tr><td>${esc(d)}</td><td class="n">${int(r.bad_rows[d]?.count ?? 0)}</td></tr>`)))
     s.push(`<details><summary>Bad rows listed</summary>`)
     for (const d of ids) {
       const b = r.bad_rows[d]!
       s.push(`<h3>${esc(d)}</h3><ul class="bad">`)
-      for (const row of b.rows.slice(0, MAX_BAD_ROWS)) s.push(`<li><code>${esc(badRowWhere(row))}</code> ${esc(row.reason)}</li>`)
-      const more = b.count - Math.min(b.rows.length, MAX_BAD_ROWS)
-      if (more > 0) s.push(`<li>\u2026 and ${int(more)} more in report.json</li>`)
+      for (const row of b.rows.slice(0, BAD_ROWS_IN_REPORT)) s.push(`<li><code>${esc(badRowWhere(row))}</code> ${esc(row.reason)}</li>`)
+      const more = b.count - Math.min(b.rows.length, BAD_ROWS_IN_REPORT)
+      if (more > 0) s.push(`<li>\u2026 and ${int(more)} more in ${BAD_ROWS_FILE}</li>`)
       s.push(`</ul>`)
     }
     s.push(`</details>`)

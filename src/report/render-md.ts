@@ -3,7 +3,7 @@
  * Order: summary (verdicts) -> proof -> MQ matrix -> DQ -> SQ -> REVO-LION composition -> bad rows -> provenance.
  */
 import type { Report } from "./types.ts"
-import { evalSets, tuneSets } from "./types.ts"
+import { BAD_ROWS_FILE, BAD_ROWS_IN_REPORT, evalSets, tuneSets } from "./types.ts"
 import { f3, int, mdEsc, pct, setLabel, signed3, signedPct } from "./render-format.ts"
 import {
   badge,
@@ -12,6 +12,9 @@ import {
   cellMetrics,
   compositionRows,
   dqRanked,
+  evalMetricsDiffer,
+  evalMetricsRows,
+  mqSummary,
   itemsPerEval,
   metricName,
   orderedKeys,
@@ -22,7 +25,6 @@ import {
 } from "./render-summary.ts"
 
 /** Bad rows listed per dataset in the Markdown; the rest stay in report.json. */
-const MAX_BAD_ROWS = 50
 
 const table = (head: ReadonlyArray<string>, align: ReadonlyArray<"l" | "r">, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
   const sep = align.map((a) => (a === "r" ? "---:" : ":---"))
@@ -53,7 +55,7 @@ export const renderMarkdown = (r: Report): string => {
   }
 
   p(`# ${mdEsc(r.experiment)}: REVO-LION study`)
-  p(`Spec \`${r.spec_sha256}\` \u00b7 ${r.datasets.length} datasets \u00b7 MQ = mean of ${r.mq_metrics.map(metricName).join(", ")}`)
+  p(`Spec \`${r.spec_sha256}\` \u00b7 ${r.datasets.length} datasets \u00b7 ${mqSummary(r)}`)
   p(`## Summary`)
   p(mdEsc(summaryParagraph(r)))
 
@@ -111,6 +113,10 @@ export const renderMarkdown = (r: Report): string => {
     )
   }
   const items = itemsPerEval(r)
+  if (evalMetricsDiffer(r)) {
+    details.push(`### Metrics per eval set`, "")
+    details.push(table(["eval set", "metrics", "MQ averages"], ["l", "l", "l"], evalMetricsRows(r).map((row) => row.map(mdEsc))), "")
+  }
   details.push(`### Eval items per eval set`, "")
   details.push(
     table(["eval set", "items"], ["l", "r"], evalSets(r).map((e) => [mdEsc(setLabel(e)), opt(items[e], int)])),
@@ -181,16 +187,18 @@ export const renderMarkdown = (r: Report): string => {
   if (bad === 0) {
     p(`No bad rows: every source row became a sample.`)
   } else {
-    p(`${int(bad)} source rows could not be read and were left out; each is listed with its file, line and reason.`)
+    const capped = r.datasets.some((d) => (r.bad_rows[d]?.count ?? 0) > BAD_ROWS_IN_REPORT)
+    p(`${int(bad)} source rows could not be read and were left out; each is listed with its file, line and reason in ${BAD_ROWS_FILE}` +
+      (capped ? ` (below, the first ${BAD_ROWS_IN_REPORT} of each dataset).` : ` and below.`))
     const ids = r.datasets.filter((d) => (r.bad_rows[d]?.count ?? 0) > 0)
     p(table(["dataset", "bad rows"], ["l", "r"], ids.map((d) => [mdEsc(d), int(r.bad_rows[d]?.count ?? 0)])))
     const lines: Array<string> = [`<details><summary>Bad rows listed</summary>`, ""]
     for (const d of ids) {
       const b = r.bad_rows[d]!
       lines.push(`**${mdEsc(d)}**`, "")
-      for (const row of b.rows.slice(0, MAX_BAD_ROWS)) lines.push(`- \`${badRowWhere(row).replace(/`/g, "'")}\` ${mdEsc(row.reason)}`)
-      const more = b.count - Math.min(b.rows.length, MAX_BAD_ROWS)
-      if (more > 0) lines.push(`- \u2026 and ${int(more)} more (report.json)`)
+      for (const row of b.rows.slice(0, BAD_ROWS_IN_REPORT)) lines.push(`- \`${badRowWhere(row).replace(/`/g, "'")}\` ${mdEsc(row.reason)}`)
+      const more = b.count - Math.min(b.rows.length, BAD_ROWS_IN_REPORT)
+      if (more > 0) lines.push(`- \u2026 and ${int(more)} more in ${BAD_ROWS_FILE}`)
       lines.push("")
     }
     lines.push(`</details>`)

@@ -15,7 +15,15 @@ const METRIC_NAMES: Record<string, string> = {
   bleu4: "BLEU-4",
   meteor: "METEOR",
   rouge_l: "ROUGE-L",
-  cider: "CIDEr-D"
+  cider: "CIDEr-D",
+  vqa_accuracy: "VQA accuracy",
+  exact_match: "Exact match",
+  yes_no: "Yes/no accuracy",
+  yes_no_precision: "Yes/no precision",
+  yes_no_recall: "Yes/no recall",
+  yes_no_f1: "Yes/no F1",
+  yes_no_yes_ratio: "Yes ratio",
+  choice: "Choice accuracy"
 }
 
 /** Display name of a metric key. */
@@ -150,3 +158,23 @@ export const orderedKeys = (obj: Readonly<Record<string, unknown>>, preferred: R
   const seen = new Set(preferred)
   return [...preferred.filter((k) => Object.hasOwn(obj, k)), ...Object.keys(obj).filter((k) => !seen.has(k)).sort()]
 }
+
+/** "MQ = mean of …" for the header: the one list, or a pointer to the per-eval-set table. */
+export const mqSummary = (r: Report): string =>
+  evalMetricsDiffer(r) ? "MQ = mean of each eval set's own metrics (see Metrics per eval set)" : `MQ = mean of ${r.mq_metrics.map(metricName).join(", ")}`
+
+/** Whether eval sets are judged by different metrics (datasets.<id>.metrics / mq). */
+export const evalMetricsDiffer = (r: Report): boolean => {
+  const sets = Object.values(r.eval_metrics ?? {})
+  const key = (m: { metrics: ReadonlyArray<string>; mq: ReadonlyArray<string> }) => `${[...m.metrics].sort()}|${[...m.mq].sort()}`
+  return sets.some((m) => key(m) !== key(sets[0]!))
+}
+
+/** Rows of the "Metrics per eval set" table: eval set, computed metrics, MQ's metrics. */
+export const evalMetricsRows = (r: Report): ReadonlyArray<readonly [string, string, string]> =>
+  evalSets(r).flatMap((e) => {
+    const m = r.eval_metrics?.[e]
+    if (m === undefined) return []
+    const names = (xs: ReadonlyArray<string>) => xs.map(metricName).join(", ")
+    return [[setLabel(e), names(m.metrics) + (m.per_dataset === true ? " (each dataset's items by its own)" : ""), names(m.mq)] as const]
+  })

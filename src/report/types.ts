@@ -107,7 +107,12 @@ export const BadRow = Schema.Struct({
 })
 export type BadRow = typeof BadRow.Type
 
-/** Bad rows of one dataset: the total, and the rows listed (possibly capped by the writer). */
+/** The results file that lists every bad row of every dataset, one JSON object per line. */
+export const BAD_ROWS_FILE = "bad-rows.jsonl"
+/** How many bad rows of each dataset report.json (and the rendered reports) list. */
+export const BAD_ROWS_IN_REPORT = 50
+
+/** Bad rows of one dataset: the total, and the first BAD_ROWS_IN_REPORT rows (all are in BAD_ROWS_FILE). */
 export const BadRows = Schema.Struct({ count: Count, rows: Schema.Array(BadRow) })
 export type BadRows = typeof BadRows.Type
 
@@ -127,6 +132,11 @@ export const Report = Schema.Struct({
   datasets: Schema.Array(Schema.String),
   /** the metrics MQ is the mean of, e.g. ["bleu4", "meteor", "rouge_l"] */
   mq_metrics: Schema.Array(Schema.String),
+  /** eval set -> the metrics its column computed and MQ averaged (datasets.<id>.metrics/mq);
+   * the REVO-LION eval set has `per_dataset` when each dataset's items were scored with its own */
+  eval_metrics: Schema.optionalKey(Schema.Record(Schema.String, Schema.Struct({
+    metrics: Schema.Array(Schema.String), mq: Schema.Array(Schema.String), per_dataset: Schema.optionalKey(Schema.Boolean)
+  }))),
   /** tune set -> eval set -> cell; a missing cell is a failed or skipped task */
   cross: Schema.Record(Schema.String, Schema.Record(Schema.String, CrossCell)),
   dq: Schema.Record(Schema.String, Num),

@@ -5,13 +5,11 @@
 import * as Schema from "effect/Schema"
 import { Dataset } from "./dataset.ts"
 import { Fraction, NonEmpty, NonNegativeInt, PositiveInt, SizeOrFraction, Slug, withDefault } from "./fields.ts"
-import { ALL_METRICS, DEFAULT_METRICS, isMetricName, unknownMetricMessage } from "./metric-names.ts"
+import { DEFAULT_METRICS } from "./metric-names.ts"
+import { MetricNameSchema } from "./metric-sets.ts"
 
 export { DEFAULT_METRICS }
-/** A metric name; a typo gets "did you mean" (the check aborts, so one message per name). */
-export const MetricName = Schema.String.annotate({ message: "Expected a metric name" }).check(
-  Schema.makeFilter((s: string) => isMetricName(s) || unknownMetricMessage(s), { toJsonSchema: () => ({ enum: [...ALL_METRICS] }) }, true)
-).pipe(Schema.refine(isMetricName))
+export const MetricName = MetricNameSchema
 export type MetricName = typeof MetricName.Type
 
 export const Split = Schema.Struct({
@@ -66,7 +64,7 @@ export const Backend = Schema.Struct({
 })
 
 export const Quality = Schema.Struct({
-  mq: Schema.optionalKey(Schema.Array(MetricName)).annotate({ description: "The metrics MQ averages; default: all of metrics." }),
+  mq: Schema.optionalKey(Schema.Array(MetricName)).annotate({ description: "The metrics MQ averages; default: all of metrics. A dataset may set its own (datasets.<id>.mq)." }),
   dq: withDefault(Schema.Struct({
     normalize: withDefault(Schema.Literals(["in_domain", "none"]), "in_domain"),
     include_self: withDefault(Schema.Boolean, false)
