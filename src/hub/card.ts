@@ -413,7 +413,7 @@ export const cardBody = (input: CardInput, layout: CardLayout): string => {
       fenced([
         `# in a checkout of revo${rep.commit === undefined ? "" : ` at ${rep.commit}`}, with the source files under DATA (paths as in the spec)`,
         "npm ci",
-        `huggingface-cli download ${repo} ${SPEC_PATH} --repo-type dataset --local-dir .`,
+        `hf download ${repo} ${SPEC_PATH} --repo-type dataset --local-dir .   # or fetch revo/spec.yaml from this page`,
         `npx revo run ${SPEC_PATH} --data-root DATA${sets}`,
         `npx revo publish ${SPEC_PATH} --data-root DATA${sets}${input.backend?.demo === true ? " --allow-demo" : ""} --dry-run OUT   # the same files as this repo`
       ].join("\n"), "sh"),
