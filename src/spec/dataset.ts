@@ -14,8 +14,8 @@
  * The syntax is checked here, so `revo validate` reports a bad expression with its position.
  */
 import * as Schema from "effect/Schema"
-import { compileExpr, compilePath } from "../data/mapping.ts"
-import { compileWhere, isWhereError, whereErrorText } from "../data/where.ts"
+import { compileExpr, compilePath } from "./mapping.ts"
+import { compileWhere, isWhereError, whereErrorText } from "./where.ts"
 import { Citation } from "./citation.ts"
 import { NonEmpty, SizeOrFraction, Slug, withDefault } from "./fields.ts"
 import { MetricNameSchema } from "./metric-sets.ts"
