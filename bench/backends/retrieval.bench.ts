@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { type Item, itemsOf, type Sample } from "../../src/data/sample.ts"
 import { plugin } from "../../plugins/retrieval/index.ts"
 import { defaultDataRoot, loadRealDatasets, split } from "../../test/backends/support/real-samples.ts"

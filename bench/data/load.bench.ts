@@ -5,7 +5,7 @@
  *   node bench/data/load.bench.ts [dataRoot] [repeats]
  */
 import { fileURLToPath } from "node:url"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { datasetKey, loadDataset, loadDatasets } from "../../src/data/load.ts"
 import { ParseCache } from "../../src/data/read.ts"
 import { splitAll } from "../../src/data/split.ts"

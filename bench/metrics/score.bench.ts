@@ -16,7 +16,7 @@ import { execFileSync, spawnSync } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, createWriteStream } from "node:fs"
 import { loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
-import { ALL_METRICS, Scorer, type ScoreItem } from "../../src/metrics/index.ts"
+import { CAPTION_METRICS, Scorer, type ScoreItem } from "../../src/metrics/index.ts"
 
 const argv = process.argv.slice(2)
 const opt = (name: string, dflt: number): number => {
@@ -75,7 +75,7 @@ const median = (xs: Array<number>): number => {
   return s[Math.floor(s.length / 2)] as number
 }
 
-const cliArgs = ["--input", input, "--metrics", ALL_METRICS.join(","), "--output", join(dir, "out.json")]
+const cliArgs = ["--input", input, "--metrics", CAPTION_METRICS.join(","), "--output", join(dir, "out.json")]
 const coldDir = join(dir, "cold-cache")
 const cold = runCli(cliArgs, { ...process.env, REVO_CACHE_DIR: coldDir })
 runCli(cliArgs) // make sure the default cache is warm
@@ -95,7 +95,7 @@ const corpus = JSON.parse(readFileSync(join(dir, "out.json"), "utf8")).corpus
 
 // Items per second per metric, in process (after one warm-up pass each).
 const perMetric: Array<[string, number]> = []
-for (const m of [["bleu1", "bleu2", "bleu3", "bleu4"], ["meteor"], ["rouge_l"], ["cider"], [...ALL_METRICS]] as const) {
+for (const m of [["bleu1", "bleu2", "bleu3", "bleu4"], ["meteor"], ["rouge_l"], ["cider"], [...CAPTION_METRICS]] as const) {
   new Scorer(m).finishWith(items)
   const t0 = performance.now()
   new Scorer(m).finishWith(items)
@@ -119,7 +119,7 @@ const bigInput = join(dir, "big.jsonl")
   }
   await new Promise<void>((resolve) => out.end(resolve))
 }
-const big = BIG > 0 ? runCli(["--input", bigInput, "--metrics", ALL_METRICS.join(","), "--output", join(dir, "big.json")]) : { wall: NaN, cpu: NaN, rssMb: NaN }
+const big = BIG > 0 ? runCli(["--input", bigInput, "--metrics", CAPTION_METRICS.join(","), "--output", join(dir, "big.json")]) : { wall: NaN, cpu: NaN, rssMb: NaN }
 rmSync(dir, { recursive: true, force: true })
 
 const cpu = execFileSync("sh", ["-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2; nproc"], { encoding: "utf8" }).trim().replace(/\n/g, ", cores: ")

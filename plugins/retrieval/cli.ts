@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto"
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { Item, Sample } from "../../src/data/sample.ts"
 import { buildIndex, docsOf, tokenize } from "./bm25.ts"
 import { answerItems } from "./index.ts"

@@ -2,7 +2,7 @@
  * `retrieval`, the built-in module plugin (CPU default): tune indexes the tune set with BM25,
  * answer returns the response of the best-matching training turn.
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { type ModulePlugin, Manifest, PluginFailure, type Progress } from "../../src/backends/contract.ts"
 import type { Item, Sample } from "../../src/data/sample.ts"
 import { buildIndex, docsOf, queryText, tokenize } from "./bm25.ts"
@@ -67,7 +67,7 @@ export const answerItems = (
       const end = Math.min(items.length, start + p.chunkSize)
       for (let i = start; i < end; i++) {
         const it = items[i]!
-        out.set(it.id, s.index.responses[s.best(tokenize(queryText(it, fields)))] ?? "")
+        out.set(it.id, s.answer(tokenize(queryText(it, fields)), p.k, p.seed))
       }
       yield* onChunk({ done: end, total: items.length, message: "answering" })
     }

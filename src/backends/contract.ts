@@ -3,7 +3,8 @@
  * a module plugin implements, the NDJSON events a process plugin speaks, and the typed errors a
  * failing plugin turns into. plugins/README.md is the prose version of this file.
  */
-import { Effect, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import type { Item, Sample } from "../data/sample.ts"
 
 // ---------------------------------------------------------------------------------------------

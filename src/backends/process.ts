@@ -13,7 +13,9 @@
 import { createReadStream, existsSync, mkdirSync, openSync, readFileSync, readSync, closeSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { isAbsolute, join, resolve } from "node:path"
 import { createInterface } from "node:readline"
-import { Deferred, Effect, Schema } from "effect"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import { redact, secretValues } from "../util/redact.ts"
 import type { Item, Sample } from "../data/sample.ts"
 import {

@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /** Bad command-line input that the flag parser cannot see (exit 2). */
 export class UsageError extends Schema.TaggedError<UsageError>()("UsageError", {

@@ -3,12 +3,15 @@
  * references, images, bad rows), its train/eval split after the leakage rule, and examples.
  * Every dataset is loaded and split even with --dataset, because leakage moves depend on all.
  */
-import { Console, Effect, Option } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { formatBadRow } from "../data/errors.ts"
 import { loadDatasets, type LoadedDataset } from "../data/load.ts"
 import type { Item } from "../data/sample.ts"
 import { splitAll, type DatasetSplit } from "../data/split.ts"
 import { describeDataset, exampleItems, type DatasetStats } from "../data/stats.ts"
+import { hubFiles } from "../hub/source.ts"
 import { hubOptions, loadSpec } from "../spec/load.ts"
 import { UsageError } from "./errors.ts"
 
@@ -49,10 +52,12 @@ const datasetJson = (d: LoadedDataset, st: DatasetStats, sp: DatasetSplit) => ({
   samples_without_image: st.withoutImage,
   samples_with_context: st.withContext,
   rows: d.rows,
+  filtered: d.filtered,
+  warnings: d.warnings,
   empty_references_skipped: d.emptyReferencesSkipped,
   key: d.key,
   files: d.files.map((f) => ({ role: f.role, path: f.path, sha256: f.sha256, bytes: f.bytes })),
-  bad_row_list: d.badRows.slice(0, 100).map(formatBadRow),
+  bad_row_list: d.badRows.map(formatBadRow),
   examples: exampleItems(d, EXAMPLES).map(exampleJson)
 })
 
@@ -70,9 +75,11 @@ const datasetText = (id: string, d: LoadedDataset, st: DatasetStats, sp: Dataset
   const m = sp.movedForLeakage
   lines.push(`  split: train ${sp.train.length} · eval ${sp.eval.length} (target ${sp.target}) · moved for leakage ${m.total}` +
     (m.total > 0 ? ` (${m.toEval} to eval, ${m.toTrain} to train)` : ""))
-  lines.push(`  bad rows ${st.badRows} of ${d.rows}` + (d.emptyReferencesSkipped > 0 ? ` · empty references skipped ${d.emptyReferencesSkipped}` : ""))
+  lines.push(`  bad rows ${st.badRows} of ${d.rows}` + (d.filtered > 0 ? ` · dropped by where ${d.filtered}` : "") +
+    (d.emptyReferencesSkipped > 0 ? ` · empty references skipped ${d.emptyReferencesSkipped}` : ""))
+  for (const w of d.warnings) lines.push(`  warning: ${w}`)
   for (const b of d.badRows.slice(0, BAD_ROWS_SHOWN)) lines.push(`    - ${formatBadRow(b)}`)
-  if (d.badRows.length > BAD_ROWS_SHOWN) lines.push(`    … ${d.badRows.length - BAD_ROWS_SHOWN} more (--json lists up to 100)`)
+  if (d.badRows.length > BAD_ROWS_SHOWN) lines.push(`    … ${d.badRows.length - BAD_ROWS_SHOWN} more (--json lists all)`)
   exampleItems(d, EXAMPLES).forEach((it, k) => {
     lines.push(`  example ${k + 1}: ${it.id}${it.image.id !== undefined ? ` [image ${it.image.id}]` : ""}${it.history.length > 0 ? ` (after ${it.history.length} turns)` : ""}`)
     if (it.context !== undefined) lines.push(`    context:   ${clip(it.context)}`)
@@ -90,7 +97,7 @@ export const runInspect = (args: InspectArgs) =>
     if (Option.isSome(args.dataset) && !ids.includes(args.dataset.value)) {
       return yield* new UsageError({ message: `--dataset ${args.dataset.value}: no such dataset in ${args.spec} (datasets: ${ids.join(", ")})` })
     }
-    const datasets = yield* loadDatasets(spec.datasets, { dataRoot: loaded.dataRoot, maxBadFraction: spec.split.max_bad_fraction, hub: hubOptions(loaded) })
+    const datasets = yield* loadDatasets(spec.datasets, { dataRoot: loaded.dataRoot, maxBadFraction: spec.split.max_bad_fraction, remote: hubFiles(hubOptions(loaded)) })
     const split = splitAll(
       ids.map((id) => ({ id, samples: datasets[id]!.samples, eval: spec.datasets[id]!.split?.eval })),
       { eval: spec.split.eval, leakage: spec.split.leakage },
@@ -100,13 +107,16 @@ export const runInspect = (args: InspectArgs) =>
     if (args.json) {
       const out: Record<string, unknown> = {}
       for (const id of shown) out[id] = datasetJson(datasets[id]!, describeDataset(datasets[id]!), split.perDataset[id]!)
-      yield* Console.log(JSON.stringify({ datasets: out, leakage: { rule: spec.split.leakage, conflicting_images: split.conflictingImages } }, null, 2))
+      const warnings = shown.reduce((n, id) => n + datasets[id]!.warnings.length, 0)
+      yield* Console.log(JSON.stringify({ datasets: out, warnings, leakage: { rule: spec.split.leakage, conflicting_images: split.conflictingImages } }, null, 2))
       return
     }
     const blocks = shown.map((id) => datasetText(id, datasets[id]!, describeDataset(datasets[id]!), split.perDataset[id]!))
     const totals = ids.reduce((a, id) => a + datasets[id]!.samples.length, 0)
+    const warnings = shown.reduce((n, id) => n + datasets[id]!.warnings.length, 0)
     yield* Console.log(
       `${blocks.join("\n\n")}\n\n${ids.length} datasets, ${totals} samples; leakage rule "${spec.split.leakage}": ` +
-        `${split.conflictingImages} images were on both sides and were moved to one`
+        `${split.conflictingImages} images were on both sides and were moved to one` +
+        (warnings > 0 ? `; ${warnings} warning${warnings === 1 ? "" : "s"} (see above)` : "")
     )
   })

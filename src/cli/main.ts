@@ -4,13 +4,17 @@
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
-import { Cause, Console, Effect, Exit } from "effect"
+import * as Cause from "effect/Cause"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import { Argument, Command, Flag, CliError } from "effect/cli"
 import { readFileSync } from "node:fs"
 import { TasksFailed, UsageError } from "./errors.ts"
 import { dataRootFlag, jsonFlag, setFlag, specArg, storeFlag } from "./options.ts"
 import { SpecError } from "../spec/errors.ts"
 import { StoreLocked } from "../runtime/lock.ts"
+import { scoreCommand as score } from "./score-command.ts"
 
 const version: string = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version
 
@@ -26,7 +30,7 @@ const runSchema = lazy(() => import("./schema.ts"), (m) => m.runSchema)
 const runInspect = lazy(() => import("./inspect.ts"), (m) => m.runInspect)
 const runReport = lazy(() => import("./report.ts"), (m) => m.runReport)
 const runPublish = lazy(() => import("./publish.ts"), (m) => m.runPublish)
-const runScore = lazy(() => import("./score-command.ts"), (m) => m.runScoreCommand)
+const runVerify = lazy(() => import("./verify.ts"), (m) => m.runVerify)
 
 const revo = Command.make("revo").pipe(
   Command.withDescription(
@@ -53,8 +57,11 @@ const plan = Command.make("plan", {
   Command.withDescription("List every task as cached or run, and why it must run")
 )
 
-const validate = Command.make("validate", { spec: specArg, set: setFlag, dataRoot: dataRootFlag }, runValidate).pipe(
-  Command.withDescription("Check a spec: every error with file:line:col, exit 2 on any")
+const validate = Command.make("validate", {
+  spec: specArg, set: setFlag, dataRoot: dataRootFlag,
+  noData: Flag.Boolean("no-data").pipe(Flag.withDescription("Skip the data check (reading the first records of every source and join)"), Flag.withDefault(false))
+}, runValidate).pipe(
+  Command.withDescription("Check a spec, and its field paths against the data: every error with file:line:col, exit 2 on any")
 )
 
 const inspect = Command.make("inspect", {
@@ -66,15 +73,6 @@ const inspect = Command.make("inspect", {
 
 const status = Command.make("status", { spec: specArg.pipe(Argument.optional), store: storeFlag, json: jsonFlag }, runStatus).pipe(
   Command.withDescription("State of the last run: done, failed and running tasks")
-)
-
-const score = Command.make("score", {
-  input: Flag.String("input").pipe(Flag.withDescription("JSON Lines of {id, candidate, references[]}; - reads standard input")),
-  metrics: Flag.String("metrics").pipe(Flag.withDescription("Comma-separated: bleu1 bleu2 bleu3 bleu4 meteor rouge_l cider"), Flag.withDefault("bleu4,meteor,rouge_l")),
-  output: Flag.String("output").pipe(Flag.withDescription("Write JSON here instead of standard output"), Flag.optional),
-  wordnet: Flag.Literals("wordnet", ["3.0", "3.1"]).pipe(Flag.withDescription("WordNet version for METEOR's synonym stage"), Flag.withDefault("3.0"))
-}, runScore).pipe(
-  Command.withDescription("Score candidate/reference pairs with the caption metrics")
 )
 
 const report = Command.make("report", { spec: specArg, set: setFlag, dataRoot: dataRootFlag, store: storeFlag }, runReport).pipe(
@@ -93,11 +91,18 @@ const publish = Command.make("publish", {
   Command.withDescription("Publish REVO-LION as a Hugging Face dataset repo (token from HF_TOKEN)")
 )
 
+const verify = Command.make("verify", {
+  store: storeFlag, json: jsonFlag,
+  repair: Flag.Boolean("repair").pipe(Flag.withDescription("Delete damaged objects and mark their tasks for recomputation"), Flag.withDefault(false))
+}, runVerify).pipe(
+  Command.withDescription("Re-hash every output and model file in the store and report damage (like git fsck)")
+)
+
 const schema = Command.make("schema", {}, runSchema).pipe(
   Command.withDescription("Print the spec's JSON Schema (for editors)")
 )
 
-export const cli = revo.pipe(Command.withSubcommands([run, plan, validate, inspect, status, score, report, publish, schema]))
+export const cli = revo.pipe(Command.withSubcommands([run, plan, validate, inspect, status, score, report, publish, verify, schema]))
 
 /** Map a failure to its message and exit code; nothing else decides exit codes. */
 const exitCodeOf = (error: unknown): { code: number; message?: string } => {
@@ -123,7 +128,11 @@ export const main = (argv: ReadonlyArray<string>) =>
     })
   )
 
-export const runCli = (argv: ReadonlyArray<string> = process.argv.slice(2)) =>
+export const runCli = (argv: ReadonlyArray<string> = process.argv.slice(2)) => {
+  // runMain interrupts on INT and TERM; a closed terminal or a launcher passing on HUP stops revo
+  // the same clean way (plugin process groups killed, the store's lock released).
+  process.on("SIGHUP", () => process.kill(process.pid, "SIGTERM"))
   main(argv).pipe(Effect.provide(NodeServices.layer), NodeRuntime.runMain({ disableErrorReporting: true }))
+}
 
 if (import.meta.main) runCli()

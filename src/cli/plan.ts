@@ -1,4 +1,5 @@
-import { Console, Effect } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
 import { explainPlan } from "../plan/explain.ts"
 import { globMatcher } from "../runtime/task.ts"
 import { openSession, type SpecArgs } from "./run.ts"

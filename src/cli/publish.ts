@@ -8,10 +8,12 @@ import { execFileSync } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { dirname } from "node:path"
 import { fileURLToPath } from "node:url"
-import { Console, Effect, Option } from "effect"
-import type { Manifest } from "../backends/contract.ts"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { isDemo, type Manifest, pluginInputs } from "../backends/contract.ts"
 import { loadPlugin } from "../backends/registry.ts"
-import type { BackendFacts } from "../hub/card.ts"
+import type { BackendFacts, CardReport } from "../hub/card.ts"
 import { readSampleParquet, readSqParquet } from "../hub/parquet.ts"
 import { publishTree } from "../hub/publish.ts"
 import type { DatasetFacts } from "../hub/sources.ts"
@@ -58,11 +60,9 @@ const datasetFacts = (spec: Spec): Record<string, DatasetFacts> =>
     imageIds: d.image_ids
   } satisfies DatasetFacts]))
 
-/** The manifest's `inputs` and `demo` (declared by plugins since issue 18; absent in older manifests). */
-const backendFacts = (m: Manifest): BackendFacts => {
-  const declared = m as Manifest & { readonly inputs?: ReadonlyArray<string>; readonly demo?: boolean }
-  return { name: m.name, version: m.version, description: m.description, inputs: declared.inputs, demo: declared.demo }
-}
+/** What the manifest declares the backend sees, and whether it is a demo. */
+const backendFacts = (m: Manifest): BackendFacts =>
+  ({ name: m.name, version: m.version, description: m.description, inputs: pluginInputs(m), demo: isDemo(m) })
 
 export const runPublish = (args: PublishArgs) =>
   Effect.gen(function*() {
@@ -72,18 +72,6 @@ export const runPublish = (args: PublishArgs) =>
     if (repo === undefined && Option.isNone(args.dryRun)) {
       return yield* new UsageError({ message: "revo publish: name the repo with --repo ORG/NAME (or publish.repo in the spec), or use --dry-run DIR" })
     }
-    const plugin = yield* loadPlugin(spec.backend.plugin, { baseDir: dirname(session.loaded.file) }).pipe(
-      Effect.mapError((e) => new UsageError({ message: `${args.spec}: backend.plugin: ${e.message}` }))
-    )
-    const backend = backendFacts(plugin.manifest)
-    if (backend.demo === true && !args.allowDemo) {
-      return yield* new UsageError({
-        message: `revo publish: this REVO-LION was selected with ${backend.name} ${backend.version}, a demo backend ` +
-          `(it sees ${(backend.inputs ?? ["text"]).join(" + ")}, no image pixels), so its SQ ranking says little about what a vision-language model learns from. ` +
-          "A dataset on the Hub outlives that caveat. Run the spec with a real backend (e.g. backend.plugin: hf-vlm), or pass --allow-demo to publish it anyway; " +
-          "the card then says it was made by a demo backend."
-      })
-    }
     // The report task of *this* spec, by its key in the plan (other specs may share the store).
     const reportRecord = session.store.readRecord(rows.find((r) => r.task === "report")?.key ?? "")
     const out = (name: string) => {
@@ -91,10 +79,24 @@ export const runPublish = (args: PublishArgs) =>
       if (!o) throw new Error(`the store has no report output ${name}`)
       return session.store.get(o.hash)
     }
+    const reportJson: CardReport = decodeReport(JSON.parse(out("report.json").toString("utf8")))
+    // The backend as the run recorded it; the manifest read now when the report predates that record.
+    const backend: BackendFacts = reportJson.backend !== undefined
+      ? reportJson.backend
+      : backendFacts((yield* loadPlugin(spec.backend.plugin, { baseDir: dirname(session.loaded.file) }).pipe(
+        Effect.mapError((e) => new UsageError({ message: `${args.spec}: backend.plugin: ${e.message}` }))
+      )).manifest)
+    if (backend.demo === true && !args.allowDemo) {
+      return yield* new UsageError({
+        message: `revo publish: this REVO-LION was selected with ${backend.name} ${backend.version}, a demo backend ` +
+          `(it sees ${(backend.inputs ?? ["text"]).join(" + ")}${backend.inputs?.includes("image") ? "" : ", no image pixels"}), so its SQ ranking is a demonstration of the method, not a finding about the data. ` +
+          "A dataset on the Hub outlives that caveat. Run the spec with a real backend (e.g. backend.plugin: hf-vlm), or pass --allow-demo to publish it anyway; " +
+          "the card then says it was made by a demo backend."
+      })
+    }
     const train = yield* readSampleParquet(out("revolion/train.parquet"))
     const evalRows = yield* readSampleParquet(out("revolion/eval.parquet"))
     const sq = yield* readSqParquet(out("revolion/sq.parquet"))
-    const reportJson = decodeReport(JSON.parse(out("report.json").toString("utf8")))
     const licenses = Object.fromEntries(Object.entries(spec.datasets).map(([id, d]) => [id, d.license ?? "not stated"]))
     const specText = readFileSync(session.loaded.file, "utf8")
     const tree = buildRepoTree({

@@ -3,15 +3,16 @@
  * the store, without computing anything else. `revo publish` reads the same outputs.
  */
 import { join } from "node:path"
-import { Console, Effect } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
 import { explainPlan } from "../plan/explain.ts"
 import { EventLog, newRunId, writeRunInfo } from "../runtime/events.ts"
-import { lockStore } from "../runtime/lock.ts"
+import { holderAlive, lockStore, readLockHolder, StoreLocked } from "../runtime/lock.ts"
 import { Progress } from "../runtime/progress.ts"
 import { runGraph } from "../runtime/run-graph.ts"
 import { TasksFailed, UsageError } from "./errors.ts"
 import { thisHost, writeFileAtomic } from "../runtime/store.ts"
-import { openSession, type SpecArgs, writeResults } from "./run.ts"
+import { holderRun, openSession, type SpecArgs, writeResults } from "./run.ts"
 
 /**
  * Fails unless everything the command reads is in the store: everything upstream of the report,
@@ -20,6 +21,15 @@ import { openSession, type SpecArgs, writeResults } from "./run.ts"
 export const requireResults = (args: SpecArgs, command: string, withReport = false) =>
   Effect.gen(function*() {
     const session = yield* openSession(args)
+    // A run in progress holds the store: its unfinished tasks are not "interrupted last time".
+    const holder = readLockHolder(session.store.root)
+    if (holder !== undefined && holder.pid !== process.pid && holderAlive(holder)) {
+      const run = holderRun(session, holder.pid)
+      return yield* new StoreLocked({
+        store: session.store.root,
+        holder: `\`${holder.command}\`${run === undefined ? "" : `, run ${run}`} (pid ${holder.pid} on ${holder.host}, since ${holder.started}); \`revo ${command}\` reads it once that run has finished`
+      })
+    }
     const rows = explainPlan(session.tasks, session.store, session.loaded.spec.name)
     const missing = rows.filter((r) => r.status === "run" && (withReport || r.task !== "report"))
     if (missing.length > 0) {
@@ -44,7 +54,7 @@ export const runReport = (args: SpecArgs) =>
     )
     const written = result.failures.length > 0 ? [] : writeResults(session, result)
     // A report run is a run: its summary tells `revo status` it finished.
-    writeFileAtomic(join(events.dir, "summary.json"), JSON.stringify({ run: runId, command: "report", spec: session.loaded.file, failed: result.failures }, null, 2) + "\n")
+    writeFileAtomic(join(events.dir, "summary.json"), JSON.stringify({ run: runId, command: "report", spec: session.loaded.file, spec_sha256: session.loaded.hash, failed: result.failures, results: result.failures.length === 0 }, null, 2) + "\n")
     if (result.failures.length > 0) return yield* new TasksFailed({ failures: result.failures })
     yield* Console.log(`Report rebuilt in ${session.resultsDir}${written.length ? ` (updated: ${written.join(", ")})` : " (unchanged)"}`)
   }))

@@ -3,9 +3,11 @@
  * Also the shared set-up of `revo plan`, `revo report` and `revo status` (spec, store, plugin,
  * dataset keys, task graph).
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs"
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
-import { Console, Effect, Option } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { loadPlugin } from "../backends/registry.ts"
 import { backendCheck } from "../backends/spec-check.ts"
 import { datasetKey } from "../data/load.ts"
@@ -16,6 +18,7 @@ import { Progress } from "../runtime/progress.ts"
 import { runGraph, type GraphResult } from "../runtime/run-graph.ts"
 import { Store, thisHost, writeFileAtomic } from "../runtime/store.ts"
 import type { TaskSpec } from "../runtime/task.ts"
+import { hubFiles } from "../hub/source.ts"
 import { hubOptions, loadSpec, type LoadedSpec } from "../spec/load.ts"
 import { TasksFailed, UsageError } from "./errors.ts"
 
@@ -51,7 +54,7 @@ export const openSession = (args: SpecArgs) =>
     )
     const keys: Record<string, string> = {}
     for (const id of datasetIds(loaded)) {
-      keys[id] = yield* datasetKey(id, loaded.spec.datasets[id]!, { dataRoot: loaded.dataRoot, hub: hubOptions(loaded) }).pipe(
+      keys[id] = yield* datasetKey(id, loaded.spec.datasets[id]!, { dataRoot: loaded.dataRoot, remote: hubFiles(hubOptions(loaded)) }).pipe(
         Effect.mapError((e) => new UsageError({ message: `${args.spec}: datasets.${id}: ${e.message}` }))
       )
     }
@@ -75,6 +78,19 @@ export const writeResults = (session: Session, result: GraphResult): Array<strin
   return written
 }
 
+/** The warnings of every load task (a join that never matched, a field always empty), also when the load was cached. */
+export const loadWarnings = (session: Session, result: GraphResult): Array<string> => {
+  const out: Array<string> = []
+  for (const [label, o] of [...result.outcomes.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    if (!label.startsWith("load:") || (o.status !== "done" && o.status !== "cached")) continue
+    const summary = o.outputs["summary"]
+    if (summary === undefined) continue
+    const parsed = JSON.parse(session.store.get(summary.hash).toString("utf8")) as { warnings?: ReadonlyArray<string> }
+    out.push(...(parsed.warnings ?? []))
+  }
+  return out
+}
+
 export const runRun = (args: SpecArgs & { readonly jobs: number; readonly force: ReadonlyArray<string> }) =>
   Effect.scoped(Effect.gen(function*() {
     if (args.jobs < 1) return yield* new UsageError({ message: `-j must be at least 1 (got ${args.jobs})` })
@@ -85,18 +101,81 @@ export const runRun = (args: SpecArgs & { readonly jobs: number; readonly force:
     const events = new EventLog(join(session.resultsDir, "runs"), runId)
     writeRunInfo(events, `revo run ${args.spec}`, thisHost())
     const progress = new Progress()
+    const summary = (fields: Record<string, unknown>) => {
+      const s = progress.summary()
+      writeFileAtomic(join(events.dir, "summary.json"), JSON.stringify({
+        run: runId, spec: session.loaded.file, spec_sha256: session.loaded.hash, tasks: session.tasks.length,
+        executed: s.executed, cached: s.cached, seconds: s.seconds, ...fields
+      }, null, 2) + "\n")
+      return s
+    }
+    const journal = join(events.dir, "events.jsonl")
     const result = yield* runGraph(session.tasks, { store: session.store, scope: session.loaded.spec.name, events, progress, jobs: args.jobs, force: args.force }).pipe(
-      Effect.ensuring(Effect.sync(() => progress.close()))
+      Effect.ensuring(Effect.sync(() => progress.close())),
+      // Ctrl-C or SIGTERM: the user still needs to know what was done and where the results stand.
+      Effect.onInterrupt(() =>
+        Effect.suspend(() => {
+          const s = summary({ failed: [], interrupted: true, results: false })
+          return Console.error(
+            `Interrupted after ${s.seconds.toFixed(1)}s: ${s.executed} task(s) run, ${s.cached} cached, ${s.failed} failed of ${session.tasks.length}; ` +
+              `the tasks that were running are journaled as interrupted and rerun next time. ${resultsState(session, runId)}; journal ${journal}`
+          )
+        })
+      )
     )
     const written = writeResults(session, result)
-    const s = progress.summary()
-    writeFileAtomic(join(events.dir, "summary.json"), JSON.stringify({
-      run: runId, spec: session.loaded.file, spec_sha256: session.loaded.hash, tasks: session.tasks.length,
-      executed: s.executed, cached: s.cached, failed: result.failures, seconds: s.seconds
-    }, null, 2) + "\n")
+    for (const w of loadWarnings(session, result)) yield* Console.error(`warning: ${w}`)
+    const reported = reportWritten(result)
+    const s = summary({ failed: result.failures, results: reported })
     yield* Console.error(
       `${session.tasks.length} tasks: ${s.executed} run, ${s.cached} cached, ${result.failures.length} failed in ${s.seconds.toFixed(1)}s. ` +
-        `Results in ${session.resultsDir}${written.length ? ` (updated: ${written.join(", ")})` : " (unchanged)"}; journal ${join(events.dir, "events.jsonl")}`
+        `${reported ? `Results in ${session.resultsDir}${written.length ? ` (updated: ${written.join(", ")})` : " (unchanged)"}` : resultsState(session, runId)}; journal ${journal}`
     )
     if (result.failures.length > 0) return yield* new TasksFailed({ failures: result.failures })
   }))
+
+/** Did this run produce the report (computed or cached), so the results folder is its own? */
+const reportWritten = (result: GraphResult): boolean => {
+  const report = result.outcomes.get("report")
+  return report !== undefined && (report.status === "done" || report.status === "cached")
+}
+
+/**
+ * What the results folder holds when this run did not write it: nothing yet, or the report of
+ * an earlier run, named, so nobody takes it for this configuration's results.
+ */
+export const resultsState = (session: Session, runId: string): string => {
+  if (!existsSync(join(session.resultsDir, "report.json"))) return `No report was written: ${session.resultsDir} holds no results yet`
+  const runsDir = join(session.resultsDir, "runs")
+  let runs: Array<string> = []
+  try {
+    runs = readdirSync(runsDir).filter((r) => r !== runId).sort().reverse()
+  } catch {
+    // no runs folder: an older layout
+  }
+  for (const run of runs) {
+    let s: { results?: boolean; failed?: ReadonlyArray<string>; interrupted?: boolean; spec_sha256?: string; command?: string }
+    try {
+      s = JSON.parse(readFileSync(join(runsDir, run, "summary.json"), "utf8"))
+    } catch {
+      continue
+    }
+    // Summaries older than the `results` field: a run with no failure wrote the report.
+    const wrote = s.results ?? ((s.failed ?? []).length === 0 && s.interrupted !== true)
+    if (!wrote) continue
+    const config = s.spec_sha256 === undefined || s.command === "report"
+      ? ""
+      : s.spec_sha256 === session.loaded.hash ? " (the same spec)" : " (an earlier configuration of the spec)"
+    return `The results in ${session.resultsDir} are stale: they were written by run ${run}${config}, not by this one`
+  }
+  return `The results in ${session.resultsDir} are stale: they were written by an earlier run, not by this one`
+}
+
+/** The run folder of a live store holder, when it is a run of this experiment (ids end in the pid). */
+export const holderRun = (session: Session, pid: number): string | undefined => {
+  try {
+    return readdirSync(join(session.resultsDir, "runs")).filter((r) => r.endsWith(`-${pid}`)).sort().at(-1)
+  } catch {
+    return undefined
+  }
+}

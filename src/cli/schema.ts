@@ -1,4 +1,5 @@
-import { Console, Effect } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
 import { specJsonSchema } from "../spec/json-schema.ts"
 
 export const schemaText = (): string => JSON.stringify(specJsonSchema(), null, 2) + "\n"

@@ -7,7 +7,9 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { dirname, join } from "node:path"
-import { Console, Effect, Option } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { loadSpec } from "../spec/load.ts"
 import type { RunInfo, TaskEvent } from "../runtime/events.ts"
 import { holderAlive, readLockHolder } from "../runtime/lock.ts"

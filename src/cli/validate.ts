@@ -1,11 +1,21 @@
+/**
+ * `revo validate <spec> [--no-data]`: the spec's own checks, then (unless --no-data) the data
+ * check: the first records of every source and join are read, and each field path, join key and
+ * `on` path that matches none of them is reported at the spec's line:col, with a did-you-mean.
+ */
 import { dirname } from "node:path"
-import { Console, Effect, Option } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { inputsLabel, isDemo } from "../backends/contract.ts"
 import { locatePlugin, readManifestSync } from "../backends/registry.ts"
 import { backendCheck } from "../backends/spec-check.ts"
-import { loadSpec } from "../spec/load.ts"
+import { checkData } from "../data/check.ts"
+import { SpecError, formatProblem } from "../spec/errors.ts"
+import { hubFiles } from "../hub/source.ts"
+import { hubOptions, loadSpec, specLocator } from "../spec/load.ts"
 
-export const runValidate = (args: { spec: string; set: ReadonlyArray<string>; dataRoot: Option.Option<string> }) =>
+export const runValidate = (args: { spec: string; set: ReadonlyArray<string>; dataRoot: Option.Option<string>; noData?: boolean }) =>
   Effect.gen(function*() {
     const loaded = yield* loadSpec(args.spec, {
       set: args.set,
@@ -13,9 +23,25 @@ export const runValidate = (args: { spec: string; set: ReadonlyArray<string>; da
       ...(Option.isSome(args.dataRoot) ? { dataRoot: args.dataRoot.value } : {})
     })
     const s = loaded.spec
+    let checked = "data not checked (--no-data)"
+    if (args.noData !== true) {
+      const { problems: found, warnings, skipped } = yield* checkData(s.datasets, { dataRoot: loaded.dataRoot, remote: hubFiles(hubOptions(loaded)), maxBadFraction: s.split.max_bad_fraction })
+      const locate = specLocator(loaded.file)
+      for (const w of warnings) yield* Console.error(`warning: ${formatProblem(args.spec, { ...locate(w.path), path: w.path.map(String).join("."), message: w.message })}`)
+      if (found.length > 0) {
+        return yield* new SpecError({
+          file: args.spec,
+          problems: found.map((p) => ({ ...locate(p.path), path: p.path.map(String).join("."), message: p.message }))
+            .sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0))
+        })
+      }
+      checked = skipped.length === 0
+        ? "data checked (paths on the first records of every source and join; joins and where on every record)"
+        : `data checked except ${skipped.join(", ")} (hf:// files not downloaded yet; \`revo inspect\` downloads and checks them)`
+    }
     yield* Console.log(
       `${args.spec}: ok — experiment "${s.name}", ${Object.keys(s.datasets).length} datasets (${Object.keys(s.datasets).sort().join(", ")}), ` +
-        `backend ${backendSummary(s.backend.plugin, dirname(loaded.file), s.backend.executor.kind)} on ${s.backend.executor.kind}, metrics ${s.metrics.join(", ")}\nspec sha256 ${loaded.hash}`
+        `backend ${backendSummary(s.backend.plugin, dirname(loaded.file), s.backend.executor.kind)} on ${s.backend.executor.kind}, metrics ${s.metrics.join(", ")}; ${checked}\nspec sha256 ${loaded.hash}`
     )
   })
 

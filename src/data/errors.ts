@@ -2,8 +2,7 @@
  * Typed failures of loading a dataset. Rows that cannot become samples are not errors: they are
  * `BadRow`s, counted and listed, and only fail the load (TooManyBadRows) above the allowed fraction.
  */
-import { Schema } from "effect"
-import type { HubError } from "../hub/errors.ts"
+import * as Schema from "effect/Schema"
 
 /** One row that did not become a sample, and why. */
 export interface BadRow {
@@ -66,4 +65,26 @@ export class TooManyBadRows extends Schema.TaggedError<TooManyBadRows>()("TooMan
   }
 }
 
-export type DataError = DataFileError | DataMappingError | DataJoinError | TooManyBadRows | HubError
+/** A dataset that gives no sample at all (an empty file, every row bad or dropped by `where`): never a silent empty study. */
+export class EmptyDataset extends Schema.TaggedError<EmptyDataset>()("EmptyDataset", {
+  dataset: Schema.String,
+  file: Schema.String,
+  rows: Schema.Number,
+  bad: Schema.Number,
+  filtered: Schema.Number,
+  where: Schema.optionalKey(Schema.String),
+  examples: Schema.Array(Schema.String)
+}) {
+  override get message(): string {
+    const why = this.rows === 0
+      ? `${this.file} holds no records`
+      : [
+        this.filtered > 0 ? `${this.filtered} dropped by where: ${this.where ?? ""}` : "",
+        this.bad > 0 ? `${this.bad} bad` : ""
+      ].filter((x) => x !== "").join(", ")
+    return `Dataset ${this.dataset} has no samples: ${this.rows === 0 ? why : `of ${this.rows} rows of ${this.file}, ${why}`}` +
+      (this.examples.length > 0 ? `. First bad rows:\n${this.examples.map((e) => `  - ${e}`).join("\n")}` : "")
+  }
+}
+
+export type DataError = DataFileError | DataMappingError | DataJoinError | TooManyBadRows | EmptyDataset

@@ -4,32 +4,44 @@
  * fail above `max_bad_fraction`, and compute the dataset's content key from the same bytes.
  */
 import { createHash } from "node:crypto"
-import { Effect } from "effect"
-import { resolveHubFile, type DownloadOptions } from "../hub/download.ts"
+import * as Effect from "effect/Effect"
 import type { Dataset } from "../spec/dataset.ts"
 import { resolveDataPath } from "../spec/load.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
 import { cocoCaptionRecords } from "./coco.ts"
-import { DataFileError, DataJoinError, DataMappingError, TooManyBadRows, formatBadRow, type BadRow, type DataError } from "./errors.ts"
+import { DataFileError, DataJoinError, DataMappingError, EmptyDataset, TooManyBadRows, formatBadRow, type BadRow, type DataError } from "./errors.ts"
 import { buildJoinIndex, type JoinIndex } from "./joins.ts"
-import { llavaTurns } from "./llava.ts"
-import { compileExpr, compilePath, type Expr, type PathExpr } from "./mapping.ts"
+import { llavaTurns, stripImageTokens } from "./llava.ts"
+import { compileExpr, evalText, type Expr } from "./mapping.ts"
 import { ParseCache, hashFile, parseFile, selectRecords, type FileDigest, type Parsed, type RawRecord, type ReadKind } from "./read.ts"
-import { buildSample, mappedTurns, type Compiled, type LoadCounters, type RecordPlan } from "./records.ts"
+import { buildSample, cleanTexts, finalInstruction, mappedTurns, withInstruction, type Compiled, type LoadCounters, type RecordPlan } from "./records.ts"
 import type { Sample } from "./sample.ts"
+import { datasetWarnings } from "./warnings.ts"
+import { compileWhere, isWhereError, whereErrorText } from "./where.ts"
 
 /** Bump when an adapter's output changes for the same bytes and declaration: old keys then miss. */
 export const ADAPTER_VERSION = 1
 
 export const DEFAULT_MAX_BAD_FRACTION = 0.01
 
-export interface LoadContext {
+/**
+ * Where `hf://` files come from. The data layer sits below the Hub layer, so the Hub's resolver
+ * (src/hub/source.ts) is handed in by the layers above; `E` is its error type, kept as is.
+ */
+export interface RemoteFiles<E> {
+  /** A local copy of the remote file (downloaded once, then from the cache). */
+  readonly resolve: (url: string) => Effect.Effect<string, E>
+  /** Whether a local copy exists already, without fetching anything. */
+  readonly isCached: (url: string) => Effect.Effect<boolean>
+}
+
+export interface LoadContext<E = never> {
   /** Absolute root of local paths. */
   readonly dataRoot: string
   /** Default 0.01 (the spec's split.max_bad_fraction). */
   readonly maxBadFraction?: number
-  /** Endpoint, token, cache dir for hf:// sources. */
-  readonly hub?: DownloadOptions
+  /** How hf:// sources are fetched; without it, such a source is a DataFileError. */
+  readonly remote?: RemoteFiles<E>
   /** Share parsed files between the datasets of one load (a join file read once). */
   readonly cache?: ParseCache
 }
@@ -46,8 +58,12 @@ export interface LoadedDataset {
   readonly key: string
   readonly samples: ReadonlyArray<Sample>
   readonly badRows: ReadonlyArray<BadRow>
-  /** samples + bad rows */
+  /** Rows dropped by `where:` (neither samples nor bad rows). */
+  readonly filtered: number
+  /** samples + bad rows + filtered */
   readonly rows: number
+  /** What loaded but is probably not what was meant (a join that never matched, a field always empty). */
+  readonly warnings: ReadonlyArray<string>
   /** Empty references skipped inside good rows (OK-VQA has a few empty answers among ten). */
   readonly emptyReferencesSkipped: number
   readonly files: ReadonlyArray<DatasetFile>
@@ -75,15 +91,18 @@ const filesOf = (decl: Dataset): Array<FilePlan> => [
   ...decl.joins.map((j) => ({ role: `join:${j.as}`, declared: j.path }))
 ]
 
-const localPath = (declared: string, ctx: LoadContext): Effect.Effect<string, DataError> =>
-  declared.startsWith("hf://") ? resolveHubFile(declared, ctx.hub ?? {}) : Effect.succeed(resolveDataPath(ctx.dataRoot, declared))
+export const localPath = <E = never>(dataset: string, declared: string, ctx: LoadContext<E>): Effect.Effect<string, DataError | E> => {
+  if (!declared.startsWith("hf://")) return Effect.succeed(resolveDataPath(ctx.dataRoot, declared))
+  if (ctx.remote === undefined) return Effect.fail(new DataFileError({ dataset, file: declared, message: `Dataset ${dataset}: ${declared}: hf:// sources need the Hub resolver (src/hub/source.ts)` }))
+  return ctx.remote.resolve(declared)
+}
 
 /** The dataset key without parsing anything (hashes the files). Equals `loadDataset(...).key`. */
-export const datasetKey = (id: string, decl: Dataset, ctx: LoadContext): Effect.Effect<string, DataError> =>
+export const datasetKey = <E = never>(id: string, decl: Dataset, ctx: LoadContext<E>): Effect.Effect<string, DataError | E> =>
   Effect.gen(function*() {
     const files: Array<DatasetFile> = []
     for (const f of filesOf(decl)) {
-      const local = yield* localPath(f.declared, ctx)
+      const local = yield* localPath(id, f.declared, ctx)
       const digest = yield* Effect.tryPromise({ try: () => hashFile(id, f.declared, local), catch: (e) => asDataError(id, f.declared, e) })
       files.push({ role: f.role, path: f.declared, ...digest })
     }
@@ -101,12 +120,6 @@ const compile = (dataset: string, field: string, source: string): Expr => {
   return r
 }
 
-const compileP = (dataset: string, field: string, source: string): PathExpr => {
-  const r = compilePath(source)
-  if (typeof r === "string") throw new DataMappingError({ dataset, field, expression: source, message: `Dataset ${dataset}, ${field}: ${r}` })
-  return r
-}
-
 const compileFields = (id: string, decl: Dataset): Compiled => {
   const f = decl.fields ?? {}
   const fmt = decl.source.format
@@ -115,19 +128,31 @@ const compileFields = (id: string, decl: Dataset): Compiled => {
   const imageSrc = f.image ?? defaults.image
   const imagePathSrc = f.image_path ?? ("image_path" in defaults ? defaults.image_path : undefined)
   const refs = f.references === undefined ? [] : typeof f.references === "string" ? [f.references] : f.references
+  const optional = decl.optional ?? []
+  const where = decl.where === undefined ? undefined : compileWhere(decl.where)
+  if (where !== undefined && isWhereError(where)) {
+    throw new DataMappingError({ dataset: id, field: "where", expression: decl.where!, message: `Dataset ${id}, where: ${whereErrorText(where, decl.where!)}` })
+  }
+  const instr = decl.instruction
+  const instructionOverride = instr === undefined ? undefined
+    : instr.includes("{") || instr.includes("}") ? { template: compile(id, "instruction", instr) }
+    : { fixed: instr }
   return {
     ...opt("id", f.id ?? defaults.id),
+    idOptional: optional.includes("id"),
     ...(imageSrc === undefined ? {} : { image: compile(id, "fields.image", imageSrc) }),
-    imageOptional: f.image === undefined,
+    imageOptional: f.image === undefined || optional.includes("image"),
     ...(imagePathSrc === undefined ? {} : { imagePath: compile(id, "fields.image_path", imagePathSrc) }),
     ...opt("instruction", f.instruction),
     references: refs.map((r, i) => compile(id, refs.length === 1 ? "fields.references" : `fields.references.${i}`, r)),
     ...opt("task", f.task),
-    ...(decl.context === undefined ? {} : { context: compile(id, "context", decl.context) })
+    ...(decl.context === undefined ? {} : { context: compile(id, "context", decl.context) }),
+    ...(instructionOverride === undefined ? {} : { instructionOverride }),
+    ...(where === undefined ? {} : { where })
   }
 }
 
-const readKind = (decl: Dataset): ReadKind => {
+export const readKind = (decl: Dataset): ReadKind => {
   const fmt = decl.source.format
   if (fmt === "jsonl" || fmt === "csv") return fmt
   if (fmt === "llava" && /\.(jsonl|ndjson)$/iu.test(decl.source.path)) return "jsonl"
@@ -153,7 +178,7 @@ const loadLocal = async (id: string, decl: Dataset, locals: ReadonlyArray<string
   const files: Array<DatasetFile> = [parsedSource, ...parsedJoins].map((p, i) => ({ role: plans[i]!.role, path: plans[i]!.declared, ...p.digest }))
 
   const joins: Array<JoinIndex> = decl.joins.map((j, i) => {
-    const idx = buildJoinIndex(id, j, compileP(id, `joins.${i}.key`, j.key), compileP(id, `joins.${i}.on`, j.on), recordsOf(id, j.path, parsedJoins[i]!, j.records))
+    const idx = buildJoinIndex(id, j, compile(id, `joins.${i}.key`, j.key), compile(id, `joins.${i}.on`, j.on), recordsOf(id, j.path, parsedJoins[i]!, j.records))
     if (idx instanceof DataJoinError) throw idx
     return idx
   })
@@ -172,24 +197,41 @@ const loadLocal = async (id: string, decl: Dataset, locals: ReadonlyArray<string
     if (parsedSource.kind === "lines") for (const b of parsedSource.bad) badRows.push({ file, ...b })
   }
 
-  const instruction = decl.instruction?.trim() ?? ""
   const counters: LoadCounters = { emptyReferences: 0 }
+  const fmt = decl.source.format
+  // Every format honours fields.instruction / fields.references (a mapped single turn) and the
+  // dataset's `instruction` (fixed, or a template around the source's own).
+  const mapped = exprs.references.length > 0
   const turns: RecordPlan["turns"] =
-    decl.source.format === "llava" ? (_lookup, record) => llavaTurns(record) :
-    decl.source.format === "coco-captions" ? (_lookup, record) => {
-      const caps = ((record as { captions: ReadonlyArray<string> }).captions).map((c) => c.trim()).filter((c) => c !== "")
-      return caps.length === 0 ? { ok: false, reason: "empty response (the image has no captions)" } : { ok: true, value: [{ instruction, references: caps }] }
+    fmt === "llava" && !mapped ? (lookup, record) => withInstruction(exprs, llavaTurns(record), lookup) :
+    fmt === "coco-captions" && !mapped ? (lookup, record) => {
+      const caps = cleanTexts((record as { captions: ReadonlyArray<string> }).captions)
+      if (caps.length === 0) return { ok: false, reason: "empty response (the image has no captions)" }
+      let own: string | undefined
+      if (exprs.instruction !== undefined) {
+        const r = evalText(exprs.instruction, lookup)
+        if (!r.ok) return { ...r, reason: `instruction: ${r.reason}` }
+        own = r.value
+      }
+      const instruction = finalInstruction(exprs, own, lookup)
+      return instruction.ok ? { ok: true, value: [{ instruction: instruction.value, references: caps }] } : instruction
     } :
-    mappedTurns(decl, exprs, counters)
+    fmt === "llava" ? (lookup) => {
+      const r = mappedTurns(exprs, counters)(lookup)
+      return r.ok ? { ok: true, value: r.value.map((t) => ({ instruction: stripImageTokens(t.instruction), references: t.references })) } : r
+    } :
+    mappedTurns(exprs, counters)
   const plan: RecordPlan = { dataset: id, decl, file, exprs, joins, imageScheme: decl.image_ids ?? (decl.source.format === "coco-captions" ? "coco" : id), turns }
 
   const samples: Array<Sample> = []
   const firstSeen = new Map<string, RawRecord>()
+  let filtered = 0
   for (const rec of records) {
     const built = buildSample(plan, rec)
     const where = { file, ...(rec.line !== undefined ? { line: rec.line } : { index: rec.index ?? 0 }), ...(rec.key !== undefined ? { key: rec.key } : {}) }
     if (!built.ok) {
-      badRows.push({ ...where, reason: built.reason })
+      if (built.filtered) filtered++
+      else badRows.push({ ...where, reason: built.reason })
       continue
     }
     const prev = firstSeen.get(built.sample.id)
@@ -201,33 +243,41 @@ const loadLocal = async (id: string, decl: Dataset, locals: ReadonlyArray<string
     samples.push(built.sample)
   }
   badRows.sort((a, b) => (a.line ?? a.index ?? 0) - (b.line ?? b.index ?? 0))
-  return { id, samples, badRows, rows: samples.length + badRows.length, emptyReferencesSkipped: counters.emptyReferences, files }
+  const warnings = datasetWarnings(id, decl, exprs, joins, samples)
+  return { id, samples, badRows, filtered, rows: samples.length + badRows.length + filtered, emptyReferencesSkipped: counters.emptyReferences, files, warnings }
 }
 
 /** Load one dataset. Fails with TooManyBadRows above `maxBadFraction`; bad rows below it come back listed. */
-export const loadDataset = (id: string, decl: Dataset, ctx: LoadContext): Effect.Effect<LoadedDataset, DataError> =>
+export const loadDataset = <E = never>(id: string, decl: Dataset, ctx: LoadContext<E>): Effect.Effect<LoadedDataset, DataError | E> =>
   Effect.gen(function*() {
     const locals: Array<string> = []
-    for (const f of filesOf(decl)) locals.push(yield* localPath(f.declared, ctx))
+    for (const f of filesOf(decl)) locals.push(yield* localPath(id, f.declared, ctx))
     const cache = ctx.cache ?? new ParseCache()
     const loaded = yield* Effect.tryPromise({ try: () => loadLocal(id, decl, locals, cache), catch: (e) => asDataError(id, decl.source.path, e) })
     const max = ctx.maxBadFraction ?? DEFAULT_MAX_BAD_FRACTION
-    if (loaded.badRows.length > max * loaded.rows) {
+    if (loaded.badRows.length > max * (loaded.rows - loaded.filtered)) {
       return yield* new TooManyBadRows({
-        dataset: id, bad: loaded.badRows.length, rows: loaded.rows, maxFraction: max,
+        dataset: id, bad: loaded.badRows.length, rows: loaded.rows - loaded.filtered, maxFraction: max,
         examples: loaded.badRows.slice(0, 10).map(formatBadRow)
+      })
+    }
+    if (loaded.samples.length === 0) {
+      return yield* new EmptyDataset({
+        dataset: id, file: decl.source.path, rows: loaded.rows, bad: loaded.badRows.length, filtered: loaded.filtered,
+        ...(decl.where !== undefined ? { where: decl.where } : {}),
+        examples: loaded.badRows.slice(0, 3).map(formatBadRow)
       })
     }
     return { ...loaded, key: keyOf(id, decl, loaded.files) }
   }).pipe(Effect.withLogSpan(`load ${id}`))
 
 /** Load several datasets, sharing parsed files; the result is keyed (and ordered) by sorted id. */
-export const loadDatasets = (
+export const loadDatasets = <E = never>(
   datasets: Readonly<Record<string, Dataset>>,
-  ctx: LoadContext
-): Effect.Effect<Record<string, LoadedDataset>, DataError> =>
+  ctx: LoadContext<E>
+): Effect.Effect<Record<string, LoadedDataset>, DataError | E> =>
   Effect.gen(function*() {
-    const shared: LoadContext = { ...ctx, cache: ctx.cache ?? new ParseCache() }
+    const shared: LoadContext<E> = { ...ctx, cache: ctx.cache ?? new ParseCache() }
     const ids = Object.keys(datasets).sort()
     const loaded = yield* Effect.forEach(ids, (id) => loadDataset(id, datasets[id]!, shared), { concurrency: 4 })
     const out: Record<string, LoadedDataset> = {}

@@ -8,17 +8,23 @@ import { imageIdOf } from "./image-id.ts"
 import { joinFor, type JoinIndex } from "./joins.ts"
 import { evalText, evalTexts, type Eval, type Expr, type Lookup } from "./mapping.ts"
 import type { RawRecord } from "./read.ts"
+import { evalWhere, type MappedField, type Where } from "./where.ts"
 
 export interface Compiled {
   readonly id?: Expr
+  /** `optional: [id]`: a record without it falls back to its key, line or index. */
+  readonly idOptional: boolean
   readonly image?: Expr
-  /** The image field is the adapter's default: a record without it is text-only, not bad. */
+  /** The image field is the adapter's default, or declared `optional: [image]`: a record without it (or with an empty one) is text-only, not bad. */
   readonly imageOptional: boolean
   readonly imagePath?: Expr
   readonly instruction?: Expr
   readonly references: ReadonlyArray<Expr>
   readonly task?: Expr
   readonly context?: Expr
+  /** The dataset's `instruction`: a fixed text, or a template where {instruction} is the source's own. */
+  readonly instructionOverride?: { readonly fixed: string } | { readonly template: Expr }
+  readonly where?: Where
 }
 
 export interface RecordPlan {
@@ -33,9 +39,14 @@ export interface RecordPlan {
   readonly turns: (lookup: Lookup, record: unknown) => Eval<ReadonlyArray<Turn>> | { readonly ok: false; readonly reason: string }
 }
 
-export type Built = { readonly ok: true; readonly sample: Sample } | { readonly ok: false; readonly reason: string }
+export type Built =
+  | { readonly ok: true; readonly sample: Sample }
+  | { readonly ok: false; readonly reason: string; readonly filtered?: undefined }
+  /** Dropped by `where:`: counted, not a bad row. */
+  | { readonly ok: false; readonly filtered: true; readonly reason?: undefined }
 
 const bad = (reason: string): Built => ({ ok: false, reason })
+const FILTERED: Built = { ok: false, filtered: true }
 
 /** Texts trimmed, empties dropped. */
 export const cleanTexts = (xs: ReadonlyArray<string>): Array<string> => {
@@ -71,15 +82,25 @@ export const buildSample = (plan: RecordPlan, rec: RawRecord): Built => {
     if (r.value !== undefined) joined[j] = r.value
   }
   const { exprs } = plan
+  // A condition on raw paths only is checked before mapping: a row it drops is never a bad row.
+  if (exprs.where !== undefined && !exprs.where.readsMapped && !evalWhere(exprs.where, lookup, () => undefined)) return FILTERED
 
+  const fallbackId = () => rec.key ?? String(rec.line ?? rec.index)
   let id: string
   if (exprs.id !== undefined) {
     const r = evalText(exprs.id, lookup)
-    if (!r.ok) return bad(`id: ${r.reason}`)
-    id = r.value.trim()
-    if (id === "") return bad("id: empty")
+    if (!r.ok) {
+      if (!(r.missing && exprs.idOptional)) return bad(`id: ${r.reason}`)
+      id = fallbackId()
+    } else {
+      id = r.value.trim()
+      if (id === "") {
+        if (!exprs.idOptional) return bad("id: empty")
+        id = fallbackId()
+      }
+    }
   } else {
-    id = rec.key ?? String(rec.line ?? rec.index)
+    id = fallbackId()
   }
 
   const turns = plan.turns(lookup, rec.value)
@@ -90,6 +111,8 @@ export const buildSample = (plan: RecordPlan, rec: RawRecord): Built => {
     const r = evalText(exprs.image, lookup)
     if (!r.ok) {
       if (!(r.missing && exprs.imageOptional)) return bad(`image: ${r.reason}`)
+    } else if (r.value.trim() === "" && exprs.imageOptional) {
+      // an empty image cell (CSV) of an optional image: text-only
     } else {
       const value = r.value.trim()
       const imageId = imageIdOf(value, plan.imageScheme)
@@ -121,6 +144,21 @@ export const buildSample = (plan: RecordPlan, rec: RawRecord): Built => {
     if (r.ok && r.value.trim() !== "") task = r.value.trim()
   }
 
+  if (exprs.where !== undefined && exprs.where.readsMapped) {
+    const mapped = (name: MappedField): ReadonlyArray<string> | undefined => {
+      switch (name) {
+        case "$id": return [id]
+        case "$image": return image.id === undefined ? undefined : [image.id]
+        case "$image_path": return image.path === undefined ? undefined : [image.path]
+        case "$instruction": return turns.value.map((t) => t.instruction)
+        case "$references": return turns.value.flatMap((t) => t.references)
+        case "$task": return task === undefined ? undefined : [task]
+        case "$context": return context === undefined ? undefined : [context]
+      }
+    }
+    if (!evalWhere(exprs.where, lookup, mapped)) return FILTERED
+  }
+
   const origin = rec.line !== undefined ? { file: plan.file, line: rec.line } : { file: plan.file, index: rec.index ?? 0 }
   // Built by assignment, not spreads: this object is made once per row.
   const sample: { -readonly [K in keyof Sample]: Sample[K] } = { id, dataset: plan.dataset, image, turns: turns.value, origin }
@@ -135,16 +173,51 @@ export interface LoadCounters {
   emptyReferences: number
 }
 
-/** json / jsonl / csv: one turn from the mapped (or fixed) instruction and references. */
-export const mappedTurns = (decl: Dataset, exprs: Compiled, counters: LoadCounters) => (lookup: Lookup): Eval<ReadonlyArray<Turn>> => {
-  let instruction: string
-  if (decl.instruction !== undefined) instruction = decl.instruction.trim()
-  else if (exprs.instruction !== undefined) {
+/**
+ * The instruction a turn gets: the dataset's fixed `instruction`, or its template with
+ * {instruction} bound to the source's own (`own`; other placeholders read the record), or the
+ * source's own. `own` undefined: the format has none (coco-captions, or json without fields.instruction).
+ */
+export const finalInstruction = (exprs: Compiled, own: string | undefined, lookup: Lookup): Eval<string> => {
+  const o = exprs.instructionOverride
+  let text: string
+  if (o === undefined) {
+    if (own === undefined) return { ok: false, reason: "no instruction declared", missing: true }
+    text = own
+  } else if ("fixed" in o) {
+    text = o.fixed
+  } else {
+    const bound: Lookup = own === undefined ? lookup : (root) => (root === "instruction" ? own : lookup(root))
+    const r = evalText(o.template, bound)
+    if (!r.ok) return { ...r, reason: `instruction: ${r.reason}` }
+    text = r.value
+  }
+  text = text.trim()
+  return text === "" ? { ok: false, reason: "empty instruction", missing: false } : { ok: true, value: text }
+}
+
+/** The dataset's instruction applied to each turn of an adapter that gives turns (llava). */
+export const withInstruction = (exprs: Compiled, turns: Eval<ReadonlyArray<Turn>>, lookup: Lookup): Eval<ReadonlyArray<Turn>> => {
+  if (!turns.ok || exprs.instructionOverride === undefined) return turns
+  const out: Array<Turn> = []
+  for (const t of turns.value) {
+    const r = finalInstruction(exprs, t.instruction, lookup)
+    if (!r.ok) return r
+    out.push({ instruction: r.value, references: t.references })
+  }
+  return { ok: true, value: out }
+}
+
+/** One turn from the mapped instruction (through the dataset's `instruction`) and the mapped references. */
+export const mappedTurns = (exprs: Compiled, counters: LoadCounters) => (lookup: Lookup): Eval<ReadonlyArray<Turn>> => {
+  let own: string | undefined
+  if (exprs.instruction !== undefined) {
     const r = evalText(exprs.instruction, lookup)
     if (!r.ok) return { ...r, reason: `instruction: ${r.reason}` }
-    instruction = r.value.trim()
-  } else return { ok: false, reason: "no instruction declared", missing: true }
-  if (instruction === "") return { ok: false, reason: "empty instruction", missing: false }
+    own = r.value
+  }
+  const instruction = finalInstruction(exprs, own, lookup)
+  if (!instruction.ok) return instruction
   const references: Array<string> = []
   let empty = 0
   for (const e of exprs.references) {
@@ -156,5 +229,5 @@ export const mappedTurns = (decl: Dataset, exprs: Compiled, counters: LoadCounte
   }
   if (references.length === 0) return { ok: false, reason: "empty response (no non-empty reference)", missing: false }
   counters.emptyReferences += empty
-  return { ok: true, value: [{ instruction, references }] }
+  return { ok: true, value: [{ instruction: instruction.value, references }] }
 }

@@ -19,6 +19,16 @@ export { hubLicenseId, licenseTier } from "./licenses.ts"
 export type CardReport =
   & Pick<Report, "experiment" | "spec_sha256" | "datasets" | "mq_metrics" | "cross" | "dq" | "sq" | "revolion" | "comparison" | "provenance">
   & Partial<Pick<Report, "settings">>
+  // Issue 13 adds these to report.json (the backend the run used; the verdict its interval supports).
+  & { readonly backend?: BackendFacts }
+
+/** One comparison of report.json, with the interval fields issue 13 adds when the proof computed them. */
+type ComparisonFacts = Report["comparison"]["union"] & {
+  readonly outcome?: string
+  readonly rel_lo?: number
+  readonly rel_hi?: number
+  readonly statistic?: string
+}
 
 /** The backend that produced the selection, as its manifest describes it. */
 export interface BackendFacts {
@@ -78,8 +88,9 @@ export interface SourceRowFacts {
   readonly examples: ReadonlyArray<{ readonly image: string | null; readonly image_id: string | null }>
   /** distinct COCO-style split names (train2014, val2017, ...) seen in `image` values */
   readonly imageValues: ReadonlyArray<string>
-  /** train samples scored (the sq config) and how many no other-dataset model scored above NEAR_ZERO */
+  /** train samples scored (the sq config), how many have an SQ below NEAR_ZERO, and how many no other-dataset model scored above it */
   readonly scored: number
+  readonly sqNearZero: number
   readonly nearZero: number
 }
 
@@ -162,6 +173,12 @@ export const cardFrontMatter = (input: CardInput, layout: CardLayout): Record<st
 // ---------------------------------------------------------------------------------------------
 // Body
 
+/** The verdict an interval supports, as a sentence: "REVO-LION **falls short** of the union". */
+const outcomeText = (outcome: string, control: string): string =>
+  outcome === "falls short" ? `REVO-LION **falls short** of ${control}`
+    : outcome === "inconclusive" ? `REVO-LION against ${control}: **inconclusive**`
+    : `REVO-LION **${outcome}** ${control}`
+const signedPct = (x: number): string => `${x >= 0 ? "+" : "−"}${Math.abs(100 * x).toFixed(1)}%`
 const num = (x: number | undefined, digits = 4): string => (x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(digits))
 const share = (k: number, n: number): string => (n === 0 ? "–" : `${((100 * k) / n).toFixed(1)}%`)
 const cell = (s: string): string => s.replace(/\|/g, "\\|").replace(/\r?\n/g, " ")
@@ -184,9 +201,9 @@ const inputsOf = (b: BackendFacts): ReadonlyArray<string> | undefined => b.input
 /** What a backend sees, in words, from its manifest's `inputs`. */
 const seesText = (b: BackendFacts): string => {
   const inputs = inputsOf(b)
-  if (inputs === undefined) return "its plugin does not declare what it sees (`inputs` in revo-plugin.json)"
+  if (inputs === undefined) return "Its plugin does not declare what it sees (`inputs` in revo-plugin.json)"
   const text = "the instruction, the earlier turns and `context` (text standing in for the image: captions, where the source has them)"
-  return inputs.includes("image") ? `it sees the image pixels and ${text}` : `it sees text only — ${text} — and never the image pixels`
+  return inputs.includes("image") ? `Of each sample it sees the image pixels and ${text}` : `Of each sample it sees text only — ${text} — and never the image pixels`
 }
 
 export const cardBody = (input: CardInput, layout: CardLayout): string => {
@@ -250,7 +267,10 @@ export const cardBody = (input: CardInput, layout: CardLayout): string => {
     "Tune-cross-evaluation: one model is tuned on the train split of each source dataset, and every model answers the eval items of every dataset. " +
       "Definitions (the same text as revo's docs/spec.md):",
     "",
-    ...methodLines({ metrics: report.mq_metrics, dq: report.settings?.dq, sq: report.settings?.sq, budget: r.budget }),
+    ...methodLines({
+      metrics: report.mq_metrics, dq: report.settings?.dq, sq: report.settings?.sq, budget: r.budget,
+      evalChosen: r.eval_size, evalSplit: Object.values(r.per_dataset).reduce((n, p) => n + (p.eval_split ?? 0), 0)
+    }),
     ""
   )
 
@@ -264,13 +284,14 @@ export const cardBody = (input: CardInput, layout: CardLayout): string => {
   ), "")
 
   out.push("## Limitations", "")
-  const b = input.backend
+  // The backend the run recorded wins over the manifest read at publish time (it may have changed since).
+  const b = report.backend ?? input.backend
   if (b !== undefined) {
     const inputs = inputsOf(b)
     const blind = inputs !== undefined && !inputs.includes("image")
     out.push(
       `- **Backend.** The models behind every SQ here are \`${b.name} ${b.version}\`${b.demo === true ? ", a demo backend" : ""}` +
-        `${b.description ? ` (${b.description.replace(/\.$/, "")})` : ""}; ${seesText(b)}.` +
+        `${b.description ? `: ${b.description.replace(/\.$/, "")}` : ""}. ${seesText(b)}.` +
         (b.demo === true || blind
           ? " SQ therefore measures how well what such models see answers a sample, not what a vision-language model finds useful: treat the ranking as a demonstration of the method, not as the paper's selection."
           : "")
@@ -279,26 +300,36 @@ export const cardBody = (input: CardInput, layout: CardLayout): string => {
     out.push(`- **Backend.** ${report.provenance.plugin.name} ${report.provenance.plugin.version}; what it sees is not recorded.`)
   }
   const { union, random } = report.comparison
-  out.push(
-    `- **Against the union of all train splits** (${union.control_train_size} samples, REVO-LION ${union.subject_train_size}): ${union.verdict} ` +
-      `Mean MQ ${num(union.subject_mean)} vs ${num(union.control_mean)} (difference ${num(union.diff)}; ${plural(union.wins, "win")} / ${plural(union.losses, "loss", "losses")} over ${plural(union.eval_sets.length, "eval set")}).`,
-    `- **Against a random subset of the same size**: ${random.verdict} Mean MQ ${num(random.subject_mean)} vs ${num(random.control_mean)} (difference ${num(random.diff)}).`
-  )
+  const versus = (label: string, c: ComparisonFacts): string => {
+    const interval = c.rel_lo !== undefined && c.rel_hi !== undefined
+      ? `; relative difference ${signedPct(c.rel_diff)}, 95% interval ${signedPct(c.rel_lo)} to ${signedPct(c.rel_hi)}`
+      : ""
+    return `- **${label}** (${c.control_train_size} samples, REVO-LION ${c.subject_train_size}): ` +
+      (c.outcome !== undefined ? `${outcomeText(c.outcome, c.control === "union" ? "the union" : "the random subset")}. ` : "") +
+      `${c.verdict.trim()} ` +
+      `${c.statistic ?? "Mean MQ"}: ${num(c.subject_mean)} vs ${num(c.control_mean)} (difference ${num(c.diff)}${interval}; ` +
+      `${plural(c.wins, "win")} / ${plural(c.losses, "loss", "losses")} over ${plural(c.eval_sets.length, "eval set")}).`
+  }
+  out.push(versus("Against the union of all train splits", union), versus("Against a random subset of the same size", random))
   const rowFacts = layout.rowFacts ?? {}
   const scoredSources = report.datasets.filter((d) => (rowFacts[d]?.scored ?? 0) > 0)
   if (scoredSources.length > 0) {
     out.push(
-      `- **Near-zero SQ.** Where every other-dataset model's sample-level MQ is below ${NEAR_ZERO}, SQ has no signal to rank on and the order among those samples is decided by ties. Share of each source's train split:`,
+      `- **Near-zero SQ.** Share of each source's train split with an SQ below ${NEAR_ZERO}, and with every other-dataset model's raw sample-level MQ below ${NEAR_ZERO}: ` +
+        "for the latter SQ has no signal to rank on, and the order among those samples is decided by ties.",
       "",
-      table(["source", "train samples scored", `no model above ${NEAR_ZERO}`], scoredSources.map((d) => {
+      table(["source", "train samples scored", `SQ below ${NEAR_ZERO}`, `no model above ${NEAR_ZERO}`], scoredSources.map((d) => {
         const f = rowFacts[d]!
-        return [d, String(f.scored), share(f.nearZero, f.scored)]
+        return [d, String(f.scored), share(f.sqNearZero, f.scored), share(f.nearZero, f.scored)]
       })),
       ""
     )
   }
   out.push(
-    "- **Metrics.** MQ uses caption metrics on every source, including short VQA answers and yes/no questions, where n-gram overlap is a coarse signal.",
+    `- **Metrics.** MQ is the mean of ${report.mq_metrics.join(", ")} on every eval set` +
+      (report.mq_metrics.every((m) => /^(bleu\d|meteor|rouge_l|cider)$/.test(m))
+        ? ", short VQA answers and yes/no questions included, where n-gram overlap is a coarse signal."
+        : "."),
     "- **Images are not included**: `image` keeps each source's own form (see [Images](#images)).",
     ""
   )
@@ -384,7 +415,7 @@ export const cardBody = (input: CardInput, layout: CardLayout): string => {
         "npm ci",
         `huggingface-cli download ${repo} ${SPEC_PATH} --repo-type dataset --local-dir .`,
         `npx revo run ${SPEC_PATH} --data-root DATA${sets}`,
-        `npx revo publish ${SPEC_PATH} --data-root DATA${sets} --dry-run OUT   # the same files as this repo`
+        `npx revo publish ${SPEC_PATH} --data-root DATA${sets}${input.backend?.demo === true ? " --allow-demo" : ""} --dry-run OUT   # the same files as this repo`
       ].join("\n"), "sh"),
       "",
       "The datasets' content keys below (hashes of their source bytes) tell whether your copies are the ones used.",

@@ -3,7 +3,7 @@
  * `message` that never contains the access token (see `redact`).
  */
 import { redact as maskSecrets } from "../util/redact.ts"
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /** A `hf://` URL that does not parse. */
 export class HubUrlError extends Schema.TaggedError<HubUrlError>()("HubUrlError", {

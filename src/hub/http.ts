@@ -3,7 +3,9 @@
  * policy for transient answers (429, 5xx, network errors).
  */
 import { HubApiError, InvalidApiResponseFormatError } from "@huggingface/hub"
-import { Duration, Effect, Schedule } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
 import { HubAuthError, HubConflictError, HubIoError, HubNotFoundError, HubRequestError, errorText, redact } from "./errors.ts"
 
 export interface CallContext {

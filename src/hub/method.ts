@@ -9,6 +9,9 @@ export interface MethodSettings {
   readonly dq?: { readonly normalize: string; readonly include_self: boolean } | undefined
   readonly sq?: { readonly normalize: string; readonly crossfit: number } | undefined
   readonly budget: number
+  /** REVO-LION eval items chosen, and the eval-split items they were chosen from (all sources) */
+  readonly evalChosen?: number
+  readonly evalSplit?: number
 }
 
 export const MQ_TEXT =
@@ -23,11 +26,12 @@ export const DQ_TEXT: Readonly<Record<string, string>> = {
 
 /** One sentence per `quality.sq.normalize` value; every value the spec accepts must have one (a test checks). */
 export const SQ_TEXT: Readonly<Record<string, string>> = {
-  rank: "SQ(x) = the mean over the models T tuned on other datasets of the mid-rank percentile of MQ_T(x) among D's samples of the same part " +
-    "(train or eval), ties averaged: a value in [0, 1], robust where a model's scores are mostly zero.",
+  rank: "SQ(x) = the mean over the models T tuned on other datasets of the mid-rank percentile of MQ_T(x) among the samples of D's " +
+    "same part (train or eval) that T scored, ties averaged — (#below + #equal / 2) / n, in (0, 1): robust where a model's scores are mostly zero.",
   ratio: "SQ(x) = the mean over the models T tuned on other datasets of MQ_T(x) / mean_x' MQ_T(x') over D's samples of the same part; " +
-    "models whose mean, or share of non-zero items, on D is below `min_signal` are left out.",
-  zscore: "SQ(x) = the mean over the models T tuned on other datasets of (MQ_T(x) − mean) / standard deviation of MQ_T over D's samples of the same part.",
+    "a model whose mean on D is below `min_signal.mean`, or whose share of items above that floor is below `min_signal.nonzero`, has no signal to divide by and is left out.",
+  zscore: "SQ(x) = the mean over the models T tuned on other datasets of (MQ_T(x) − mean) / standard deviation of MQ_T over D's samples of the same part, " +
+    "with the same `min_signal` floor (and a standard deviation above 0).",
   per_model: "SQ(x) = the mean over the models T tuned on other datasets of MQ_T(x) / m_T, where m_T is T's mean sample-level MQ over D's " +
     "scored samples (a model with m_T = 0 is left out): SQ = 1 means as good as that model does on D on average.",
   none: "SQ(x) = the mean over the models T tuned on other datasets of MQ_T(x), not normalised."
@@ -53,7 +57,8 @@ export const methodLines = (s: MethodSettings): Array<string> => {
     `- **SQ** of a sample x of dataset D (normalize: ${sqNorm}${s.sq && s.sq.crossfit > 0 ? `, crossfit: ${s.sq.crossfit}` : ""}): ${sq} ${SQ_COMMON}`,
     `- **REVO-LION train** (split \`train\`): the top ${pct(s.budget)} of each dataset's train split by SQ, so no dataset crowds out another. ` +
       "It is chosen by SQ as measured here; \"top by SQ\" means the samples the other datasets' models answered best, not samples known to teach best.",
-    "- **REVO-LION eval** (split `eval`): the top of each dataset's eval split by the same SQ, with no image shared with any train split. " +
+    "- **REVO-LION eval** (split `eval`): the top of each dataset's eval split by the same SQ, with no image shared with any train split" +
+      (s.evalChosen !== undefined && s.evalSplit !== undefined && s.evalSplit > 0 ? ` (here ${s.evalChosen} of ${s.evalSplit} eval-split items, ${pct(s.evalChosen / s.evalSplit)})` : "") + ". " +
       "Being the items other models already answer best, it is an easy set for models like these, and it cannot judge REVO-LION itself.",
     "- **`sq` config**: the SQ of *every* train-split sample of each source, published or not; `per_model[].value` is the raw sample-level " +
       "MQ_T(x) of each other-dataset model, before normalisation, so other selections can be rebuilt from it."

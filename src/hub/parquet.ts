@@ -9,7 +9,7 @@
  */
 import * as fs from "node:fs/promises"
 import * as nodePath from "node:path"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { parquetReadObjects } from "hyparquet"
 import { parquetWriteBuffer } from "hyparquet-writer"
 import type { Sample } from "../data/sample.ts"

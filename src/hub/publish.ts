@@ -12,7 +12,7 @@
  */
 import { createHash } from "node:crypto"
 import { commit, createBranch, createRepo, datasetInfo, listFiles, whoAmI, type CommitOperation, type CommitOutput } from "@huggingface/hub"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { checkTokenShape, endpointFrom, tokenFromEnv } from "./endpoint.ts"
 import { HubAuthError, HubRequestError, HubUrlError, type HubError } from "./errors.ts"
 import { DEFAULT_RETRY, hubCall, withRetry, type RetryPolicy } from "./http.ts"

@@ -11,7 +11,7 @@
  */
 import * as fs from "node:fs/promises"
 import * as nodePath from "node:path"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { NEAR_ZERO, renderCard, SPEC_PATH, type CardInput, type CardLayout, type SourceRowFacts, type SplitFiles } from "./card.ts"
 import { HubIoError, errorText } from "./errors.ts"
 import { DEFAULT_MAX_SHARD_BYTES, encodeSampleRows, encodeSqRows, shardName, shardRows, type SampleRow, type SqRow } from "./parquet.ts"
@@ -77,10 +77,10 @@ export const GITATTRIBUTES = "# Parquet shards go through Git LFS, as on the Hub
 
 /** Per source: image forms and ids of the published rows, and how many train samples SQ had no signal for. */
 export const rowFacts = (rows: ReadonlyArray<SampleRow>, sq: ReadonlyArray<SqRow>): Record<string, SourceRowFacts> => {
-  const acc = new Map<string, { rows: number; withImageId: number; images: Set<string>; examples: Array<{ image: string | null; image_id: string | null }>; values: Set<string>; scored: number; nearZero: number }>()
+  const acc = new Map<string, { rows: number; withImageId: number; images: Set<string>; examples: Array<{ image: string | null; image_id: string | null }>; values: Set<string>; scored: number; sqNearZero: number; nearZero: number }>()
   const get = (d: string) => {
     let a = acc.get(d)
-    if (!a) acc.set(d, (a = { rows: 0, withImageId: 0, images: new Set(), examples: [], values: new Set(), scored: 0, nearZero: 0 }))
+    if (!a) acc.set(d, (a = { rows: 0, withImageId: 0, images: new Set(), examples: [], values: new Set(), scored: 0, sqNearZero: 0, nearZero: 0 }))
     return a
   }
   for (const r of byDatasetId(rows)) {
@@ -96,11 +96,12 @@ export const rowFacts = (rows: ReadonlyArray<SampleRow>, sq: ReadonlyArray<SqRow
   for (const r of sq) {
     const a = get(r.dataset)
     a.scored++
+    if (Math.abs(r.sq) < NEAR_ZERO) a.sqNearZero++
     if (r.per_model.every((p) => p.value < NEAR_ZERO)) a.nearZero++
   }
   return Object.fromEntries([...acc].sort(([a], [b]) => byCodeUnit(a, b)).map(([d, a]) => [d, {
     rows: a.rows, withImageId: a.withImageId, distinctImages: a.images.size, examples: a.examples,
-    imageValues: [...a.values].sort(byCodeUnit), scored: a.scored, nearZero: a.nearZero
+    imageValues: [...a.values].sort(byCodeUnit), scored: a.scored, sqNearZero: a.sqNearZero, nearZero: a.nearZero
   }]))
 }
 

@@ -1,18 +1,10 @@
-// Effect-facing side of the metrics: Schemas for metric names and items, typed errors,
-// and an Effect wrapper over the plain scorer in ./index.ts.
+// Effect-facing side of the metrics: typed errors and an Effect wrapper over the plain
+// scorer in ./index.ts. (Metric names and their Schema live in src/spec.)
 
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { ALL_METRICS, Scorer, type MetricName, type ScoreItem, type ScoreOptions, type ScoreResult } from "./index.ts"
+import { CAPTION_METRICS, Scorer, type MetricName, type ScoreItem, type ScoreOptions, type ScoreResult } from "./index.ts"
 import { scoreFailure, scoreFile, type ScoreFileOptions } from "./jsonl.ts"
-
-export const MetricNameSchema = Schema.Literals(ALL_METRICS)
-
-export const ScoreItemSchema = Schema.Struct({
-  id: Schema.String,
-  candidate: Schema.String,
-  references: Schema.Array(Schema.String),
-})
 
 /** A malformed input record (JSON Lines: `file:line: reason`). */
 export class ScoreInputError extends Schema.TaggedError<ScoreInputError>()("ScoreInputError", {
@@ -39,7 +31,7 @@ export class ScoreIoError extends Schema.TaggedError<ScoreIoError>()("ScoreIoErr
  * references fails with ScoreInputError (line = its 1-based position). */
 export const score = Effect.fn("metrics.score")(function* (
   items: Iterable<ScoreItem> | AsyncIterable<ScoreItem>,
-  metrics: ReadonlyArray<MetricName> = ALL_METRICS,
+  metrics: ReadonlyArray<MetricName> = CAPTION_METRICS,
   options: ScoreOptions = {},
 ) {
   return yield* Effect.tryPromise({

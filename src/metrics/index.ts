@@ -1,5 +1,6 @@
 // The one scoring API of revo: items {id, candidate, references[]} in, per-item and corpus
-// values out, for any subset of the caption metrics. Pure and synchronous at its core
+// values out, for any subset of the metrics (caption metrics here and in IdMetrics, task
+// metrics in TaskScores). Pure and synchronous at its core
 // (`Scorer`, `scoreItems`); `scoreItemsAsync` takes an async iterable. The Effect wrapper
 // lives in ./effect.ts so that plain callers (and the CLI's start-up) do not load Effect.
 //
@@ -17,11 +18,11 @@ import { IdMetricsThread } from "./id-metrics-thread.ts"
 import { Meteor } from "./meteor.ts"
 import { CaptionIds } from "./caption-ids.ts"
 import { Vocab } from "./vocab.ts"
+import { TaskScores } from "./task-scores.ts"
 import { loadWordNet, type WordNetVersion } from "./wordnet.ts"
+import { ALL_METRICS, CAPTION_METRICS, type MetricName } from "../spec/metric-names.ts"
 
-export const ALL_METRICS = ["bleu1", "bleu2", "bleu3", "bleu4", "meteor", "rouge_l", "cider"] as const
-export type MetricName = (typeof ALL_METRICS)[number]
-export const DEFAULT_METRICS: ReadonlyArray<MetricName> = ["bleu4", "meteor", "rouge_l"]
+export { ALL_METRICS, CAPTION_METRICS, CORPUS_EXTRAS, DEFAULT_METRICS, TASK_METRICS, type MetricName } from "../spec/metric-names.ts"
 
 export interface ScoreItem {
   readonly id: string
@@ -43,9 +44,12 @@ export interface ScoreOptions {
 
 export type MetricValues = { -readonly [K in MetricName]?: number }
 export type ItemScores = { readonly id: string } & MetricValues
+/** Corpus values: one per metric, plus yes_no's precision, recall, F1 and yes-ratio
+ * (CORPUS_EXTRAS) when yes_no is scored. */
+export type CorpusValues = MetricValues & { [extra: string]: number }
 
 export interface ScoreResult {
-  readonly corpus: MetricValues
+  readonly corpus: CorpusValues
   readonly items: ReadonlyArray<ItemScores>
 }
 
@@ -59,14 +63,19 @@ export class Scorer {
   /** BLEU, ROUGE-L and CIDEr-D computed here, and those computed on a worker thread. */
   private readonly local: IdMetrics | undefined
   private readonly remote: IdMetricsThread | undefined
-  /** Every caption is tokenized once and interned; all metrics work on word ids. */
+  /** Every caption is tokenized once and interned; all caption metrics work on word ids. */
   private readonly vocab = new Vocab()
   private readonly captions = new CaptionIds(this.vocab)
+  /** Whether any caption metric is asked for (else nothing is tokenized). */
+  private readonly tokens: boolean
+  private readonly task: TaskScores | undefined
 
-  constructor(metrics: Iterable<MetricName> = ALL_METRICS, options: ScoreOptions = {}) {
+  constructor(metrics: Iterable<MetricName> = CAPTION_METRICS, options: ScoreOptions = {}) {
     const set = new Set(metrics)
     this.metrics = ALL_METRICS.filter((m) => set.has(m))
     this.want = new Set(this.metrics)
+    this.tokens = this.metrics.some((m) => (CAPTION_METRICS as ReadonlyArray<string>).includes(m))
+    this.task = TaskScores.for(this.metrics)
     const config: IdMetricsConfig = {
       bleu: this.metrics.some((m) => m.startsWith("bleu")),
       rouge: this.want.has("rouge_l"),
@@ -89,7 +98,10 @@ export class Scorer {
 
   add(item: ScoreItem): void {
     if (item.references.length === 0) throw new RangeError(`item ${item.id}: no references`)
+    // Task metrics first: a malformed label throws before anything of the item is kept.
+    this.task?.add(item)
     this.ids.push(item.id)
+    if (!this.tokens) return
     const candToks = this.captions.ids(item.candidate)
     const refToks = item.references.map((r) => this.captions.ids(r))
     if (this.meteor !== undefined) this.meteorCol.push(this.meteor.scoreIds(candToks, refToks))
@@ -128,7 +140,7 @@ export class Scorer {
   private complete(r: IdMetricsResult): ScoreResult {
     const n = this.ids.length
     const cols = new Map<MetricName, Float64Array>()
-    const corpus: MetricValues = {}
+    const corpus: CorpusValues = {}
     ;(["bleu1", "bleu2", "bleu3", "bleu4"] as const).forEach((m, k) => {
       if (!this.want.has(m) || r.bleu === undefined || r.bleuCorpus === undefined) return
       cols.set(m, r.bleu[k] as Float64Array)
@@ -146,6 +158,10 @@ export class Scorer {
       for (let i = 0; i < n; i++) sum += col[i] as number
       corpus[m] = n === 0 ? 0 : sum / n
     }
+    if (this.task !== undefined) {
+      for (const [m, col] of this.task.columns()) cols.set(m, col)
+      Object.assign(corpus, this.task.corpus())
+    }
     const items: Array<ItemScores> = new Array(n)
     const order = this.metrics.map((m) => [m, cols.get(m) as Float64Array] as const)
     for (let i = 0; i < n; i++) {
@@ -158,13 +174,13 @@ export class Scorer {
 }
 
 /** Score a finite iterable of items. */
-export function scoreItems(items: Iterable<ScoreItem>, metrics: Iterable<MetricName> = ALL_METRICS, options: ScoreOptions = {}): ScoreResult {
+export function scoreItems(items: Iterable<ScoreItem>, metrics: Iterable<MetricName> = CAPTION_METRICS, options: ScoreOptions = {}): ScoreResult {
   return new Scorer(metrics, options).finishWith(items)
 }
 
 /** Score a stream of items (async iterable) without holding the inputs. */
 export async function scoreItemsAsync(
-  items: AsyncIterable<ScoreItem> | Iterable<ScoreItem>, metrics: Iterable<MetricName> = ALL_METRICS, options: ScoreOptions = {},
+  items: AsyncIterable<ScoreItem> | Iterable<ScoreItem>, metrics: Iterable<MetricName> = CAPTION_METRICS, options: ScoreOptions = {},
 ): Promise<ScoreResult> {
   const s = new Scorer(metrics, options)
   for await (const it of items) s.add(it)

@@ -1,5 +1,5 @@
 /** The executor the spec asks for: local (default) or Slurm, built once per run. */
-import { localExecutor } from "../backends/executors/local.ts"
+import { localExecutor, makeLocalExecutor } from "../backends/executors/local.ts"
 import { makeSlurmExecutor } from "../backends/executors/slurm.ts"
 import type { Executor } from "../backends/executors/types.ts"
 import type { Spec } from "../spec/schema.ts"
@@ -11,7 +11,7 @@ export const executorFor = (spec: Spec): Executor<unknown> => {
   const hit = cache.get(ex)
   if (hit) return hit
   const made: Executor<unknown> = ex.kind === "local"
-    ? localExecutor
+    ? (ex.retry === undefined ? localExecutor : makeLocalExecutor({ retry: { max: ex.retry.max, timeFactor: ex.retry.time_factor } }))
     : makeSlurmExecutor({
       ...(ex.partition !== undefined ? { partition: ex.partition } : {}),
       ...(ex.gres !== undefined ? { gres: ex.gres } : {}),

@@ -3,9 +3,9 @@
  * set of files the plugin wrote; each file goes into the store by content and the task's
  * output is their manifest, so a model can be materialised again anywhere from the store.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs"
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { dirname, join, relative, sep } from "node:path"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { PluginEvent } from "../backends/contract.ts"
 import type { Resources } from "../backends/executors/types.ts"
 import type { LoadedPlugin } from "../backends/registry.ts"
@@ -16,7 +16,7 @@ import type { Spec } from "../spec/schema.ts"
 import { type OutputRef, type RunContext, TaskFailure, type TaskSpec } from "../runtime/task.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
 import { implementationVersion } from "../util/import-graph.ts"
-import type { Store } from "../runtime/store.ts"
+import { sha256, type Store } from "../runtime/store.ts"
 
 /** The hash of every module this file loads, transitively (src/util/import-graph.ts). */
 export const MODEL_STEP_VERSION = implementationVersion(import.meta.url)
@@ -78,7 +78,7 @@ const listFiles = (dir: string): Array<string> => {
   return out.sort()
 }
 
-export const tuneStep = (tuneSet: string, plugin: LoadedPlugin, spec: Spec, train: OutputRef, store: Store): TaskSpec => ({
+export const tuneStep = (tuneSet: string, plugin: LoadedPlugin, spec: Spec, train: OutputRef): TaskSpec => ({
   label: `tune:${tuneSet}`,
   kind: "tune",
   version: MODEL_STEP_VERSION,
@@ -103,30 +103,87 @@ export const tuneStep = (tuneSet: string, plugin: LoadedPlugin, spec: Spec, trai
       }).pipe(Effect.mapError(failure))
       const files = listFiles(outDir)
       if (files.length === 0) return yield* new TaskFailure({ message: `plugin ${plugin.manifest.name} wrote no model files for ${ctx.label}` })
-      return { model: storeModel(store, outDir, plugin.manifest.name) }
+      return modelOutputs(outDir, plugin.manifest.name)
     })
 })
 
-/** Put a model's files in the store and return the manifest (kept small: hashes, not bytes). */
-export const storeModel = (store: Store, outDir: string, plugin: string): string => {
+/**
+ * A tuned model as task outputs: `model` is the manifest (file names to hashes, what downstream
+ * keys hash), and every file is an output of its own (`model/<path>`), so the store hashes,
+ * records and verifies each one like any other output: a damaged model file makes the tune
+ * task damaged (recomputed), never a silently different answer.
+ */
+export const modelOutputs = (outDir: string, plugin: string): Record<string, string | Uint8Array> => {
   const files: Record<string, string> = {}
-  for (const f of listFiles(outDir)) files[f] = store.put(readFileSync(join(outDir, f))).hash
-  return canonicalJson({ plugin, files } satisfies ModelManifest)
+  const outputs: Record<string, string | Uint8Array> = {}
+  for (const f of listFiles(outDir)) {
+    const bytes = readFileSync(join(outDir, f))
+    files[f] = sha256(bytes)
+    outputs[`model/${f}`] = bytes
+  }
+  outputs["model"] = canonicalJson({ plugin, files } satisfies ModelManifest)
+  return outputs
 }
 
-/** Materialise a model from the store into `modelsDir/<manifest hash>/` (once; atomic). */
+/** Model dirs verified by this process (a dir is hashed once per run, not once per predict). */
+const verifiedModels = new Set<string>()
+
+/** Does `dir` hold exactly the manifest's bytes (every file present, same sha256)? */
+const modelDirMatches = (dir: string, manifest: ModelManifest): boolean =>
+  Object.entries(manifest.files).every(([rel, hash]) => {
+    try {
+      return sha256(readFileSync(join(dir, rel))) === hash
+    } catch {
+      return false
+    }
+  })
+
+/**
+ * Materialise a model from the store into `modelsDir/<manifest hash>/` (atomic; files read-only).
+ * An existing copy is verified against the manifest first (once per process) and rebuilt when
+ * any file differs, so a damaged copy cannot outlive `--force 'tune:…'` or a rerun. A copy whose
+ * source object is itself damaged is refused with the way out.
+ */
 export const materialiseModel = (store: Store, modelsDir: string, manifestHash: string, manifest: ModelManifest): string => {
   const dir = join(modelsDir, manifestHash)
-  if (existsSync(dir)) return dir
+  if (verifiedModels.has(dir) && existsSync(dir)) return dir
+  if (existsSync(dir) && modelDirMatches(dir, manifest)) {
+    verifiedModels.add(dir)
+    return dir
+  }
   const tmp = `${dir}.tmp-${process.pid}`
   rmSync(tmp, { recursive: true, force: true })
   for (const [rel, hash] of Object.entries(manifest.files)) {
     const target = join(tmp, rel)
     mkdirSync(dirname(target), { recursive: true })
-    copyFileSync(store.objectPath(hash), target)
+    const bytes = readFileSync(store.objectPath(hash))
+    if (sha256(bytes) !== hash) {
+      rmSync(tmp, { recursive: true, force: true })
+      throw new ModelDamaged({ file: rel, object: store.objectPath(hash) })
+    }
+    writeFileSync(target, bytes, { mode: 0o444 })
+  }
+  if (existsSync(dir)) {
+    // A damaged copy: move it aside first (rename is atomic), then drop it.
+    const stale = `${dir}.stale-${process.pid}`
+    rmSync(stale, { recursive: true, force: true })
+    renameSync(dir, stale)
+    rmSync(stale, { recursive: true, force: true })
   }
   renameSync(tmp, dir)
+  verifiedModels.add(dir)
   return dir
+}
+
+/** A model file whose stored object does not hash to its name. */
+export class ModelDamaged extends Error {
+  readonly file: string
+  readonly object: string
+  constructor(args: { readonly file: string; readonly object: string }) {
+    super(`model file ${args.file} is damaged in the store (${args.object} does not match its hash); run \`revo verify --repair\` and then the same \`revo run\` to recompute the model`)
+    this.file = args.file
+    this.object = args.object
+  }
 }
 
 export const predictStep = (
@@ -148,7 +205,10 @@ export const predictStep = (
   run: (ctx) =>
     Effect.gen(function*() {
       const manifest = ctx.inputJson<ModelManifest>("model")
-      const modelDir = materialiseModel(store, modelsDir, ctx.inputHash("model"), manifest)
+      const modelDir = yield* Effect.try({
+        try: () => materialiseModel(store, modelsDir, ctx.inputHash("model"), manifest),
+        catch: (e) => new TaskFailure({ message: `${ctx.label}: ${e instanceof Error ? e.message : String(e)}` })
+      })
       const evalItems = ctx.inputJson<ReadonlyArray<Sample>>("items").flatMap(itemsOf)
       const answers = yield* plugin.answer({
         task: { label: ctx.label, key: ctx.key, workDir: ctx.workDir, logFile: ctx.logFile },

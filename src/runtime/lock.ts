@@ -14,7 +14,8 @@
 import { createHash } from "node:crypto"
 import { linkSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { Effect, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import { thisHost } from "./store.ts"
 
 export class StoreLocked extends Schema.TaggedError<StoreLocked>()("StoreLocked", {

@@ -5,7 +5,13 @@
  * stops every running task cleanly (their records stay "running": the next run redoes them).
  */
 import { appendFileSync, mkdirSync, readFileSync } from "node:fs"
-import { Cause, Deferred, Duration, Effect, Exit, Schedule, Semaphore } from "effect"
+import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Schedule from "effect/Schedule"
+import * as Semaphore from "effect/Semaphore"
 import type { JobHandle } from "../backends/executors/types.ts"
 import type { EventLog } from "./events.ts"
 import type { ProgressSink } from "./progress.ts"
@@ -173,7 +179,14 @@ export const runGraph = (tasks: ReadonlyArray<TaskSpec>, options: RunOptions): E
             schedule: Schedule.exponential(options.retryBase ?? "500 millis").pipe(Schedule.jittered)
           })
         )
-        const exit = yield* Effect.exit(retried)
+        // An interruption (Ctrl-C, SIGTERM) stops this fiber before the code below runs: journal it here.
+        let interruptedJournaled = false
+        const exit = yield* Effect.exit(retried.pipe(Effect.onInterrupt(() =>
+          Effect.sync(() => {
+            interruptedJournaled = true
+            events.write({ event: "interrupted", task: task.label, key, attempt })
+          })
+        )))
         const seconds = (Date.now() - t0) / 1000
         if (Exit.isSuccess(exit)) {
           const outputs = storeOutputs(store, exit.value)
@@ -184,7 +197,7 @@ export const runGraph = (tasks: ReadonlyArray<TaskSpec>, options: RunOptions): E
           return { status: "done", key, outputs } as const
         }
         if (Cause.hasInterruptsOnly(exit.cause)) {
-          events.write({ event: "interrupted", task: task.label, key, attempt })
+          if (!interruptedJournaled) events.write({ event: "interrupted", task: task.label, key, attempt })
           return yield* Effect.interrupt
         }
         const failure = exit.cause.reasons.find((r) => r._tag === "Fail")

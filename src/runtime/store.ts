@@ -15,7 +15,7 @@ import { createHash } from "node:crypto"
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from "node:fs"
 import { hostname } from "node:os"
 import { dirname, join } from "node:path"
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 export const sha256 = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex")
 

@@ -6,7 +6,7 @@
  * Resources (threads, GPUs, time limits) are never part of the key.
  */
 import type { Effect } from "effect"
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import type { JobHandle } from "../backends/executors/types.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
 import { sha256 } from "./store.ts"

@@ -3,7 +3,7 @@
  * The keys live here (the spec's vocabulary, checked by `revo validate`); their BibTeX lives with
  * the dataset card (src/hub/sources.ts), which must hold an entry for every key.
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 export const CITATION_KEYS = [
   "llava", "llava-1.5", "aokvqa", "okvqa", "vqa-x", "vqa-v2", "pope", "coco", "coco-captions", "gqa", "laion", "cc", "sbu", "blip"

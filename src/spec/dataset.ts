@@ -13,10 +13,12 @@
  * - a path that reaches a list of texts gives its elements (`captions` = `captions[*]`).
  * The syntax is checked here, so `revo validate` reports a bad expression with its position.
  */
-import { Schema } from "effect"
-import { compileExpr, compilePath } from "../data/mapping.ts"
+import * as Schema from "effect/Schema"
+import { compileExpr, compilePath } from "./mapping.ts"
+import { compileWhere, isWhereError, whereErrorText } from "./where.ts"
 import { Citation } from "./citation.ts"
 import { NonEmpty, SizeOrFraction, Slug, withDefault } from "./fields.ts"
+import { MetricNameSchema } from "./metric-sets.ts"
 
 /** A path or a template (see the module comment). */
 export const Expression = NonEmpty.check(Schema.makeFilter((s: string) => {
@@ -24,10 +26,27 @@ export const Expression = NonEmpty.check(Schema.makeFilter((s: string) => {
   return typeof r === "string" ? r : true
 }))
 
-/** A path only (join keys). */
+/** A path only. */
 export const PathExpression = NonEmpty.check(Schema.makeFilter((s: string) => {
   const r = compilePath(s)
   return typeof r === "string" ? r : true
+}))
+
+/** A row filter (see src/data/where.ts and docs/spec.md). */
+export const WhereExpression = NonEmpty.check(Schema.makeFilter((s: string) => {
+  const r = compileWhere(s)
+  return isWhereError(r) ? whereErrorText(r, s) : true
+}))
+
+/**
+ * The instruction a dataset gives: a fixed text, or a template around the source's own
+ * instruction (`"{instruction}\nAnswer with the option's letter."`) that may also read record
+ * fields (`{choices[*]}` is not allowed: a placeholder must give one text).
+ */
+export const InstructionText = NonEmpty.check(Schema.makeFilter((s: string) => {
+  if (!s.includes("{") && !s.includes("}")) return true
+  const r = compileExpr(s)
+  return typeof r === "string" ? r : r.fansOut ? `instruction template ${JSON.stringify(s)} fans out ([*]); an instruction is one text` : true
 }))
 
 export const Formats = ["llava", "coco-captions", "json", "jsonl", "csv"] as const
@@ -56,10 +75,8 @@ export const Join = Schema.Struct({
   format: withDefault(Schema.Literals(["json", "jsonl", "csv"]), "json"),
   records: Schema.optionalKey(NonEmpty),
   delimiter: Schema.optionalKey(Schema.String).annotate({ description: "CSV only." }),
-  /** The key field (path) in the joined file. */
-  key: PathExpression,
-  /** The field (path) of the main record whose value must equal `key`. */
-  on: PathExpression,
+  key: Expression.annotate({ description: "The key of a joined row: a path (`question_id`), `$key` for records given as an object keyed by id (records: \"*\"), or a template for a composite key (`\"{image}:{question_id}\"`)." }),
+  on: Expression.annotate({ description: "The value of the main record that must equal the joined row's key: a path, or a template (composite key)." }),
   many: withDefault(Schema.Boolean, false, "Keep every matching row (a list) rather than the single match."),
   match: withDefault(Schema.Literals(["exact", "coco-image-id"]), "exact", "Normalise both sides as COCO image ids (integers inside file names such as COCO_val2014_000000262284.jpg)."),
   required: withDefault(Schema.Boolean, false, "A record with no match is a bad row (else the join's name is simply absent for it).")
@@ -85,14 +102,20 @@ export const DatasetSplit = Schema.Struct({
   eval: Schema.optionalKey(SizeOrFraction).annotate({ description: "Eval size for this dataset: a count, or a fraction of its samples." })
 })
 
+/** Mapped fields a record may lack: it then loads without them (an image-less row is a text-only sample). */
+export const OptionalFields = ["image", "id"] as const
+
 export const Dataset = Schema.Struct({
   source: Source,
   fields: Schema.optionalKey(Fields),
+  // optionalKey (not a default), so declarations without it keep their dataset keys.
+  optional: Schema.optionalKey(Schema.Array(Schema.Literals(OptionalFields))).annotate({ description: "Mapped fields a record may lack: image (the row becomes a text-only sample), id (falls back to the record's key, line or index)." }),
+  where: Schema.optionalKey(WhereExpression).annotate({ description: "Keep only the rows for which this holds, e.g. `exists image and category in [conv, detail]` (=, !=, in [..], exists, and, or, not; raw paths and mapped $id, $image, $task, ...). Dropped rows are counted, not bad." }),
   joins: withDefault(Schema.Array(Join), []),
   /** Text standing in for the image (path or template, may read joins); several values are joined by newlines.
    * A record for which it is missing (an unmatched join) simply has no context. */
   context: Schema.optionalKey(Expression),
-  instruction: Schema.optionalKey(NonEmpty).annotate({ description: "A fixed instruction for formats without one (coco-captions), or to override the mapped one (json/jsonl/csv)." }),
+  instruction: Schema.optionalKey(InstructionText).annotate({ description: "A fixed instruction, or a template over the source's own: {instruction} is the source's instruction (llava: each turn's; json/jsonl/csv: fields.instruction), other {field}s read the record." }),
   /** How image values become ids: `coco` normalises COCO ids (integers, 12-digit names, COCO_val2014_...jpg) so the
    * leakage rule sees one image across datasets; any other word is a namespace (`gqa` gives `gqa:n518912.jpg`).
    * Default: `coco` for coco-captions, else the dataset id (so unrelated images never collide). */
@@ -104,6 +127,12 @@ export const Dataset = Schema.Struct({
   }),
   task: Schema.optionalKey(NonEmpty),
   description: Schema.optionalKey(Schema.String),
-  split: Schema.optionalKey(DatasetSplit)
+  split: Schema.optionalKey(DatasetSplit),
+  metrics: Schema.optionalKey(Schema.Array(MetricNameSchema)).annotate({
+    description: "Metrics for this dataset's eval items, instead of the experiment's `metrics` (e.g. [yes_no] for POPE, [vqa_accuracy, exact_match] for VQA)."
+  }),
+  mq: Schema.optionalKey(Schema.Array(MetricNameSchema)).annotate({
+    description: "The metrics MQ averages on this dataset's eval items, instead of quality.mq; default: all of this dataset's metrics when it sets them."
+  })
 })
 export type Dataset = typeof Dataset.Type

@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 export const SpecProblem = Schema.Struct({
   line: Schema.optionalKey(Schema.Number),

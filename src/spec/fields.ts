@@ -1,5 +1,6 @@
 /** Small Schema building blocks shared by the spec modules, with messages a researcher can act on. */
-import { Effect, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 
 /** `key: value` with a default when the key is absent. */
 export const withDefault = <S extends Schema.Top & Schema.WithoutConstructorDefault>(

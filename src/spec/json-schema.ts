@@ -2,7 +2,7 @@
  * The spec's JSON Schema for editors, generated from the same Effect Schema that decodes specs,
  * and the key lookup that "did you mean" hints use.
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { Spec } from "./schema.ts"
 
 export const SCHEMA_ID = "https://revo.dev/schema/experiment.json"

@@ -6,7 +6,10 @@
 import { createHash } from "node:crypto"
 import { existsSync, readFileSync, statSync } from "node:fs"
 import { dirname, isAbsolute, relative, resolve } from "node:path"
-import { Effect, Exit, Schema, SchemaIssue } from "effect"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Schema from "effect/Schema"
+import * as SchemaIssue from "effect/SchemaIssue"
 import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parse as parseYamlValue, parseDocument, visit } from "yaml"
 import type { Document, Node, Pair, YAMLMap } from "yaml"
 import { canonicalJson } from "../util/canonical-json.ts"
@@ -388,6 +391,15 @@ const crossFieldProblems = (spec: Spec, doc: Document, at: (n: unknown) => { lin
       problems.push({ ...positionOf(doc, ["quality", "mq", i], at), path: `quality.mq.${i}`, message: `MQ metric "${m}" is not computed: add it to \`metrics\` (now: ${spec.metrics.join(", ")})` })
     }
   })
+  for (const [id, d] of Object.entries(spec.datasets)) {
+    const computed = d.metrics ?? spec.metrics
+    d.mq?.forEach((m, i) => {
+      if (!computed.includes(m)) {
+        const where = d.metrics !== undefined ? `datasets.${id}.metrics` : "`metrics`"
+        problems.push({ ...positionOf(doc, ["datasets", id, "mq", i], at), path: `datasets.${id}.mq.${i}`, message: `MQ metric "${m}" is not computed for ${id}: add it to ${where} (now: ${computed.join(", ")})` })
+      }
+    })
+  }
   for (const id of Object.keys(spec.select.per_dataset)) {
     if (!ids.includes(id)) {
       const s = didYouMean(id, ids)
@@ -404,7 +416,14 @@ const crossFieldProblems = (spec: Spec, doc: Document, at: (n: unknown) => { lin
         problems.push({ ...positionOf(doc, ["datasets", id, "source"], at), path: `datasets.${id}.fields.instruction`, message: `Format "${d.source.format}" needs an instruction: add fields.instruction (a path or template) or a fixed \`instruction\`` })
       }
     }
-    if (d.source.format === "coco-captions" && d.instruction === undefined) {
+    if (!generic && (d.fields?.instruction === undefined) !== (d.fields?.references === undefined)) {
+      const has = d.fields?.instruction !== undefined ? "instruction" : "references"
+      problems.push({ ...positionOf(doc, ["datasets", id, "fields", has], at), path: `datasets.${id}.fields.${has}`, message: `Format "${d.source.format}": fields.instruction and fields.references go together (a mapped single turn replacing the ${d.source.format === "llava" ? "conversation" : "captions"}); to reword the source's instruction use \`instruction: "{instruction} ..."\`` })
+    }
+    if (d.source.format === "coco-captions" && d.fields?.instruction === undefined && d.instruction !== undefined && /\{instruction\}/u.test(d.instruction)) {
+      problems.push({ ...positionOf(doc, ["datasets", id, "instruction"], at), path: `datasets.${id}.instruction`, message: `Format "coco-captions" has no instruction of its own for {instruction}: write the instruction itself (e.g. "Describe the image briefly.")` })
+    }
+    if (d.source.format === "coco-captions" && d.instruction === undefined && d.fields?.instruction === undefined) {
       problems.push({ ...positionOf(doc, ["datasets", id, "source"], at), path: `datasets.${id}.instruction`, message: `Format "coco-captions" needs an \`instruction\` (e.g. "Describe the image briefly.")` })
     }
     if (d.source.delimiter !== undefined && d.source.format !== "csv") {
@@ -443,4 +462,27 @@ const missingFileProblems = (
     d.joins.forEach((j, i) => check(["datasets", id, "joins", i, "path"], j.path))
   }
   return problems
+}
+
+/**
+ * Where a spec path is in the file (line and column of its value), for problems found after
+ * loading (the data check of `revo validate`). Unknown paths give the nearest ancestor.
+ */
+export const specLocator = (file: string): ((path: ReadonlyArray<string | number>) => { line?: number; col?: number }) => {
+  let text = ""
+  try {
+    text = readFileSync(file, "utf8")
+  } catch {
+    return () => ({})
+  }
+  const lineCounter = new LineCounter()
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false })
+  const at = (node: unknown): { line?: number; col?: number } => {
+    if (isNode(node) && node.range) {
+      const { line, col } = lineCounter.linePos(node.range[0])
+      return { line, col }
+    }
+    return {}
+  }
+  return (path) => positionOf(doc, path, at)
 }

@@ -92,7 +92,7 @@ test("a required join without a match is a bad row; a non-unique join key is a c
   const base = { source: { format: "jsonl", path: "qs.jsonl" }, fields: { id: "question_id", instruction: "text", references: "answer[*].text" } }
   const many = await run(loadDataset("j", decl({ ...base, joins: [{ as: "answer", path: "as.jsonl", format: "jsonl", key: "question_id", on: "question_id", many: true, required: true }] }), ctx))
   assert.deepEqual(many.samples.map((s) => s.turns[0]!.references), [["A1."], ["A3.", "A3."]])
-  assert.deepEqual(many.badRows.map((b) => [b.line, b.reason]), [[2, "join \"answer\": no row with key \"2\""]])
+  assert.deepEqual(many.badRows.map((b) => [b.line, b.reason]), [[2, "join \"answer\": no row with key \"2\" (read from on: question_id); keys of as.jsonl look like \"1\""]])
   const one = await failure(loadDataset("j", decl({ ...base, joins: [{ as: "answer", path: "as.jsonl", format: "jsonl", key: "question_id", on: "question_id" }] }), ctx))
   assert.ok(one instanceof DataJoinError)
   assert.match(one.message, /key "3" occurs more than once in as.jsonl; declare many: true/)

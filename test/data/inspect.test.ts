@@ -5,7 +5,8 @@ import { execFile } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
-import { Effect, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { TestConsole } from "effect/testing"
 import { runInspect } from "../../src/cli/inspect.ts"
 import { DATA_ROOT, QUICKSTART } from "./support.ts"
@@ -75,4 +76,52 @@ const wired = readFileSync(mainTs, "utf8").includes("runInspect")
 test("revo inspect --json as a subprocess (once the command is wired)", { skip: wired ? false : "src/cli/main.ts does not call runInspect yet" }, async () => {
   const { stdout } = await promisify(execFile)(process.execPath, [mainTs, "inspect", QUICKSTART, "--json", "--data-root", DATA_ROOT], { maxBuffer: 64 << 20 })
   checkCounts(JSON.parse(stdout) as InspectJson)
+})
+
+test("inspect counts warnings: none on the quickstart", async () => {
+  const out = JSON.parse(await inspect(true)) as InspectJson & { warnings: number; datasets: Record<string, { warnings: Array<string> }> }
+  assert.equal(out.warnings, 0)
+  assert.ok(Object.values(out.datasets).every((d) => d.warnings.length === 0))
+})
+
+test("revo inspect and revo run show the warnings of a join that matched no row and a context that is always empty", async (t) => {
+  const { mkdtempSync, rmSync, writeFileSync } = await import("node:fs")
+  const { join } = await import("node:path")
+  const { tmpdir } = await import("node:os")
+  const dir = mkdtempSync(join(tmpdir(), "revo-warn-"))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const spec = join(dir, "warn.yaml")
+  writeFileSync(spec, `name: warn
+data_root: ${DATA_ROOT}
+datasets:
+  bench:
+    source: { format: jsonl, path: llava-bench-coco/qa90_questions.jsonl }
+    joins:
+      - { as: answer, path: llava-bench-coco/qa90_gpt4_answer.jsonl, format: jsonl, key: question_id, on: question_id, required: true }
+      - { as: caps, path: llava-bench-coco/caps_boxes_coco2014_val_80.jsonl, format: jsonl, key: image, on: question_id }
+    fields: { id: question_id, image: image, instruction: text, references: answer.text }
+    context: "{caps.captions[*]}"
+    image_ids: coco
+  coco-mini:
+    source: { format: coco-captions, path: coco-mini/annotations/captions_train2017.json }
+    instruction: Describe the image briefly.
+split: { eval: 0.2 }
+`)
+  const expected = [
+    "Dataset bench, join \"caps\": matched no row for any of 90 records (on: question_id gave keys like \"0\", keys of llava-bench-coco/caps_boxes_coco2014_val_80.jsonl look like \"000000296284.jpg\")",
+    "Dataset bench, context \"{caps.captions[*]}\": empty for every one of 90 samples"
+  ]
+  const run = promisify(execFile)
+  const { stdout } = await run(process.execPath, [mainTs, "inspect", spec, "--json"], { maxBuffer: 64 << 20 })
+  const json = JSON.parse(stdout) as { warnings: number; datasets: Record<string, { warnings: Array<string> }> }
+  assert.equal(json.warnings, 2)
+  assert.deepEqual(json.datasets["bench"]!.warnings, expected)
+  const text = await run(process.execPath, [mainTs, "inspect", spec], { maxBuffer: 64 << 20 })
+  assert.ok(expected.every((w) => text.stdout.includes(`  warning: ${w}\n`)))
+  assert.match(text.stdout, /; 2 warnings \(see above\)$/mu)
+  // revo run prints them, also when the loads come from the store
+  for (let pass = 0; pass < 2; pass++) {
+    const r = await run(process.execPath, [mainTs, "run", spec, "--store", join(dir, "store", ".revo")], { maxBuffer: 64 << 20, cwd: dir })
+    assert.deepEqual(r.stderr.split("\n").filter((l) => l.startsWith("warning: ")), expected.map((w) => `warning: ${w}`), `pass ${pass}`)
+  }
 })

@@ -1,6 +1,7 @@
 /** Shared helpers of the data-layer tests: the real data root and declarations decoded like a spec's. */
 import { fileURLToPath } from "node:url"
-import { Effect, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import { Dataset } from "../../src/spec/dataset.ts"
 import { loadSpec, type LoadedSpec } from "../../src/spec/load.ts"
 

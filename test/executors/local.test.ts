@@ -2,7 +2,10 @@
  * The local executor against real subprocesses: exit codes, stdout order, stderr to the log,
  * the granted environment only, process-group cleanup on interruption, and adoption.
  */
-import { Effect, Exit, Fiber, Cause } from "effect"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Cause from "effect/Cause"
 import assert from "node:assert/strict"
 import * as ChildProcess from "node:child_process"
 import * as fs from "node:fs"

@@ -3,7 +3,10 @@
  * granted environment, FAILED, TIMEOUT (with and without a retry that gets more time), a scancel
  * from outside, adoption after revo is killed with SIGKILL, and interruption cancelling only our job.
  */
-import { Cause, Effect, Exit, Fiber } from "effect"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import assert from "node:assert/strict"
 import { spawn } from "node:child_process"
 import * as crypto from "node:crypto"

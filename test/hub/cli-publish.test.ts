@@ -1,13 +1,15 @@
 /**
  * `revo publish` as a user runs it, after a real run: the --dry-run tree and a publish to the
  * loopback Hub are the same files, byte for byte; a missing token stops before any upload; the
- * token is never printed or written.
+ * token is never printed or written; a demo backend's REVO-LION needs --allow-demo; the spec's
+ * publish keys reach the card's metadata.
  */
 import assert from "node:assert/strict"
 import { readdirSync, readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
 import { after, before, describe, it } from "node:test"
 import { listFiles } from "@huggingface/hub"
+import { parse } from "yaml"
 import { revo, revoAsync } from "../support/cli.ts"
 import { startMockHub, type MockHub } from "../support/mock-hub.ts"
 import { smallSpec, type SmallSpec } from "../support/small-spec.ts"
@@ -34,7 +36,11 @@ describe("revo publish", () => {
   let s: SmallSpec
   before(async () => {
     hub = await startMockHub({ tokens: [TOKEN] })
-    s = smallSpec()
+    s = smallSpec({ extra: `publish:
+  pretty_name: REVO-LION small
+  source_datasets: [lmms-lab/COCO-Caption, liuhaotian/LLaVA-Instruct-150K]
+  task_categories: [image-text-to-text]
+` })
     const r = revo(["run", s.spec, "--store", s.store])
     assert.equal(r.code, 0, r.stderr)
   })
@@ -42,8 +48,34 @@ describe("revo publish", () => {
     await hub.close()
   })
 
+  it("refuses a REVO-LION selected by a demo backend unless --allow-demo, saying why, before writing or uploading anything", async () => {
+    const dry = join(s.dir, "dry-refused")
+    const d = await revoAsync(["publish", s.spec, "--store", s.store, "--repo", "revo-test/demo", "--dry-run", dry], {})
+    assert.equal(d.code, 2, d.stderr)
+    assert.match(d.stderr, /selected with retrieval [\d.]+, a demo backend \(it sees text, no image pixels\)/)
+    assert.match(d.stderr, /--allow-demo/)
+    assert.throws(() => statSync(dry), "nothing written")
+    hub.clearLog()
+    const p = await revoAsync(["publish", s.spec, "--store", s.store, "--repo", "revo-test/demo", "--endpoint", hub.url], { HF_TOKEN: TOKEN })
+    assert.equal(p.code, 2)
+    assert.equal(hub.log.length, 0, "no request reached the Hub")
+  })
+
+  it("the spec's publish keys set the card's pretty_name, source_datasets and task_categories", async () => {
+    const dry = join(s.dir, "dry-meta")
+    const d = await revoAsync(["publish", s.spec, "--store", s.store, "--dry-run", dry, "--allow-demo"], {})
+    assert.equal(d.code, 0, d.stderr)
+    const readme = readFileSync(join(dry, "README.md"), "utf8")
+    const fm = parse(/^---\n([\s\S]*?)\n---\n/.exec(readme)![1]!) as Record<string, unknown>
+    assert.equal(fm.pretty_name, "REVO-LION small")
+    assert.deepEqual(fm.source_datasets, ["lmms-lab/COCO-Caption", "liuhaotian/LLaVA-Instruct-150K"])
+    assert.deepEqual(fm.task_categories, ["image-text-to-text"])
+    assert.match(readme, /^# REVO-LION small$/m)
+    assert.ok(readFileSync(join(dry, "revo/spec.yaml")).equals(readFileSync(s.spec)), "the spec, verbatim")
+  })
+
   it("without HF_TOKEN it stops before any upload, with a clear message", async () => {
-    const r = await revoAsync(["publish", s.spec, "--store", s.store, "--repo", "revo-test/small", "--endpoint", hub.url], { HF_TOKEN: undefined })
+    const r = await revoAsync(["publish", s.spec, "--store", s.store, "--repo", "revo-test/small", "--endpoint", hub.url, "--allow-demo"], { HF_TOKEN: undefined })
     assert.equal(r.code, 2)
     assert.match(r.stderr, /HF_TOKEN/)
     assert.ok(!hub.log.some((l) => l.route !== "whoami"), JSON.stringify(hub.log.map((l) => l.route)))
@@ -51,12 +83,12 @@ describe("revo publish", () => {
 
   it("the dry-run tree and the published repo are the same files, byte for byte; the token appears nowhere", async () => {
     const dry = join(s.dir, "dry")
-    const d = await revoAsync(["publish", s.spec, "--store", s.store, "--repo", "revo-test/small", "--dry-run", dry], {})
+    const d = await revoAsync(["publish", s.spec, "--store", s.store, "--repo", "revo-test/small", "--dry-run", dry, "--allow-demo"], {})
     assert.equal(d.code, 0, d.stderr)
     const local = filesUnder(dry)
     assert.ok(local.includes("README.md") && local.some((f) => /^data\/train-\d{5}-of-\d{5}\.parquet$/.test(f)), local.join(" "))
 
-    const p = await revoAsync(["publish", s.spec, "--store", s.store, "--repo", "revo-test/small", "--endpoint", hub.url], { HF_TOKEN: TOKEN })
+    const p = await revoAsync(["publish", s.spec, "--store", s.store, "--repo", "revo-test/small", "--endpoint", hub.url, "--allow-demo"], { HF_TOKEN: TOKEN })
     assert.equal(p.code, 0, p.stderr)
     assert.match(p.stdout, new RegExp(`${hub.url.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/datasets/revo-test/small/commit/[0-9a-f]+`))
     const remote: Array<string> = []
@@ -69,7 +101,7 @@ describe("revo publish", () => {
       assert.ok(Buffer.from(await res.arrayBuffer()).equals(readFileSync(join(dry, f))), `${f} differs`)
     }
     // Publishing the same tree again commits nothing.
-    const again = await revoAsync(["publish", s.spec, "--store", s.store, "--repo", "revo-test/small", "--endpoint", hub.url], { HF_TOKEN: TOKEN })
+    const again = await revoAsync(["publish", s.spec, "--store", s.store, "--repo", "revo-test/small", "--endpoint", hub.url, "--allow-demo"], { HF_TOKEN: TOKEN })
     assert.equal(again.code, 0, again.stderr)
     assert.match(again.stdout, /Nothing to publish/)
     // The token is in no output, no result and no store file.

@@ -3,7 +3,7 @@ import * as fs from "node:fs/promises"
 import { tmpdir } from "node:os"
 import * as nodePath from "node:path"
 import { after, before, describe, it } from "node:test"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { parquetMetadata } from "hyparquet"
 import {
   encodeSampleRows, encodeSqRows, readSampleParquet, readSqParquet, rowGroupSizes, sampleRow, shardName, shardRows,

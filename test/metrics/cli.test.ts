@@ -8,7 +8,7 @@ import { join } from "node:path"
 import { after, describe, it } from "node:test"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import { runScore } from "../../src/cli/score.ts"
+import { runScore } from "../../src/cli/score-command.ts"
 
 const fixtures = new URL("../../../shared/metrics-fixtures/", import.meta.url)
 const cases = JSON.parse(readFileSync(new URL("cases.json", fixtures), "utf8"))
@@ -87,7 +87,7 @@ describe("revo score (node src/cli/score.ts)", () => {
     assert.match(r4.stderr, /pairs\.jsonl:4: /)
     const r3 = run(["--input", input, "--metrics", "bleu9"])
     assert.equal(r3.status, 2)
-    assert.match(r3.stderr, /unknown bleu9/)
+    assert.match(r3.stderr, /Unknown metric "bleu9" \(did you mean "bleu1"\?\)/)
   })
 
   it("runScore fails with a typed ScoreInputError carrying the line", async () => {

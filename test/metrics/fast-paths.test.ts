@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs"
 import { it } from "node:test"
 import { directCorrect, keyedCorrect } from "../../src/metrics/bleu.ts"
 import { CaptionIds } from "../../src/metrics/caption-ids.ts"
-import { ALL_METRICS, Scorer } from "../../src/metrics/index.ts"
+import { CAPTION_METRICS, Scorer } from "../../src/metrics/index.ts"
 import { tokenWords } from "../../src/metrics/tokenizer.ts"
 import { Vocab } from "../../src/metrics/vocab.ts"
 
@@ -59,8 +59,8 @@ it("BLEU, ROUGE-L and CIDEr-D on a worker thread give the same bits as on the ma
   for (const a of coco.annotations.slice(0, 6000)) byImage.set(a.image_id, [...(byImage.get(a.image_id) ?? []), a.caption])
   const items = [...byImage.entries()].filter(([, c]) => c.length >= 2).map(([id, c]) => ({ id: String(id), candidate: c[0] as string, references: c.slice(1) }))
   items.push({ id: "empty", candidate: "", references: ["", "a dog"] })
-  const plain = new Scorer(ALL_METRICS).finishWith(items)
-  const threaded = new Scorer(ALL_METRICS, { thread: true })
+  const plain = new Scorer(CAPTION_METRICS).finishWith(items)
+  const threaded = new Scorer(CAPTION_METRICS, { thread: true })
   for (const it of items) threaded.add(it)
   assert.throws(() => threaded.finish(), /finishAsync/)
   const got = await threaded.finishAsync()

@@ -10,7 +10,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { after, describe, it } from "node:test"
-import { ALL_METRICS, Scorer, type ItemScores, type MetricName, type ScoreItem } from "../../src/metrics/index.ts"
+import { shuffled } from "../support/seeded-shuffle.ts"
+import { CAPTION_METRICS, Scorer, type ItemScores, type MetricName, type ScoreItem } from "../../src/metrics/index.ts"
 
 const dir = new URL("../../../shared/metrics-fixtures/", import.meta.url)
 const read = (f: string) => JSON.parse(readFileSync(new URL(f, dir), "utf8"))
@@ -19,11 +20,12 @@ const tmp = mkdtempSync(join(tmpdir(), "revo-order-test-"))
 after(() => rmSync(tmp, { recursive: true, force: true }))
 
 type Expected = Record<string, Partial<Record<MetricName, number>>>
+type CaptionValues = Record<(typeof CAPTION_METRICS)[number], number>
 
 /** Each fixture corpus: its items in file order and the reference values per item id. */
 const corpora = (): Array<{ name: string; items: Array<ScoreItem>; expected: Expected; corpus: Partial<Record<MetricName, number>> }> => {
   const long = read("long-cases.json") as { cases: Array<ScoreItem> }
-  const longExp = read("long-expected.json") as { corpus: { long: Record<MetricName, number> }; items: Expected }
+  const longExp = read("long-expected.json") as { corpus: { long: CaptionValues }; items: Expected }
   const out = [{ name: "long", items: long.cases.map(({ id, candidate, references }) => ({ id, candidate, references })), expected: longExp.items, corpus: longExp.corpus.long }]
   const cases = read("cases.json") as { corpora: Record<string, Array<string>>; cases: Array<ScoreItem> }
   const exp = read("expected.json")
@@ -47,37 +49,19 @@ const corpora = (): Array<{ name: string; items: Array<ScoreItem>; expected: Exp
   return out
 }
 
-/** A seeded shuffle (mulberry32), so a failure reproduces. */
-export const shuffled = <A>(xs: ReadonlyArray<A>, seed: number): Array<A> => {
-  let s = seed >>> 0
-  const rand = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  const out = [...xs]
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1))
-    ;[out[i], out[j]] = [out[j] as A, out[i] as A]
-  }
-  return out
-}
-
 const close = (got: number | undefined, want: number, what: string): void => {
   assert.ok(got !== undefined, `${what}: missing`)
   assert.ok(Math.abs(got - want) <= 1e-9 * Math.max(Math.abs(got), Math.abs(want)), `${what}: got ${got}, want ${want}`)
 }
 
 const byItem = (items: ReadonlyArray<ItemScores>): Map<string, ItemScores> => new Map(items.map((x) => [x.id, x]))
-const ORDER_FREE = ALL_METRICS.filter((m) => m !== "cider")
+const ORDER_FREE = CAPTION_METRICS.filter((m) => m !== "cider")
 
 /** Scoring runs of one corpus: name, whether it is the whole corpus (CIDEr-D comparable), per-item values. */
 const runs = async (items: ReadonlyArray<ScoreItem>): Promise<Array<{ how: string; whole: boolean; values: Map<string, ItemScores> }>> => {
-  const whole = (xs: ReadonlyArray<ScoreItem>) => byItem(new Scorer(ALL_METRICS).finishWith(xs).items)
+  const whole = (xs: ReadonlyArray<ScoreItem>) => byItem(new Scorer(CAPTION_METRICS).finishWith(xs).items)
   const threaded = async (xs: ReadonlyArray<ScoreItem>) => {
-    const s = new Scorer(ALL_METRICS, { thread: true })
+    const s = new Scorer(CAPTION_METRICS, { thread: true })
     for (const x of xs) s.add(x)
     return byItem((await s.finishAsync()).items)
   }
@@ -115,7 +99,7 @@ describe("caption metrics do not depend on item order", () => {
         for (const r of all) {
           const got = r.values.get(id)
           assert.ok(got !== undefined, `${r.how}: ${id} missing`)
-          for (const m of r.whole ? ALL_METRICS : ORDER_FREE) {
+          for (const m of r.whole ? CAPTION_METRICS : ORDER_FREE) {
             close(got[m], want[m] as number, `${c.name} ${r.how} ${id} ${m}`)
             assert.equal(Object.is(got[m], base.values.get(id)![m]), true, `${c.name} ${r.how} ${id} ${m}: ${got[m]} differs from file order's ${base.values.get(id)![m]}`)
           }
@@ -123,8 +107,8 @@ describe("caption metrics do not depend on item order", () => {
       }
       // Corpus values of the whole corpus, in file order and reversed.
       for (const xs of [c.items, [...c.items].reverse()]) {
-        const r = new Scorer(ALL_METRICS).finishWith(xs)
-        for (const m of ALL_METRICS) close(r.corpus[m], c.corpus[m] as number, `${c.name} corpus ${m}`)
+        const r = new Scorer(CAPTION_METRICS).finishWith(xs)
+        for (const m of CAPTION_METRICS) close(r.corpus[m], c.corpus[m] as number, `${c.name} corpus ${m}`)
       }
     })
   }
@@ -136,7 +120,7 @@ describe("caption metrics do not depend on item order", () => {
       const input = join(tmp, `long-${k}.jsonl`)
       writeFileSync(input, xs.map((x) => JSON.stringify(x)).join("\n") + "\n")
       for (const threads of ["1", "2"]) {
-        const r = spawnSync(process.execPath, [bin, "score", "--input", input, "--metrics", ALL_METRICS.join(",")], {
+        const r = spawnSync(process.execPath, [bin, "score", "--input", input, "--metrics", CAPTION_METRICS.join(",")], {
           encoding: "utf8", maxBuffer: 1 << 26, env: { ...process.env, REVO_SCORE_THREADS: threads },
         })
         assert.equal(r.status, 0, r.stderr)
@@ -145,7 +129,7 @@ describe("caption metrics do not depend on item order", () => {
     }
     for (const x of items) {
       for (const o of outs) {
-        for (const m of ALL_METRICS) {
+        for (const m of CAPTION_METRICS) {
           close(o.get(x.id)![m], expected[x.id]![m] as number, `revo score ${x.id} ${m}`)
           assert.ok(Object.is(o.get(x.id)![m], outs[0]!.get(x.id)![m]), `revo score ${x.id} ${m} differs between runs`)
         }

@@ -38,7 +38,7 @@ backend: { plugn: retrieval }
     assert.equal(r.code, 2)
     assert.deepEqual(r.stderr.trim().split("\n"), [
       `${file}:10:20 datasets.pope.split.eval: Expected a positive integer (a count) or a fraction between 0 and 1, got "ten"`,
-      `${file}:11:18 metrics.1: Expected "bleu1" | "bleu2" | "bleu3" | "bleu4" | "meteor" | "rouge_l" | "cider", got "spice"`,
+      `${file}:11:18 metrics.1: Unknown metric "spice"; known metrics: bleu1, bleu2, bleu3, bleu4, meteor, rouge_l, cider, vqa_accuracy, exact_match, yes_no, choice`,
       `${file}:12:12 backend.plugn: Unknown key "plugn" (did you mean "plugin"?)`
     ])
   })
@@ -69,7 +69,7 @@ backend: { plugn: retrieval }
   it("--help lists every command; --version prints the version", () => {
     const help = revo(["--help"])
     assert.equal(help.code, 0)
-    for (const c of ["run", "plan", "validate", "inspect", "status", "score", "report", "publish", "schema"]) {
+    for (const c of ["run", "plan", "validate", "inspect", "status", "score", "report", "publish", "verify", "schema"]) {
       assert.match(help.stdout, new RegExp(`^  ${c}\\s`, "m"))
     }
     const v = revo(["--version"])

@@ -165,8 +165,11 @@ const cases: ReadonlyArray<{ name: string; text: string; set?: ReadonlyArray<str
   },
   {
     name: "an unknown metric",
-    text: base + "metrics: [bleu4, spice]\n",
-    expect: [`SPEC:10:18 metrics.1: Expected "bleu1" | "bleu2" | "bleu3" | "bleu4" | "meteor" | "rouge_l" | "cider", got "spice"`]
+    text: base + "metrics: [bleu4, spice, vqa_acuracy]\n",
+    expect: [
+      `SPEC:10:18 metrics.1: Unknown metric "spice"; known metrics: bleu1, bleu2, bleu3, bleu4, meteor, rouge_l, cider, vqa_accuracy, exact_match, yes_no, choice`,
+      `SPEC:10:25 metrics.2: Unknown metric "vqa_acuracy" (did you mean "vqa_accuracy"?); known metrics: bleu1, bleu2, bleu3, bleu4, meteor, rouge_l, cider, vqa_accuracy, exact_match, yes_no, choice`
+    ]
   },
   {
     name: "budget out of range",

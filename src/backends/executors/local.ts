@@ -10,12 +10,19 @@
  *   its group is killed and the job starts afresh; plugins resume from their own checkpoints.
  */
 import * as NodeServices from "@effect/platform-node/NodeServices"
-import { Duration, Effect, Fiber, FileSystem, Path, Schema, Stream } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as FileSystem from "effect/FileSystem"
+import * as Path from "effect/Path"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import { ChildProcess, ChildProcessSpawner } from "effect/process"
 import * as NodeFs from "node:fs"
 import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
 import { CappedLog, LineSplitter, type SplitLine } from "./output.ts"
+import { parseTimeSeconds, type RetryPolicy } from "./slurm-resources.ts"
 import type { Executor, Hooks, Job, JobHandle, JobResult } from "./types.ts"
 
 export class LocalSpawnFailed extends Schema.TaggedError<LocalSpawnFailed>()("LocalSpawnFailed", {
@@ -41,11 +48,33 @@ export class LocalJobFailed extends Schema.TaggedError<LocalJobFailed>()("LocalJ
   }
 }
 
-export type ExecutorError = LocalSpawnFailed | LocalJobFailed
+/**
+ * The job ran past `resources.time` (the spec's backend.resources.time) and its process group
+ * was killed. `jobId` and `message` make the task failure quote this message (the path Slurm
+ * errors take), so the user sees the limit and where to raise it.
+ */
+export class LocalJobTimedOut extends Schema.TaggedError<LocalJobTimedOut>()("LocalJobTimedOut", {
+  label: Schema.String,
+  jobId: Schema.String,
+  limit: Schema.String,
+  attempts: Schema.Number
+}) {
+  /** The scheduler-style state, so retry policies treat it like a Slurm TIMEOUT. */
+  readonly state = "TIMEOUT"
+  override get message(): string {
+    return `local job ${this.label} (pid ${this.jobId}) exceeded its time limit of ${this.limit} (backend.resources.time)` +
+      `${this.attempts > 1 ? ` after ${this.attempts} attempts with growing limits` : ""}; its process group was killed. ` +
+      "Raise backend.resources.time, or let a timeout retry with more time (backend.executor: { kind: local, retry: { max: 1, time_factor: 2 } })"
+  }
+}
+
+export type ExecutorError = LocalSpawnFailed | LocalJobFailed | LocalJobTimedOut
 
 export interface LocalExecutorOptions {
   /** How long a SIGTERMed job may take to exit before its group gets SIGKILL. Default 10 s. */
   readonly killGrace?: Duration.Input
+  /** Rerun a job that ran out of time with its limit multiplied (Slurm's TIMEOUT policy). */
+  readonly retry?: Pick<RetryPolicy, "max" | "timeFactor">
 }
 
 /**
@@ -215,17 +244,30 @@ const runLocal = (grace: Duration.Duration) =>
       Effect.forkChild
     )
 
-    const exit = yield* handle.exitCode.pipe(
+    const exited = handle.exitCode.pipe(
       Effect.map((code): { code: number; signal?: string } => ({ code })),
       Effect.catch((error) => {
         const signal = signalOf(error)
         return Effect.succeed({ code: 128 + (NodeOs.constants.signals[signal as NodeJS.Signals] ?? 0), signal })
       })
     )
+    // backend.resources.time bounds the job here as sbatch --time does on Slurm: a hung plugin
+    // must not hang the run. The whole process group goes, not just the leader.
+    const limitSeconds = job.resources.time === undefined ? undefined : parseTimeSeconds(job.resources.time)
+    const waited = limitSeconds === undefined ? Effect.map(exited, (e) => ({ ...e, timedOut: false })) : exited.pipe(
+      Effect.map((e) => ({ ...e, timedOut: false })),
+      Effect.timeoutOption(Duration.seconds(limitSeconds)),
+      Effect.flatMap((o) => o._tag === "Some" ? Effect.succeed(o.value) : killGroup(handle.pid, grace).pipe(Effect.as({ code: 124, timedOut: true })))
+    )
+    const exit: { code: number; signal?: string; timedOut: boolean } = yield* waited
     // Descendants that outlive the leader would hold the pipes open; end them so both streams finish.
     yield* Effect.ignore(handle.kill({ killSignal: "SIGTERM", forceKillAfter: grace }))
     yield* Fiber.joinAll([stdoutDone, stderrDone])
 
+    if (exit.timedOut) {
+      yield* appendDiagnostic(job.logFile, `time limit ${job.resources.time} reached: killed process group ${handleId.id}`)
+      return yield* new LocalJobTimedOut({ label: job.label, jobId: handleId.id, limit: job.resources.time ?? "", attempts: 1 })
+    }
     if (exit.code !== 0 || exit.signal !== undefined) {
       return yield* new LocalJobFailed({
         label: job.label,
@@ -237,9 +279,34 @@ const runLocal = (grace: Duration.Duration) =>
     return { exitCode: 0, handle: handleId } satisfies JobResult
   }, Effect.scoped, Effect.provide(NodeServices.layer))
 
+/**
+ * The time limit times `factor`, to the second (Slurm rounds to minutes; a local limit need not).
+ * Printed as H:MM:SS, a Slurm time format, so the same spec value works on both executors.
+ */
+const scaledTime = (r: Job["resources"], factor: number | undefined) => {
+  const seconds = r.time === undefined ? undefined : parseTimeSeconds(r.time)
+  if (seconds === undefined || factor === undefined) return undefined
+  const t = Math.ceil(seconds * factor)
+  const pad = (n: number) => String(n).padStart(2, "0")
+  return { ...r, time: `${Math.floor(t / 3600)}:${pad(Math.floor((t % 3600) / 60))}:${pad(t % 60)}` }
+}
+
 export const makeLocalExecutor = (options: LocalExecutorOptions = {}): Executor<ExecutorError> => {
   const grace = Duration.fromInputUnsafe(options.killGrace ?? "10 seconds")
-  return { kind: "local", run: runLocal(grace) }
+  const once = runLocal(grace)
+  const policy: RetryPolicy | undefined = options.retry === undefined ? undefined : { max: options.retry.max, ...(options.retry.timeFactor === undefined ? {} : { timeFactor: options.retry.timeFactor }) }
+  /** Like the Slurm executor: a timeout is retried with time x timeFactor, up to `max` more attempts. */
+  const loop = (job: Job, hooks: Hooks, adopt: JobHandle | undefined, n: number): Effect.Effect<JobResult, ExecutorError> =>
+    once(job, hooks, adopt).pipe(
+      Effect.catchTag("LocalJobTimedOut", (error) => {
+        const next = n < (policy?.max ?? 0) ? scaledTime(job.resources, policy?.timeFactor) : undefined
+        if (next === undefined) return Effect.fail(n === 0 ? error : new LocalJobTimedOut({ label: error.label, jobId: error.jobId, limit: error.limit, attempts: n + 1 }))
+        return appendDiagnostic(job.logFile, `${error.message.split(";")[0]}; retrying with time=${next.time}`).pipe(
+          Effect.andThen(loop({ ...job, resources: next }, hooks, undefined, n + 1))
+        )
+      })
+    )
+  return { kind: "local", run: (job, hooks, adopt) => loop(job, hooks, adopt, 0) }
 }
 
 export const localExecutor: Executor<ExecutorError> = makeLocalExecutor()

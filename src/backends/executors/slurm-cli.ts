@@ -1,5 +1,8 @@
 /** Running one Slurm client command (sbatch, squeue, scontrol, scancel) and collecting its output. */
-import { Duration, Effect, Option, Stream } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import { ChildProcess, ChildProcessSpawner } from "effect/process"
 
 export interface CliResult {

@@ -1,5 +1,5 @@
 /** Typed failures of the Slurm executor; each message names the job id and the task's label. */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /** The final scheduler states that end a job without success. */
 export const FAILED_STATES = ["FAILED", "TIMEOUT", "OUT_OF_MEMORY", "CANCELLED", "NODE_FAIL", "PREEMPTED", "BOOT_FAIL", "DEADLINE"] as const

@@ -4,7 +4,7 @@
  * continues where this one stopped. Lines handed on after the last saved offset may be handed
  * on again after a crash (at-least-once).
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import * as NodeFs from "node:fs/promises"
 
 export interface Tail {

@@ -14,7 +14,9 @@
  * file decides. Errors from a busy or restarting controller are retried for `controllerPatience`.
  */
 import * as NodeServices from "@effect/platform-node/NodeServices"
-import { Duration, Effect, Semaphore } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Semaphore from "effect/Semaphore"
 import type { ChildProcessSpawner } from "effect/process"
 import * as NodeFs from "node:fs/promises"
 import * as NodePath from "node:path"

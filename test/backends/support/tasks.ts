@@ -2,7 +2,8 @@
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect, Exit } from "effect"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import type { TaskInfo } from "../../../src/backends/contract.ts"
 
 export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `revo-test-${prefix}-`))
