@@ -20,19 +20,20 @@ import { hubOptions, loadSpec, specLocator, type LoadedSpec } from "../spec/load
  * (exit 2); warnings come back formatted the same way. Also run by `revo plan` and `revo run`
  * before any task, so a dataset that would be empty or a join that cannot match stops there.
  */
-export const checkSpecData = (loaded: LoadedSpec, shown: string) =>
+export const checkSpecData = (loaded: LoadedSpec, shown: string, options: { readonly printWarnings?: boolean } = {}) =>
   Effect.gen(function*() {
     const s = loaded.spec
     const { problems, warnings, skipped } = yield* checkData(s.datasets, { dataRoot: loaded.dataRoot, remote: hubFiles(hubOptions(loaded)), maxBadFraction: s.split.max_bad_fraction })
     const locate = specLocator(loaded.file)
     const located = (p: DataProblem) => ({ ...locate(p.path), path: p.path.map(String).join("."), message: p.message })
+    if (options.printWarnings === true) for (const w of warnings) yield* Console.error(`warning: ${formatProblem(shown, located(w))}`)
     if (problems.length > 0) {
       return yield* new SpecError({
         file: shown,
         problems: problems.map(located).sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0))
       })
     }
-    return { warnings: warnings.map((w) => formatProblem(shown, located(w))), skipped }
+    return { skipped }
   })
 
 export const runValidate = (args: { spec: string; set: ReadonlyArray<string>; dataRoot: Option.Option<string>; noData?: boolean }) =>
@@ -45,8 +46,7 @@ export const runValidate = (args: { spec: string; set: ReadonlyArray<string>; da
     const s = loaded.spec
     let checked = "data not checked (--no-data)"
     if (args.noData !== true) {
-      const { warnings, skipped } = yield* checkSpecData(loaded, args.spec)
-      for (const w of warnings) yield* Console.error(`warning: ${w}`)
+      const { skipped } = yield* checkSpecData(loaded, args.spec, { printWarnings: true })
       checked = skipped.length === 0
         ? "data checked (paths on the first records of every source and join; joins and where on every record)"
         : `data checked except ${skipped.join(", ")} (hf:// files not downloaded yet; \`revo inspect\` downloads and loads them)`
