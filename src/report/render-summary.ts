@@ -42,8 +42,9 @@ export const dqRanked = (r: Report): ReadonlyArray<{ readonly dataset: string; r
 /** Sentences before the verdicts: what was run, and what MQ means here. */
 export const setupSentence = (r: Report): string =>
   `A model was tuned on each of ${r.datasets.length} datasets, on the union of their train splits, on REVO-LION ` +
-  `(the top ${Math.round(r.revolion.budget * 100)}% of each train split by sample quality) and on a random subset of ` +
-  `REVO-LION's size; every model answered every dataset's eval split and the REVO-LION eval set. ` +
+  `(the top ${Math.round(r.revolion.budget * 100)}% of each train split by sample quality) and on ` +
+  (r.proof?.seeds ? `${r.proof.seeds.sets.length} random subsets stratified to REVO-LION's per-dataset sizes` : `a random subset of REVO-LION's size`) +
+  `; every model answered every dataset's eval split and the REVO-LION eval set. ` +
   `MQ is the mean of ${joinAnd(r.mq_metrics.map(metricName))}.`
 
 export const dqSentence = (r: Report): string => {
@@ -88,13 +89,13 @@ export const proofRows = (r: Report): ReadonlyArray<ProofRow> =>
     return out
   })
 
-export type Badge = "win" | "tie" | "lose" | "none"
+export type Badge = "win" | "tie" | "lose" | "inconclusive" | "none"
 
 /** Outcome word for a comparison, shown as a badge. */
 export const badge = (r: Report, which: "union" | "random"): Badge => outcome(r.comparison[which])
 
 export const badgeText = (b: Badge): string =>
-  b === "win" ? "REVO-LION wins" : b === "tie" ? "tie" : b === "lose" ? "REVO-LION loses" : "no data"
+  b === "win" ? "REVO-LION wins" : b === "tie" ? "tie" : b === "lose" ? "REVO-LION loses" : b === "inconclusive" ? "inconclusive" : "no data"
 
 export interface CompositionRow {
   readonly dataset: string
@@ -158,6 +159,13 @@ export const orderedKeys = (obj: Readonly<Record<string, unknown>>, preferred: R
   const seen = new Set(preferred)
   return [...preferred.filter((k) => Object.hasOwn(obj, k)), ...Object.keys(obj).filter((k) => !seen.has(k)).sort()]
 }
+
+/** The SQ formula as the configured normalisation computes it. */
+export const sqFormula = (normalize: string | undefined): string =>
+  normalize === "ratio" ? "SQ(x) = mean over models T tuned on other datasets of MQ_T(x) / (T\u2019s mean sample-level MQ on D)"
+  : normalize === "zscore" ? "SQ(x) = mean over models T tuned on other datasets of the z-score of MQ_T(x) among D\u2019s samples"
+  : normalize === "rank" ? "SQ(x) = mean over models T tuned on other datasets of the mid-rank percentile of MQ_T(x) among D\u2019s samples (ties averaged)"
+  : "SQ(x) = mean over models T tuned on other datasets of MQ_T(x) / (T\u2019s mean sample-level MQ on D)"
 
 /** "MQ = mean of …" for the header: the one list, or a pointer to the per-eval-set table. */
 export const mqSummary = (r: Report): string =>
