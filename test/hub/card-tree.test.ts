@@ -128,9 +128,9 @@ describe("repo tree", () => {
 
   it("states the verdict its interval supports, and the backend the run recorded, when report.json carries them (issue 13)", () => {
     const base = cardInput({ train: { "llava-instruct-100": 1, "okvqa-val": 1 }, eval: { "llava-instruct-100": 1, "okvqa-val": 1 } })
-    const proof = { outcome: "falls short", rel_lo: -0.061, rel_hi: -0.019, statistic: "Macro mean sample-level MQ" }
+    const proof = { outcome: "falls short" as const, rel_lo: -0.061, rel_hi: -0.019, statistic: "Macro mean sample-level MQ" }
     const backend = { name: "hf-vlm", version: "2.0.0", kind: "process", inputs: ["text", "image"], demo: false, description: "LoRA on a LLaVA-style model" }
-    const report = { ...base.report, backend, comparison: { union: { ...base.report.comparison.union, ...proof }, random: { ...base.report.comparison.random, outcome: "inconclusive" } } }
+    const report = { ...base.report, backend, comparison: { union: { ...base.report.comparison.union, ...proof }, random: { ...base.report.comparison.random, outcome: "inconclusive" as const } } }
     const layout = { train: { files: ["data/train-00000-of-00001.parquet"], rows: 2, bytes: 10 }, eval: { files: [], rows: 0, bytes: 0 }, sources: {}, sq: { files: [], rows: 0, bytes: 0 } }
     const card = renderCard({ ...base, report, backend: { name: "retrieval", version: "1.0.0", inputs: ["text"], demo: true } }, layout)
     const lim = card.slice(card.indexOf("## Limitations"), card.indexOf("## Dataset quality"))
