@@ -171,11 +171,38 @@ export const buildIndex = (
   return { params, vocab: sortedVocab, offsets, postingDocs, postingWeights, responses }
 }
 
+/** FNV-1a over a string: a fast 32-bit hash for tie keys (not for security). */
+export const fnv1a = (text: string, h = 0x811c9dc5): number => {
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i)
+    h = Math.imul(h, 0x01000193)
+  }
+  return h >>> 0
+}
+
+/** A 32-bit finaliser (murmur3's fmix32): spreads a combined key over all bits. */
+const mix = (x: number): number => {
+  x ^= x >>> 16
+  x = Math.imul(x, 0x85ebca6b)
+  x ^= x >>> 13
+  x = Math.imul(x, 0xc2b2ae35)
+  x ^= x >>> 16
+  return x >>> 0
+}
+
 /** A loaded index ready for queries (term lookup map and a reusable score buffer). */
 export interface Searcher {
   readonly index: Index
-  /** Doc index of the best match: highest score, lowest doc index on ties; 0 when nothing matches. */
-  readonly best: (queryTokens: ReadonlyArray<string>) => number
+  /**
+   * The k best documents: highest score first; equal scores in the order of a key mixed from the
+   * seed, the query's terms and the document's response, so a tie does not go to whichever
+   * dataset or sample id sorts first (which decided whole caption columns before), the same query
+   * always gets the same answer, and the choice does not depend on what else is in the tune set.
+   * Documents that match no query term come last, in the same seeded order.
+   */
+  readonly nearest: (queryTokens: ReadonlyArray<string>, k: number, seed: number) => Array<number>
+  /** The answer: the most common response among the k nearest (ties: the nearer). */
+  readonly answer: (queryTokens: ReadonlyArray<string>, k: number, seed: number) => string
 }
 
 export const searcher = (index: Index): Searcher => {
@@ -184,8 +211,9 @@ export const searcher = (index: Index): Searcher => {
   const nDocs = index.responses.length
   const scores = new Float64Array(nDocs)
   const touched = new Uint32Array(nDocs)
+  const responseKey = Uint32Array.from(index.responses, (r) => fnv1a(r))
   const { offsets, postingDocs, postingWeights } = index
-  const best = (queryTokens: ReadonlyArray<string>): number => {
+  const nearest = (queryTokens: ReadonlyArray<string>, k: number, seed: number): Array<number> => {
     const ids: Array<number> = []
     for (const w of queryTokens) {
       const id = termId.get(w)
@@ -195,9 +223,11 @@ export const searcher = (index: Index): Searcher => {
     ids.sort((x, y) => x - y)
     let nTouched = 0
     let prev = -1
+    let qKey = fnv1a(String(seed))
     for (const t of ids) {
       if (t === prev) continue
       prev = t
+      qKey = fnv1a(index.vocab[t]!, qKey ^ 0x20)
       const end = offsets[t + 1]!
       for (let p = offsets[t]!; p < end; p++) {
         const d = postingDocs[p]!
@@ -205,18 +235,53 @@ export const searcher = (index: Index): Searcher => {
         scores[d] = scores[d]! + postingWeights[p]!
       }
     }
-    let bestDoc = 0
-    let bestScore = 0
-    for (let i = 0; i < nTouched; i++) {
-      const d = touched[i]!
-      const s = scores[d]!
-      if (s > bestScore || (s === bestScore && d < bestDoc)) {
-        bestScore = s
-        bestDoc = d
+    const key = (d: number) => mix(qKey ^ responseKey[d]!)
+    const out: Array<number> = []
+    if (k === 1 && nTouched > 0) {
+      let bestDoc = touched[0]!
+      let bestScore = scores[bestDoc]!
+      let bestKey = -1
+      for (let i = 1; i < nTouched; i++) {
+        const d = touched[i]!
+        const s = scores[d]!
+        if (s > bestScore) {
+          bestScore = s
+          bestDoc = d
+          bestKey = -1
+        } else if (s === bestScore) {
+          if (bestKey < 0) bestKey = key(bestDoc)
+          const kd = key(d)
+          if (kd < bestKey || (kd === bestKey && d < bestDoc)) {
+            bestDoc = d
+            bestKey = kd
+          }
+        }
       }
-      scores[d] = 0
+      out.push(bestDoc)
+    } else {
+      const hits = Array.from(touched.subarray(0, nTouched))
+      hits.sort((a, b) => scores[b]! - scores[a]! || key(a) - key(b) || a - b)
+      out.push(...hits.slice(0, k))
     }
-    return bestDoc
+    for (let i = 0; i < nTouched; i++) scores[touched[i]!] = 0
+    if (out.length < k && out.length < nDocs) {
+      // not enough matching documents: the rest in seeded order
+      const seen = new Set(out)
+      const rest: Array<number> = []
+      for (let d = 0; d < nDocs; d++) if (!seen.has(d)) rest.push(d)
+      rest.sort((a, b) => key(a) - key(b) || a - b)
+      out.push(...rest.slice(0, k - out.length))
+    }
+    return out
   }
-  return { index, best }
+  const answer = (queryTokens: ReadonlyArray<string>, k: number, seed: number): string => {
+    const docs = nearest(queryTokens, k, seed)
+    if (docs.length <= 1) return index.responses[docs[0] ?? 0] ?? ""
+    const votes = new Map<string, number>()
+    for (const d of docs) votes.set(index.responses[d]!, (votes.get(index.responses[d]!) ?? 0) + 1)
+    let best = index.responses[docs[0]!]!
+    for (const d of docs) if (votes.get(index.responses[d]!)! > votes.get(best)!) best = index.responses[d]!
+    return best
+  }
+  return { index, nearest, answer }
 }

@@ -67,7 +67,7 @@ export const answerItems = (
       const end = Math.min(items.length, start + p.chunkSize)
       for (let i = start; i < end; i++) {
         const it = items[i]!
-        out.set(it.id, s.index.responses[s.best(tokenize(queryText(it, fields)))] ?? "")
+        out.set(it.id, s.answer(tokenize(queryText(it, fields)), p.k, p.seed))
       }
       yield* onChunk({ done: end, total: items.length, message: "answering" })
     }

@@ -16,11 +16,17 @@ export const RetrievalParams = Schema.Struct({
   b: Schema.optionalKey(Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 }))),
   fields: Schema.optionalKey(Schema.NonEmptyArray(Schema.Literals(["instruction", "context", "history"]))),
   /** documents per indexing chunk (progress and, in the process plugin, checkpoints) */
-  chunk_size: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)))
+  chunk_size: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))),
+  /** answer by voting among the k nearest training turns (default 1: the nearest) */
+  k: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))),
+  /** seed of the tie-breaking order among equally scored training turns (default 0) */
+  seed: Schema.optionalKey(Schema.Int)
 })
 
 export interface ResolvedParams extends Bm25Params {
   readonly chunkSize: number
+  readonly k: number
+  readonly seed: number
 }
 
 export const resolveParams = (raw: unknown): ResolvedParams => {
@@ -29,7 +35,9 @@ export const resolveParams = (raw: unknown): ResolvedParams => {
     k1: p.k1 ?? defaultParams.k1,
     b: p.b ?? defaultParams.b,
     fields: p.fields ?? defaultParams.fields,
-    chunkSize: p.chunk_size ?? 5000
+    chunkSize: p.chunk_size ?? 5000,
+    k: p.k ?? 1,
+    seed: p.seed ?? 0
   }
 }
 

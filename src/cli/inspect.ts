@@ -11,6 +11,7 @@ import { loadDatasets, type LoadedDataset } from "../data/load.ts"
 import type { Item } from "../data/sample.ts"
 import { splitAll, type DatasetSplit } from "../data/split.ts"
 import { describeDataset, exampleItems, type DatasetStats } from "../data/stats.ts"
+import { hubFiles } from "../hub/source.ts"
 import { hubOptions, loadSpec } from "../spec/load.ts"
 import { UsageError } from "./errors.ts"
 
@@ -56,7 +57,7 @@ const datasetJson = (d: LoadedDataset, st: DatasetStats, sp: DatasetSplit) => ({
   empty_references_skipped: d.emptyReferencesSkipped,
   key: d.key,
   files: d.files.map((f) => ({ role: f.role, path: f.path, sha256: f.sha256, bytes: f.bytes })),
-  bad_row_list: d.badRows.slice(0, 100).map(formatBadRow),
+  bad_row_list: d.badRows.map(formatBadRow),
   examples: exampleItems(d, EXAMPLES).map(exampleJson)
 })
 
@@ -78,7 +79,7 @@ const datasetText = (id: string, d: LoadedDataset, st: DatasetStats, sp: Dataset
     (d.emptyReferencesSkipped > 0 ? ` · empty references skipped ${d.emptyReferencesSkipped}` : ""))
   for (const w of d.warnings) lines.push(`  warning: ${w}`)
   for (const b of d.badRows.slice(0, BAD_ROWS_SHOWN)) lines.push(`    - ${formatBadRow(b)}`)
-  if (d.badRows.length > BAD_ROWS_SHOWN) lines.push(`    … ${d.badRows.length - BAD_ROWS_SHOWN} more (--json lists up to 100)`)
+  if (d.badRows.length > BAD_ROWS_SHOWN) lines.push(`    … ${d.badRows.length - BAD_ROWS_SHOWN} more (--json lists all)`)
   exampleItems(d, EXAMPLES).forEach((it, k) => {
     lines.push(`  example ${k + 1}: ${it.id}${it.image.id !== undefined ? ` [image ${it.image.id}]` : ""}${it.history.length > 0 ? ` (after ${it.history.length} turns)` : ""}`)
     if (it.context !== undefined) lines.push(`    context:   ${clip(it.context)}`)
@@ -96,7 +97,7 @@ export const runInspect = (args: InspectArgs) =>
     if (Option.isSome(args.dataset) && !ids.includes(args.dataset.value)) {
       return yield* new UsageError({ message: `--dataset ${args.dataset.value}: no such dataset in ${args.spec} (datasets: ${ids.join(", ")})` })
     }
-    const datasets = yield* loadDatasets(spec.datasets, { dataRoot: loaded.dataRoot, maxBadFraction: spec.split.max_bad_fraction, hub: hubOptions(loaded) })
+    const datasets = yield* loadDatasets(spec.datasets, { dataRoot: loaded.dataRoot, maxBadFraction: spec.split.max_bad_fraction, remote: hubFiles(hubOptions(loaded)) })
     const split = splitAll(
       ids.map((id) => ({ id, samples: datasets[id]!.samples, eval: spec.datasets[id]!.split?.eval })),
       { eval: spec.split.eval, leakage: spec.split.leakage },

@@ -13,7 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { isDemo, type Manifest, pluginInputs } from "../backends/contract.ts"
 import { loadPlugin } from "../backends/registry.ts"
-import type { BackendFacts } from "../hub/card.ts"
+import type { BackendFacts, CardReport } from "../hub/card.ts"
 import { readSampleParquet, readSqParquet } from "../hub/parquet.ts"
 import { publishTree } from "../hub/publish.ts"
 import type { DatasetFacts } from "../hub/sources.ts"
@@ -72,10 +72,20 @@ export const runPublish = (args: PublishArgs) =>
     if (repo === undefined && Option.isNone(args.dryRun)) {
       return yield* new UsageError({ message: "revo publish: name the repo with --repo ORG/NAME (or publish.repo in the spec), or use --dry-run DIR" })
     }
-    const plugin = yield* loadPlugin(spec.backend.plugin, { baseDir: dirname(session.loaded.file) }).pipe(
-      Effect.mapError((e) => new UsageError({ message: `${args.spec}: backend.plugin: ${e.message}` }))
-    )
-    const backend = backendFacts(plugin.manifest)
+    // The report task of *this* spec, by its key in the plan (other specs may share the store).
+    const reportRecord = session.store.readRecord(rows.find((r) => r.task === "report")?.key ?? "")
+    const out = (name: string) => {
+      const o = reportRecord?.outputs[name]
+      if (!o) throw new Error(`the store has no report output ${name}`)
+      return session.store.get(o.hash)
+    }
+    const reportJson: CardReport = decodeReport(JSON.parse(out("report.json").toString("utf8")))
+    // The backend as the run recorded it; the manifest read now when the report predates that record.
+    const backend: BackendFacts = reportJson.backend !== undefined
+      ? reportJson.backend
+      : backendFacts((yield* loadPlugin(spec.backend.plugin, { baseDir: dirname(session.loaded.file) }).pipe(
+        Effect.mapError((e) => new UsageError({ message: `${args.spec}: backend.plugin: ${e.message}` }))
+      )).manifest)
     if (backend.demo === true && !args.allowDemo) {
       return yield* new UsageError({
         message: `revo publish: this REVO-LION was selected with ${backend.name} ${backend.version}, a demo backend ` +
@@ -84,17 +94,9 @@ export const runPublish = (args: PublishArgs) =>
           "the card then says it was made by a demo backend."
       })
     }
-    // The report task of *this* spec, by its key in the plan (other specs may share the store).
-    const reportRecord = session.store.readRecord(rows.find((r) => r.task === "report")?.key ?? "")
-    const out = (name: string) => {
-      const o = reportRecord?.outputs[name]
-      if (!o) throw new Error(`the store has no report output ${name}`)
-      return session.store.get(o.hash)
-    }
     const train = yield* readSampleParquet(out("revolion/train.parquet"))
     const evalRows = yield* readSampleParquet(out("revolion/eval.parquet"))
     const sq = yield* readSqParquet(out("revolion/sq.parquet"))
-    const reportJson = decodeReport(JSON.parse(out("report.json").toString("utf8")))
     const licenses = Object.fromEntries(Object.entries(spec.datasets).map(([id, d]) => [id, d.license ?? "not stated"]))
     const specText = readFileSync(session.loaded.file, "utf8")
     const tree = buildRepoTree({

@@ -19,6 +19,7 @@ import { runGraph, type GraphResult } from "../runtime/run-graph.ts"
 import { StorageFailure, storageEffect } from "../runtime/storage-failure.ts"
 import { Store, sweepTemp, thisHost, writeFileAtomic } from "../runtime/store.ts"
 import type { TaskSpec } from "../runtime/task.ts"
+import { hubFiles } from "../hub/source.ts"
 import { hubOptions, loadSpec, type LoadedSpec } from "../spec/load.ts"
 import { TasksFailed, UsageError } from "./errors.ts"
 
@@ -54,7 +55,7 @@ export const openSession = (args: SpecArgs) =>
     )
     const keys: Record<string, string> = {}
     for (const id of datasetIds(loaded)) {
-      keys[id] = yield* datasetKey(id, loaded.spec.datasets[id]!, { dataRoot: loaded.dataRoot, hub: hubOptions(loaded) }).pipe(
+      keys[id] = yield* datasetKey(id, loaded.spec.datasets[id]!, { dataRoot: loaded.dataRoot, remote: hubFiles(hubOptions(loaded)) }).pipe(
         Effect.mapError((e) => new UsageError({ message: `${args.spec}: datasets.${id}: ${e.message}` }))
       )
     }

@@ -11,7 +11,8 @@ import { inputsLabel, isDemo } from "../backends/contract.ts"
 import { locatePlugin, readManifestSync } from "../backends/registry.ts"
 import { backendCheck } from "../backends/spec-check.ts"
 import { checkData } from "../data/check.ts"
-import { SpecError } from "../spec/errors.ts"
+import { SpecError, formatProblem } from "../spec/errors.ts"
+import { hubFiles } from "../hub/source.ts"
 import { hubOptions, loadSpec, specLocator } from "../spec/load.ts"
 
 export const runValidate = (args: { spec: string; set: ReadonlyArray<string>; dataRoot: Option.Option<string>; noData?: boolean }) =>
@@ -24,9 +25,10 @@ export const runValidate = (args: { spec: string; set: ReadonlyArray<string>; da
     const s = loaded.spec
     let checked = "data not checked (--no-data)"
     if (args.noData !== true) {
-      const { problems: found, skipped } = yield* checkData(s.datasets, { dataRoot: loaded.dataRoot, hub: hubOptions(loaded) })
+      const { problems: found, warnings, skipped } = yield* checkData(s.datasets, { dataRoot: loaded.dataRoot, remote: hubFiles(hubOptions(loaded)), maxBadFraction: s.split.max_bad_fraction })
+      const locate = specLocator(loaded.file)
+      for (const w of warnings) yield* Console.error(`warning: ${formatProblem(args.spec, { ...locate(w.path), path: w.path.map(String).join("."), message: w.message })}`)
       if (found.length > 0) {
-        const locate = specLocator(loaded.file)
         return yield* new SpecError({
           file: args.spec,
           problems: found.map((p) => ({ ...locate(p.path), path: p.path.map(String).join("."), message: p.message }))
@@ -34,7 +36,7 @@ export const runValidate = (args: { spec: string; set: ReadonlyArray<string>; da
         })
       }
       checked = skipped.length === 0
-        ? "data checked (the first records of every source and join)"
+        ? "data checked (paths on the first records of every source and join; joins and where on every record)"
         : `data checked except ${skipped.join(", ")} (hf:// files not downloaded yet; \`revo inspect\` downloads and checks them)`
     }
     yield* Console.log(

@@ -7,21 +7,27 @@
  * The check is structural (does any of the first records have this field at this place?), not
  * a load: it never decides that a join matches, only that its key and `on` paths exist.
  */
-import { existsSync } from "node:fs"
 import * as Effect from "effect/Effect"
-import { cachePaths, hubCacheDir, parseHubUrlSync } from "../hub/download.ts"
-import { HubUrlError } from "../hub/errors.ts"
 import type { Dataset } from "../spec/dataset.ts"
 import { didYouMean } from "../spec/did-you-mean.ts"
 import { cocoCaptionRecords } from "./coco.ts"
-import { DataFileError, type DataError } from "./errors.ts"
-import { compileExpr, pathsOf, type Expr, type PathExpr } from "./mapping.ts"
-import { localPath, readKind, type LoadContext } from "./load.ts"
+import { DataFileError, DataJoinError, type DataError } from "./errors.ts"
+import type { Join } from "../spec/dataset.ts"
+import { buildJoinIndex, joinFor, rowLookup } from "./joins.ts"
+import { compileExpr, pathsOf, type Expr, type Lookup, type PathExpr } from "./mapping.ts"
+import { DEFAULT_MAX_BAD_FRACTION, localPath, readKind, type LoadContext } from "./load.ts"
+import { joinWarning } from "./warnings.ts"
 import { ParseCache, parseFile, selectRecords, type Parsed, type RawRecord } from "./read.ts"
-import { compileWhere, isWhereError } from "./where.ts"
+import { compileWhere, evalWhere, isWhereError } from "./where.ts"
 
 /** Records of each file the check reads. */
 export const CHECKED_RECORDS = 100
+
+export interface DatasetCheck {
+  readonly problems: Array<DataProblem>
+  /** Not errors: an optional join that (almost) never matches. */
+  readonly warnings: Array<DataProblem>
+}
 
 export interface DataProblem {
   /** The spec path the problem is about (datasets.<id>.fields.instruction ...). */
@@ -150,15 +156,16 @@ const recordsOf = (dataset: string, declared: string, parsed: Parsed, records: s
 }
 
 /** Check one dataset's declaration against the first records of its files. */
-export const checkDatasetData = (id: string, decl: Dataset, ctx: LoadContext & { readonly cache: ParseCache }): Effect.Effect<Array<DataProblem>, DataError> =>
+export const checkDatasetData = <E = never>(id: string, decl: Dataset, ctx: LoadContext<E> & { readonly cache: ParseCache }): Effect.Effect<DatasetCheck, DataError | E> =>
   Effect.gen(function*() {
     const read = (declared: string, kind: "json" | "jsonl" | "csv", delimiter: string) =>
-      Effect.flatMap(localPath(declared, ctx), (local) =>
+      Effect.flatMap(localPath(id, declared, ctx), (local) =>
         Effect.tryPromise({
           try: () => ctx.cache.get(local, kind, delimiter, () => parseFile(id, declared, local, kind, delimiter)),
           catch: (e) => (e instanceof DataFileError ? e : new DataFileError({ dataset: id, file: declared, message: `Dataset ${id}: ${String(e)}` }))
         }))
     const problems: Array<DataProblem> = []
+    const warnings: Array<DataProblem> = []
     const base = ["datasets", id]
     const sourceParsed = yield* read(decl.source.path, readKind(decl), decl.source.delimiter ?? ",")
     const allSource = yield* Effect.try({
@@ -167,7 +174,7 @@ export const checkDatasetData = (id: string, decl: Dataset, ctx: LoadContext & {
     })
     if (allSource.length === 0) {
       problems.push({ path: [...base, "source", "path"], message: `${decl.source.path} holds no records: the dataset would be empty` })
-      return problems
+      return { problems, warnings }
     }
     const source: Side = { file: decl.source.path, records: allSource.slice(0, CHECKED_RECORDS) }
     const joins = new Map<string, { side: Side; many: boolean }>()
@@ -181,6 +188,7 @@ export const checkDatasetData = (id: string, decl: Dataset, ctx: LoadContext & {
       }
       const side: Side = { file: j.path, records: all.slice(0, CHECKED_RECORDS) }
       const key = compileExpr(j.key)
+      const before = problems.length
       if (typeof key !== "string") {
         for (const m of exprProblems(key, { side, joins: new Map() })) problems.push({ path: [...base, "joins", i, "key"], message: m })
       }
@@ -188,6 +196,11 @@ export const checkDatasetData = (id: string, decl: Dataset, ctx: LoadContext & {
       // `on` reads the main record and the joins declared before this one
       if (typeof on !== "string") {
         for (const m of exprProblems(on, { side: source, joins })) problems.push({ path: [...base, "joins", i, "on"], message: m })
+      }
+      // Both paths exist: match every record (the files are parsed whole already, this is cheap).
+      // An `on` that reads an earlier join is left to the load.
+      if (problems.length === before && typeof key !== "string" && typeof on !== "string" && !pathsOf(on).some((p) => joins.has(p.root))) {
+        matchJoin(id, j, i, key, on, all, allSource, decl.source.path, ctx.maxBadFraction ?? DEFAULT_MAX_BAD_FRACTION, problems, warnings)
       }
       joins.set(j.as, { side, many: j.many })
     }
@@ -215,41 +228,89 @@ export const checkDatasetData = (id: string, decl: Dataset, ctx: LoadContext & {
     if (decl.where !== undefined) {
       const w = compileWhere(decl.where)
       if (!isWhereError(w)) {
+        const before = problems.length
         for (const p of w.paths) {
           const m = pathProblem(p, scope)
           if (m !== undefined) problems.push({ path: [...base, "where"], message: `${p.source}: ${m}` })
         }
+        // A condition on the source's own fields is tried on every record: keeping none is an empty dataset.
+        if (problems.length === before && !w.readsMapped && !w.paths.some((p) => joins.has(p.root))) {
+          if (!allSource.some((r) => evalWhere(w, recordLookup(r), () => undefined))) {
+            problems.push({ path: [...base, "where"], message: `keeps none of the ${allSource.length} records of ${decl.source.path}: the dataset would be empty` })
+          }
+        }
       }
     }
-    return problems
+    return { problems, warnings }
   })
 
-/** Whether an hf:// file is already in the download cache (validate never downloads: the files can be GBs). */
-const hubCached = (url: string, ctx: LoadContext): boolean => {
-  const ref = parseHubUrlSync(url)
-  return !(ref instanceof HubUrlError) && existsSync(cachePaths(ref, hubCacheDir(ctx.hub ?? {})).file)
+/** A lookup over a source record: its fields and $key / $index / $line. */
+const recordLookup = (r: RawRecord): Lookup => rowLookup(r)
+
+/** Match every record against a join's index: a required join that leaves too many records unmatched is an error, an optional one that (almost) never matches a warning. */
+const matchJoin = (
+  id: string, j: Join, i: number, key: Expr, on: Expr,
+  rows: ReadonlyArray<RawRecord>, records: ReadonlyArray<RawRecord>, sourceFile: string, maxBad: number,
+  problems: Array<DataProblem>, warnings: Array<DataProblem>
+): void => {
+  const idx = buildJoinIndex(id, j, key, on, rows)
+  if (idx instanceof DataJoinError) {
+    problems.push({ path: ["datasets", id, "joins", i, "key"], message: idx.message.replace(`Dataset ${id}, join "${j.as}": `, "") })
+    return
+  }
+  let firstMiss: string | undefined
+  let missed = 0
+  for (const r of records) {
+    const res = joinFor({ ...idx, required: true }, recordLookup(r))
+    if (!res.ok) {
+      missed++
+      firstMiss ??= res.reason.replace(`join "${j.as}": `, "")
+    }
+  }
+  const { looked, matched } = idx.counts
+  if (j.required) {
+    if (matched === 0) {
+      problems.push({ path: ["datasets", id, "joins", i, "on"], message: `required join "${j.as}" matches none of the ${looked} records of ${sourceFile}: ${firstMiss ?? ""}` })
+    } else if (missed > maxBad * looked) {
+      problems.push({
+        path: ["datasets", id, "joins", i, "on"],
+        message: `required join "${j.as}" finds no row for ${missed} of ${looked} records of ${sourceFile} (more than split.max_bad_fraction ${(100 * maxBad).toFixed(2)}%), e.g. ${firstMiss ?? ""}`
+      })
+    }
+  } else {
+    const w = joinWarning(id, idx)
+    if (w !== undefined) warnings.push({ path: ["datasets", id, "joins", i, "on"], message: w.replace(`Dataset ${id}, join "${j.as}": `, `join "${j.as}" `) })
+  }
 }
 
 export interface DataCheck {
   readonly problems: Array<DataProblem>
+  readonly warnings: Array<DataProblem>
   /** Datasets with an hf:// file not downloaded yet: not checked. */
   readonly skipped: Array<string>
 }
 
 /** Check every dataset; file errors become problems at the file's spec path. */
-export const checkData = (datasets: Readonly<Record<string, Dataset>>, ctx: LoadContext): Effect.Effect<DataCheck> =>
+export const checkData = <E extends { readonly message: string } = never>(datasets: Readonly<Record<string, Dataset>>, ctx: LoadContext<E>): Effect.Effect<DataCheck> =>
   Effect.gen(function*() {
     const cache = ctx.cache ?? new ParseCache()
     const out: Array<DataProblem> = []
+    const warned: Array<DataProblem> = []
     const skipped: Array<string> = []
     for (const id of Object.keys(datasets).sort()) {
       const decl = datasets[id]!
-      if ([decl.source.path, ...decl.joins.map((j) => j.path)].some((p) => p.startsWith("hf://") && !hubCached(p, ctx))) {
+      // validate never downloads (the files can be GBs): a dataset with an hf:// file not cached yet is skipped.
+      const remote = [decl.source.path, ...decl.joins.map((j) => j.path)].filter((p) => p.startsWith("hf://"))
+      const cached = yield* Effect.forEach(remote, (p) => (ctx.remote ? ctx.remote.isCached(p) : Effect.succeed(false)))
+      if (cached.includes(false)) {
         skipped.push(id)
         continue
       }
       const r = yield* Effect.result(checkDatasetData(id, decl, { ...ctx, cache }))
-      if (r._tag === "Success") out.push(...r.success)
+      if (r._tag === "Success") {
+        out.push(...r.success.problems)
+        warned.push(...r.success.warnings)
+      }
       else {
         const e = r.failure
         const file = "file" in e && typeof e.file === "string" ? e.file : decl.source.path
@@ -257,5 +318,5 @@ export const checkData = (datasets: Readonly<Record<string, Dataset>>, ctx: Load
         out.push({ path: joinIndex >= 0 ? ["datasets", id, "joins", joinIndex, "path"] : ["datasets", id, "source", "path"], message: e.message })
       }
     }
-    return { problems: out, skipped }
+    return { problems: out, warnings: warned, skipped }
   })

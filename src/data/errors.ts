@@ -3,7 +3,6 @@
  * `BadRow`s, counted and listed, and only fail the load (TooManyBadRows) above the allowed fraction.
  */
 import * as Schema from "effect/Schema"
-import type { HubError } from "../hub/errors.ts"
 
 /** One row that did not become a sample, and why. */
 export interface BadRow {
@@ -88,4 +87,4 @@ export class EmptyDataset extends Schema.TaggedError<EmptyDataset>()("EmptyDatas
   }
 }
 
-export type DataError = DataFileError | DataMappingError | DataJoinError | TooManyBadRows | EmptyDataset | HubError
+export type DataError = DataFileError | DataMappingError | DataJoinError | TooManyBadRows | EmptyDataset

@@ -5,7 +5,6 @@
  */
 import { createHash } from "node:crypto"
 import * as Effect from "effect/Effect"
-import { resolveHubFile, type DownloadOptions } from "../hub/download.ts"
 import type { Dataset } from "../spec/dataset.ts"
 import { resolveDataPath } from "../spec/load.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
@@ -25,13 +24,24 @@ export const ADAPTER_VERSION = 1
 
 export const DEFAULT_MAX_BAD_FRACTION = 0.01
 
-export interface LoadContext {
+/**
+ * Where `hf://` files come from. The data layer sits below the Hub layer, so the Hub's resolver
+ * (src/hub/source.ts) is handed in by the layers above; `E` is its error type, kept as is.
+ */
+export interface RemoteFiles<E> {
+  /** A local copy of the remote file (downloaded once, then from the cache). */
+  readonly resolve: (url: string) => Effect.Effect<string, E>
+  /** Whether a local copy exists already, without fetching anything. */
+  readonly isCached: (url: string) => Effect.Effect<boolean>
+}
+
+export interface LoadContext<E = never> {
   /** Absolute root of local paths. */
   readonly dataRoot: string
   /** Default 0.01 (the spec's split.max_bad_fraction). */
   readonly maxBadFraction?: number
-  /** Endpoint, token, cache dir for hf:// sources. */
-  readonly hub?: DownloadOptions
+  /** How hf:// sources are fetched; without it, such a source is a DataFileError. */
+  readonly remote?: RemoteFiles<E>
   /** Share parsed files between the datasets of one load (a join file read once). */
   readonly cache?: ParseCache
 }
@@ -81,15 +91,18 @@ const filesOf = (decl: Dataset): Array<FilePlan> => [
   ...decl.joins.map((j) => ({ role: `join:${j.as}`, declared: j.path }))
 ]
 
-export const localPath = (declared: string, ctx: LoadContext): Effect.Effect<string, DataError> =>
-  declared.startsWith("hf://") ? resolveHubFile(declared, ctx.hub ?? {}) : Effect.succeed(resolveDataPath(ctx.dataRoot, declared))
+export const localPath = <E = never>(dataset: string, declared: string, ctx: LoadContext<E>): Effect.Effect<string, DataError | E> => {
+  if (!declared.startsWith("hf://")) return Effect.succeed(resolveDataPath(ctx.dataRoot, declared))
+  if (ctx.remote === undefined) return Effect.fail(new DataFileError({ dataset, file: declared, message: `Dataset ${dataset}: ${declared}: hf:// sources need the Hub resolver (src/hub/source.ts)` }))
+  return ctx.remote.resolve(declared)
+}
 
 /** The dataset key without parsing anything (hashes the files). Equals `loadDataset(...).key`. */
-export const datasetKey = (id: string, decl: Dataset, ctx: LoadContext): Effect.Effect<string, DataError> =>
+export const datasetKey = <E = never>(id: string, decl: Dataset, ctx: LoadContext<E>): Effect.Effect<string, DataError | E> =>
   Effect.gen(function*() {
     const files: Array<DatasetFile> = []
     for (const f of filesOf(decl)) {
-      const local = yield* localPath(f.declared, ctx)
+      const local = yield* localPath(id, f.declared, ctx)
       const digest = yield* Effect.tryPromise({ try: () => hashFile(id, f.declared, local), catch: (e) => asDataError(id, f.declared, e) })
       files.push({ role: f.role, path: f.declared, ...digest })
     }
@@ -235,10 +248,10 @@ const loadLocal = async (id: string, decl: Dataset, locals: ReadonlyArray<string
 }
 
 /** Load one dataset. Fails with TooManyBadRows above `maxBadFraction`; bad rows below it come back listed. */
-export const loadDataset = (id: string, decl: Dataset, ctx: LoadContext): Effect.Effect<LoadedDataset, DataError> =>
+export const loadDataset = <E = never>(id: string, decl: Dataset, ctx: LoadContext<E>): Effect.Effect<LoadedDataset, DataError | E> =>
   Effect.gen(function*() {
     const locals: Array<string> = []
-    for (const f of filesOf(decl)) locals.push(yield* localPath(f.declared, ctx))
+    for (const f of filesOf(decl)) locals.push(yield* localPath(id, f.declared, ctx))
     const cache = ctx.cache ?? new ParseCache()
     const loaded = yield* Effect.tryPromise({ try: () => loadLocal(id, decl, locals, cache), catch: (e) => asDataError(id, decl.source.path, e) })
     const max = ctx.maxBadFraction ?? DEFAULT_MAX_BAD_FRACTION
@@ -259,12 +272,12 @@ export const loadDataset = (id: string, decl: Dataset, ctx: LoadContext): Effect
   }).pipe(Effect.withLogSpan(`load ${id}`))
 
 /** Load several datasets, sharing parsed files; the result is keyed (and ordered) by sorted id. */
-export const loadDatasets = (
+export const loadDatasets = <E = never>(
   datasets: Readonly<Record<string, Dataset>>,
-  ctx: LoadContext
-): Effect.Effect<Record<string, LoadedDataset>, DataError> =>
+  ctx: LoadContext<E>
+): Effect.Effect<Record<string, LoadedDataset>, DataError | E> =>
   Effect.gen(function*() {
-    const shared: LoadContext = { ...ctx, cache: ctx.cache ?? new ParseCache() }
+    const shared: LoadContext<E> = { ...ctx, cache: ctx.cache ?? new ParseCache() }
     const ids = Object.keys(datasets).sort()
     const loaded = yield* Effect.forEach(ids, (id) => loadDataset(id, datasets[id]!, shared), { concurrency: 4 })
     const out: Record<string, LoadedDataset> = {}

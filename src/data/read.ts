@@ -8,6 +8,7 @@ import { createReadStream } from "node:fs"
 import { readFile } from "node:fs/promises"
 import { CsvReader, type CsvRecord } from "./csv.ts"
 import { DataFileError, type BadRow } from "./errors.ts"
+import { describeInvalidByte, firstInvalidUtf8, isUtf8 } from "./utf8.ts"
 
 export interface RawRecord {
   readonly value: unknown
@@ -65,6 +66,13 @@ export const parseFile = async (dataset: string, declared: string, local: string
       throw fail(dataset, declared, `cannot read ${local}: ${ioMessage(e)}`)
     }
     const digest = { sha256: createHash("sha256").update(buf).digest("hex"), bytes: buf.length }
+    // One document: a byte that is not UTF-8 cannot be pinned on one record, so the file is refused.
+    if (!isUtf8(buf)) {
+      const at = firstInvalidUtf8(buf)
+      let line = 1
+      for (let i = 0; i < at; i++) if (buf[i] === 0x0a) line++
+      throw fail(dataset, declared, `${describeInvalidByte(buf, at, at)} (line ${line}); save it as UTF-8`)
+    }
     let doc: unknown
     try {
       doc = JSON.parse(buf.toString("utf8").replace(/^\uFEFF/u, ""))
@@ -83,11 +91,22 @@ export const parseFile = async (dataset: string, declared: string, local: string
   try {
     const stream = createReadStream(local, { highWaterMark: CHUNK })
     if (kind === "jsonl") {
-      let rest = ""
+      // Split on the newline byte and decode line by line: a line that is not UTF-8 becomes a
+      // bad row naming the byte and its offset, never text with U+FFFD in it.
+      let rest: Buffer = Buffer.alloc(0)
+      let restOffset = 0
       let line = 0
-      const take = (text: string) => {
-        const t = text.endsWith("\r") ? text.slice(0, -1) : text
+      const take = (bytes: Buffer, offset: number) => {
         line++
+        const bom = line === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0
+        let b = bytes.subarray(bom)
+        if (b[b.length - 1] === 0x0d) b = b.subarray(0, b.length - 1)
+        if (!isUtf8(b)) {
+          const at = firstInvalidUtf8(b)
+          bad.push({ line, reason: describeInvalidByte(b, at, offset + bom + at) })
+          return
+        }
+        const t = b.toString("utf8")
         if (t.trim() === "") return
         try {
           records.push({ value: JSON.parse(t), line })
@@ -97,17 +116,18 @@ export const parseFile = async (dataset: string, declared: string, local: string
       }
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         hash.update(chunk)
+        const data = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk
+        const base = restOffset
         bytes += chunk.length
-        const text = rest + decoder.decode(chunk, { stream: true })
         let start = 0
-        for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", start)) {
-          take(start === 0 && line === 0 ? text.slice(0, nl).replace(/^\uFEFF/u, "") : text.slice(start, nl))
+        for (let nl = data.indexOf(0x0a); nl >= 0; nl = data.indexOf(0x0a, start)) {
+          take(data.subarray(start, nl), base + start)
           start = nl + 1
         }
-        rest = text.slice(start)
+        rest = Buffer.from(data.subarray(start))
+        restOffset = base + start
       }
-      rest += decoder.decode()
-      if (rest !== "") take(rest)
+      if (rest.length > 0) take(rest, restOffset)
     } else {
       const reader = new CsvReader(delimiter)
       const rows: Array<CsvRecord> = []
@@ -128,22 +148,86 @@ export const parseFile = async (dataset: string, declared: string, local: string
         }
         rows.length = 0
       }
+      // Bytes that are not UTF-8, by the line they are on (the record spanning that line is bad).
+      const invalid = new Map<number, string>()
+      let lineNo = 1
+      let carry: Buffer = Buffer.alloc(0)
+      const checkBytes = (data: Buffer, base: number, final: boolean) => {
+        // hold back an incomplete character at the end for the next chunk
+        let end = data.length
+        if (!final) {
+          for (let k = 1; k <= 3 && k <= data.length; k++) {
+            if ((data[data.length - k]! & 0xc0) === 0xc0) {
+              end = data.length - k
+              break
+            }
+          }
+        }
+        const part = data.subarray(0, end)
+        if (!isUtf8(part)) {
+          let from = 0
+          let at = firstInvalidUtf8(part)
+          while (at >= 0) {
+            for (let i = from; i < at; i++) if (part[i] === 0x0a) lineNo++
+            if (!invalid.has(lineNo)) invalid.set(lineNo, describeInvalidByte(part, at, base + at))
+            from = at
+            const next = firstInvalidUtf8(part.subarray(at + 1))
+            at = next < 0 ? -1 : at + 1 + next
+          }
+          for (let i = from; i < part.length; i++) if (part[i] === 0x0a) lineNo++
+        } else {
+          for (let i = part.indexOf(0x0a); i >= 0; i = part.indexOf(0x0a, i + 1)) lineNo++
+        }
+        carry = Buffer.from(data.subarray(end))
+        return base + end
+      }
+      let checked = 0
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         hash.update(chunk)
         bytes += chunk.length
+        checked = checkBytes(carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk, checked, false)
         reader.push(decoder.decode(chunk, { stream: true }), rows)
         drain()
       }
+      if (carry.length > 0) checkBytes(carry, checked, true)
       reader.push(decoder.decode(), rows)
       reader.end(rows)
       drain()
       if (header === undefined) throw fail(dataset, declared, "the CSV file is empty (expected a header line)")
+      if (invalid.size > 0) dropInvalidRecords(records, bad, invalid)
     }
   } catch (e) {
     if (e instanceof DataFileError) throw e
     throw fail(dataset, declared, `cannot read ${local}: ${ioMessage(e)}`)
   }
   return { kind: "lines", digest: { sha256: hash.digest("hex"), bytes }, records, bad }
+}
+
+/**
+ * Turn the records that hold a byte that is not UTF-8 into bad rows: the record whose lines
+ * cover the byte's line (a quoted CSV field may span lines). A bad header line fails nothing
+ * here: its fields are already what the decoder made of them, and the mapping reports them.
+ */
+const dropInvalidRecords = (records: Array<RawRecord>, bad: Array<Omit<BadRow, "file">>, invalid: ReadonlyMap<number, string>): void => {
+  const starts = records.map((r) => r.line ?? 0)
+  const dropped = new Set<number>()
+  for (const [line, reason] of invalid) {
+    // the last record starting at or before `line`
+    let lo = 0
+    let hi = starts.length - 1
+    let found = -1
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1
+      if (starts[mid]! <= line) {
+        found = mid
+        lo = mid + 1
+      } else hi = mid - 1
+    }
+    if (found < 0 || dropped.has(found)) continue
+    dropped.add(found)
+    bad.push({ line: starts[found]!, reason })
+  }
+  for (const i of [...dropped].sort((a, b) => b - a)) records.splice(i, 1)
 }
 
 /** Hash a file without parsing it (dataset keys computed before a load). */

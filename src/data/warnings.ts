@@ -13,6 +13,16 @@ export const JOIN_MATCH_WARN = 0.01
 
 const pct = (x: number) => `${(100 * x).toFixed(x < 0.001 ? 3 : 2)}%`
 
+/** An optional join that matched no record, or under 1% of them (undefined otherwise). */
+export const joinWarning = (id: string, j: JoinIndex): string | undefined => {
+  const { looked, matched, firstLooked } = j.counts
+  if (j.required || looked === 0 || matched >= JOIN_MATCH_WARN * looked) return undefined
+  const sides = `on: ${j.on.source} gave keys like ${JSON.stringify(firstLooked ?? "")}, keys of ${j.path} look like ${JSON.stringify(j.exampleKey)}`
+  return matched === 0
+    ? `Dataset ${id}, join "${j.as}": matched no row for any of ${looked} records (${sides})`
+    : `Dataset ${id}, join "${j.as}": matched only ${matched} of ${looked} records (${pct(matched / looked)}, under ${pct(JOIN_MATCH_WARN)}; ${sides})`
+}
+
 export const datasetWarnings = (
   id: string,
   decl: Dataset,
@@ -22,12 +32,8 @@ export const datasetWarnings = (
 ): Array<string> => {
   const out: Array<string> = []
   for (const j of joins) {
-    const { looked, matched, firstLooked } = j.counts
-    if (j.required || looked === 0 || matched >= JOIN_MATCH_WARN * looked) continue
-    const sides = `on: ${j.on.source} gave keys like ${JSON.stringify(firstLooked ?? "")}, keys of ${j.path} look like ${JSON.stringify(j.exampleKey)}`
-    out.push(matched === 0
-      ? `Dataset ${id}, join "${j.as}": matched no row for any of ${looked} records (${sides})`
-      : `Dataset ${id}, join "${j.as}": matched only ${matched} of ${looked} records (${pct(matched / looked)}, under ${pct(JOIN_MATCH_WARN)}; ${sides})`)
+    const w = joinWarning(id, j)
+    if (w !== undefined) out.push(w)
   }
   if (samples.length === 0) return out
   if (decl.context !== undefined && samples.every((s) => s.context === undefined)) {

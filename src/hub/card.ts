@@ -19,6 +19,16 @@ export { hubLicenseId, licenseTier } from "./licenses.ts"
 export type CardReport =
   & Pick<Report, "experiment" | "spec_sha256" | "datasets" | "mq_metrics" | "cross" | "dq" | "sq" | "revolion" | "comparison" | "provenance">
   & Partial<Pick<Report, "settings">>
+  // Issue 13 adds these to report.json (the backend the run used; the verdict its interval supports).
+  & { readonly backend?: BackendFacts }
+
+/** One comparison of report.json, with the interval fields issue 13 adds when the proof computed them. */
+type ComparisonFacts = Report["comparison"]["union"] & {
+  readonly outcome?: string
+  readonly rel_lo?: number
+  readonly rel_hi?: number
+  readonly statistic?: string
+}
 
 /** The backend that produced the selection, as its manifest describes it. */
 export interface BackendFacts {
@@ -163,6 +173,12 @@ export const cardFrontMatter = (input: CardInput, layout: CardLayout): Record<st
 // ---------------------------------------------------------------------------------------------
 // Body
 
+/** The verdict an interval supports, as a sentence: "REVO-LION **falls short** of the union". */
+const outcomeText = (outcome: string, control: string): string =>
+  outcome === "falls short" ? `REVO-LION **falls short** of ${control}`
+    : outcome === "inconclusive" ? `REVO-LION against ${control}: **inconclusive**`
+    : `REVO-LION **${outcome}** ${control}`
+const signedPct = (x: number): string => `${x >= 0 ? "+" : "−"}${Math.abs(100 * x).toFixed(1)}%`
 const num = (x: number | undefined, digits = 4): string => (x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(digits))
 const share = (k: number, n: number): string => (n === 0 ? "–" : `${((100 * k) / n).toFixed(1)}%`)
 const cell = (s: string): string => s.replace(/\|/g, "\\|").replace(/\r?\n/g, " ")
@@ -268,7 +284,8 @@ export const cardBody = (input: CardInput, layout: CardLayout): string => {
   ), "")
 
   out.push("## Limitations", "")
-  const b = input.backend
+  // The backend the run recorded wins over the manifest read at publish time (it may have changed since).
+  const b = report.backend ?? input.backend
   if (b !== undefined) {
     const inputs = inputsOf(b)
     const blind = inputs !== undefined && !inputs.includes("image")
@@ -283,11 +300,17 @@ export const cardBody = (input: CardInput, layout: CardLayout): string => {
     out.push(`- **Backend.** ${report.provenance.plugin.name} ${report.provenance.plugin.version}; what it sees is not recorded.`)
   }
   const { union, random } = report.comparison
-  out.push(
-    `- **Against the union of all train splits** (${union.control_train_size} samples, REVO-LION ${union.subject_train_size}): ${union.verdict} ` +
-      `Mean MQ ${num(union.subject_mean)} vs ${num(union.control_mean)} (difference ${num(union.diff)}; ${plural(union.wins, "win")} / ${plural(union.losses, "loss", "losses")} over ${plural(union.eval_sets.length, "eval set")}).`,
-    `- **Against a random subset of the same size**: ${random.verdict} Mean MQ ${num(random.subject_mean)} vs ${num(random.control_mean)} (difference ${num(random.diff)}).`
-  )
+  const versus = (label: string, c: ComparisonFacts): string => {
+    const interval = c.rel_lo !== undefined && c.rel_hi !== undefined
+      ? `; relative difference ${signedPct(c.rel_diff)}, 95% interval ${signedPct(c.rel_lo)} to ${signedPct(c.rel_hi)}`
+      : ""
+    return `- **${label}** (${c.control_train_size} samples, REVO-LION ${c.subject_train_size}): ` +
+      (c.outcome !== undefined ? `${outcomeText(c.outcome, c.control === "union" ? "the union" : "the random subset")}. ` : "") +
+      `${c.verdict.trim()} ` +
+      `${c.statistic ?? "Mean MQ"}: ${num(c.subject_mean)} vs ${num(c.control_mean)} (difference ${num(c.diff)}${interval}; ` +
+      `${plural(c.wins, "win")} / ${plural(c.losses, "loss", "losses")} over ${plural(c.eval_sets.length, "eval set")}).`
+  }
+  out.push(versus("Against the union of all train splits", union), versus("Against a random subset of the same size", random))
   const rowFacts = layout.rowFacts ?? {}
   const scoredSources = report.datasets.filter((d) => (rowFacts[d]?.scored ?? 0) > 0)
   if (scoredSources.length > 0) {

@@ -10,7 +10,7 @@
  * reproducible inputs, or pass `refresh: true`.
  */
 import { createHash } from "node:crypto"
-import { createWriteStream } from "node:fs"
+import { createWriteStream, existsSync } from "node:fs"
 import * as fs from "node:fs/promises"
 import * as nodePath from "node:path"
 import { Readable, Transform } from "node:stream"
@@ -203,3 +203,9 @@ export const downloadHubFile = (source: string | HubRef, opts: DownloadOptions =
 export const resolveHubFile = (url: string, opts: DownloadOptions = {}): Effect.Effect<string, HubError> =>
   downloadHubFile(url, opts).pipe(Effect.map((f) => f.localPath))
 
+
+/** Whether an hf:// file is already in the download cache (nothing is fetched; a bad URL is not cached). */
+export const isCached = (url: string, opts: Pick<DownloadOptions, "cacheDir" | "env"> = {}): boolean => {
+  const ref = parseHubUrlSync(url)
+  return !(ref instanceof HubUrlError) && existsSync(cachePaths(ref, hubCacheDir(opts)).file)
+}

@@ -94,7 +94,7 @@ export const summarizeLicenses = (datasets: ReadonlyArray<string>, licenses: Rea
   for (const d of datasets) hubIdsIn(licenses[d] ?? "").forEach((id) => ids.add(id))
   const list = [...[...ids].sort(byCodeUnit), "other"]
   return {
-    front: { license: list, license_name: "revo-lion-mixed-sources", license_link: "README.md#licenses" },
+    front: { license: list, license_name: "revo-lion-mixed-sources", license_link: "README.md" },
     tiers, top, restrictive
   }
 }

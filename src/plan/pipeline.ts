@@ -16,10 +16,11 @@ import type { Store } from "../runtime/store.ts"
 import type { OutputRef, TaskSpec } from "../runtime/task.ts"
 import { loadStep, splitStep } from "./steps-data.ts"
 import { predictStep, tuneStep } from "./steps-model.ts"
-import { aggregateStep, proofStep, selectStep, sqStep } from "./steps-quality.ts"
+import { aggregateStep, BOTTOM_SET, budgetTag, curveBudgets, proofStep, randomSeedSet, selectStep, sqStep } from "./steps-quality.ts"
 import { scoreStep } from "./steps-score.ts"
 import { reportStep } from "./steps-report.ts"
 import { PROOF_SETS, REVOLION_EVAL } from "./names.ts"
+import { evalMetricsPlan } from "../spec/metric-sets.ts"
 
 export interface PipelineInput {
   readonly loaded: LoadedSpec
@@ -42,8 +43,11 @@ export const buildPipeline = (input: PipelineInput): Array<TaskSpec> => {
   const spec = loaded.spec
   const ids = datasetIds(loaded)
   const tasks: Array<TaskSpec> = []
-  const metrics = [...spec.metrics]
-  const mqMetrics = [...(spec.quality.mq ?? spec.metrics)]
+  // Each eval dataset is judged by its own metrics (datasets.<id>.metrics / .mq); the
+  // REVO-LION eval set, which mixes them, per dataset when they differ (steps-score.ts).
+  const judged = evalMetricsPlan(spec)
+  const metricsOf = (e: string) => judged.of[e]!.metrics
+  const mqMetrics = judged.mq
 
   for (const d of ids) tasks.push(loadStep(d, spec.datasets[d]!, loaded, input.datasetKeys[d]!))
   tasks.push(splitStep(ids, spec, Object.fromEntries(ids.map((d) => [d, ref(`load:${d}`, "samples")]))))
@@ -59,7 +63,7 @@ export const buildPipeline = (input: PipelineInput): Array<TaskSpec> => {
       for (const part of t === e ? (["eval"] as const) : (["eval", "train"] as const)) {
         const items = ref("split", `${part}:${e}`)
         tasks.push(predictStep(t, `${e}.${part}`, plugin, spec, ref(`tune:${t}`, "model"), items, input.store, input.modelsDir))
-        tasks.push(scoreStep(t, `${e}.${part}`, metrics, ref(`predict:${t}@${e}.${part}`, "predictions"), items))
+        tasks.push(scoreStep(t, `${e}.${part}`, metricsOf(e), ref(`predict:${t}@${e}.${part}`, "predictions"), items))
         const r = ref(`score:${t}@${e}.${part}`, "scores")
         if (part === "eval") {
           cross[`${t}@${e}`] = r
@@ -77,42 +81,56 @@ export const buildPipeline = (input: PipelineInput): Array<TaskSpec> => {
       const heldout = ref("split", `fold-heldout:${d}:${f}`)
       tasks.push(tuneStep(tuneSet, plugin, spec, ref("split", `fold-train:${d}:${f}`)))
       tasks.push(predictStep(tuneSet, `${d}.fold${f}`, plugin, spec, ref(`tune:${tuneSet}`, "model"), heldout, input.store, input.modelsDir))
-      tasks.push(scoreStep(tuneSet, `${d}.fold${f}`, metrics, ref(`predict:${tuneSet}@${d}.fold${f}`, "predictions"), heldout))
+      tasks.push(scoreStep(tuneSet, `${d}.fold${f}`, metricsOf(d), ref(`predict:${tuneSet}@${d}.fold${f}`, "predictions"), heldout))
       crossfit[`crossfit:${d}:${f}`] = ref(`score:${tuneSet}@${d}.fold${f}`, "scores")
     }
     crossfit[`self:${d}`] = ref(`score:${d}@${d}.eval`, "scores")
   }
-  tasks.push(aggregateStep(ids, mqMetrics, spec.quality.dq, cross))
-  tasks.push(sqStep(ids, mqMetrics, spec.quality.sq, { ...prefixed("train", trainScores), ...prefixed("eval", evalScores), ...crossfit },
-    Object.fromEntries(ids.flatMap((d) => [[`split:train:${d}`, ref("split", `train:${d}`)], [`split:eval:${d}`, ref("split", `eval:${d}`)]]))))
+  const evalItems = Object.fromEntries(ids.map((d) => [d, ref("split", `eval:${d}`)]))
+  const crossPredictions = Object.fromEntries(Object.keys(cross).map((c) => [c, ref(`predict:${c}.eval`, "predictions")]))
+  tasks.push(aggregateStep(ids, mqMetrics, spec.quality.dq, { min_distinct: spec.quality.min_distinct, keep: spec.quality.keep_degenerate },
+    { resamples: spec.select.proof.bootstrap, seed: spec.seed }, cross, crossPredictions, evalItems))
+  tasks.push(sqStep(ids, mqMetrics, { ...spec.quality.sq, leaveOut: !spec.quality.keep_degenerate },
+    { ...prefixed("train", trainScores), ...prefixed("eval", evalScores), ...crossfit },
+    Object.fromEntries(ids.flatMap((d) => [[`split:train:${d}`, ref("split", `train:${d}`)], [`split:eval:${d}`, ref("split", `eval:${d}`)]])),
+    ref("aggregate", "cross")))
   tasks.push(selectStep(ids, spec, ref("sq", "sq"), ref("split", "train:union"),
     Object.fromEntries(ids.flatMap((d) => [[`train:${d}`, ref("split", `train:${d}`)], [`eval:${d}`, ref("split", `eval:${d}`)]]))))
 
-  // The proof: REVO-LION against the union of all train data and a random subset of its size.
-  const proofSets = PROOF_SETS.filter((p) => p === "revo-lion" || (p === "union" ? spec.select.controls.union : spec.select.controls.random))
-  const trainOf: Record<string, OutputRef> = { "revo-lion": ref("select", "train:revo-lion"), union: ref("split", "train:union"), random: ref("select", "train:random") }
+  // The proof: REVO-LION against the union of all train data and random subsets stratified to its
+  // per-dataset sizes (one per seed); the bottom-by-SQ ablation and the budget curve. Only REVO-LION,
+  // the union and the first random control also answer the REVO-LION eval set (shown apart).
+  const randomSets = Array.from({ length: spec.select.controls.random ? spec.select.controls.seeds : 0 }, (_, i) => randomSeedSet(i))
+  const budgets = curveBudgets(spec).map((b) => b === spec.select.budget
+    ? { budget: b, revolion: "revo-lion", random: "random" }
+    : { budget: b, revolion: `revo-lion-${budgetTag(b)}`, random: `random-${budgetTag(b)}` })
+  const seed0 = spec.select.controls.seed ?? spec.seed
+  const sets = { random: randomSets, seeds: randomSets.map((_, i) => seed0 + i), union: spec.select.controls.union, bottom: spec.select.proof.bottom, budgets }
+  const mainSets = ["revo-lion", ...(sets.union ? ["union"] : []), ...(randomSets.length > 0 ? ["random"] : [])]
+  const extraSets = [...randomSets.slice(1), ...(sets.bottom ? [BOTTOM_SET] : []), ...budgets.flatMap((b) => (b.budget === spec.select.budget ? [] : [b.revolion, b.random]))]
   const proofScores: Record<string, OutputRef> = {}
+  const proofPredictions: Record<string, OutputRef> = {}
   const evalSets = [...ids.map((d) => ({ name: d, items: ref("split", `eval:${d}`) })), { name: REVOLION_EVAL, items: ref("select", `eval:${REVOLION_EVAL}`) }]
-  for (const p of proofSets) {
-    tasks.push(tuneStep(p, plugin, spec, trainOf[p]!))
-    for (const e of evalSets) {
-      tasks.push(predictStep(p, `${e.name}.eval`, plugin, spec, ref(`tune:${p}`, "model"), e.items, input.store, input.modelsDir))
-      tasks.push(scoreStep(p, `${e.name}.eval`, metrics, ref(`predict:${p}@${e.name}.eval`, "predictions"), e.items))
-      proofScores[`${p}@${e.name}`] = ref(`score:${p}@${e.name}.eval`, "scores")
-    }
+  const answer = (t: string, e: { name: string; items: OutputRef }) => {
+    tasks.push(predictStep(t, `${e.name}.eval`, plugin, spec, ref(`tune:${t}`, "model"), e.items, input.store, input.modelsDir))
+    tasks.push(scoreStep(t, `${e.name}.eval`, judged.metrics, ref(`predict:${t}@${e.name}.eval`, "predictions"), e.items))
+    proofScores[`${t}@${e.name}`] = ref(`score:${t}@${e.name}.eval`, "scores")
+    if (e.name !== REVOLION_EVAL) proofPredictions[`${t}@${e.name}`] = ref(`predict:${t}@${e.name}.eval`, "predictions")
+  }
+  for (const p of [...mainSets, ...extraSets]) {
+    tasks.push(tuneStep(p, plugin, spec, p === "union" ? ref("split", "train:union") : ref("select", `train:${p}`)))
+    for (const e of mainSets.includes(p) ? evalSets : evalSets.slice(0, -1)) answer(p, e)
   }
   // Datasets' in-domain models on the REVO-LION eval set complete the matrix's last column.
-  for (const t of ids) {
-    const e = evalSets[evalSets.length - 1]!
-    tasks.push(predictStep(t, `${e.name}.eval`, plugin, spec, ref(`tune:${t}`, "model"), e.items, input.store, input.modelsDir))
-    tasks.push(scoreStep(t, `${e.name}.eval`, metrics, ref(`predict:${t}@${e.name}.eval`, "predictions"), e.items))
-    proofScores[`${t}@${e.name}`] = ref(`score:${t}@${e.name}.eval`, "scores")
-  }
-  tasks.push(proofStep(ids, proofSets, mqMetrics, proofScores))
+  for (const t of ids) answer(t, evalSets[evalSets.length - 1]!)
+  tasks.push(proofStep(ids, sets, mqMetrics,
+    { bootstrap: spec.select.proof.bootstrap, margin: spec.select.proof.margin, seed: spec.seed, min_distinct: spec.quality.min_distinct, keep_degenerate: spec.quality.keep_degenerate },
+    proofScores, proofPredictions, evalItems))
   tasks.push(reportStep(input, ids, {
     aggregate: ref("aggregate", "cross"),
     proof: ref("proof", "proof"),
     sq: ref("sq", "sq"),
+    "sq-notes": ref("sq", "sq-notes"),
     select: ref("select", "selection"),
     split: ref("split", "summary"),
     ...Object.fromEntries(ids.map((d) => [`load:${d}`, ref(`load:${d}`, "summary")])),

@@ -8,6 +8,7 @@ import { loadDataset } from "../data/load.ts"
 import { itemsOf, namespaced, type Sample } from "../data/sample.ts"
 import { splitAll, splitHash } from "../data/split.ts"
 import type { Dataset } from "../spec/dataset.ts"
+import { hubFiles } from "../hub/source.ts"
 import { hubOptions, type LoadedSpec } from "../spec/load.ts"
 import type { Spec } from "../spec/schema.ts"
 import { type OutputRef, TaskFailure, type TaskSpec } from "../runtime/task.ts"
@@ -25,7 +26,7 @@ export const loadStep = (id: string, decl: Dataset, loaded: LoadedSpec, datasetK
   inputs: {},
   resource: "cpu",
   run: () =>
-    loadDataset(id, decl, { dataRoot: loaded.dataRoot, maxBadFraction: loaded.spec.split.max_bad_fraction, hub: hubOptions(loaded) }).pipe(
+    loadDataset(id, decl, { dataRoot: loaded.dataRoot, maxBadFraction: loaded.spec.split.max_bad_fraction, remote: hubFiles(hubOptions(loaded)) }).pipe(
       Effect.mapError((e) => new TaskFailure({ message: e.message })),
       // The key was planned from the files' bytes before this task read them again; what was
       // parsed must be those same bytes, or the store would keep other data under that key.
@@ -41,7 +42,8 @@ export const loadStep = (id: string, decl: Dataset, loaded: LoadedSpec, datasetK
         summary: canonicalJson({
           samples: d.samples.length,
           items: d.samples.reduce((n, s) => n + s.turns.length, 0),
-          bad_rows: { count: d.badRows.length, rows: d.badRows.slice(0, 200) },
+          // every bad row: the report lists them all in bad-rows.jsonl
+          bad_rows: { count: d.badRows.length, rows: d.badRows },
           filtered: d.filtered,
           // read back by `revo run`, which prints them (cached loads included)
           warnings: d.warnings
@@ -51,9 +53,30 @@ export const loadStep = (id: string, decl: Dataset, loaded: LoadedSpec, datasetK
 })
 
 /** One split over all datasets: the leakage rule crosses datasets (an image in any eval split is in no train split). */
-/** Fold k of K for a train sample: seeded by dataset and sample id, like the split itself. */
-export const foldOf = (seed: number, dataset: string, sampleId: string, k: number): number =>
-  Math.min(k - 1, Math.floor(splitHash(seed + 1, dataset, sampleId) * k))
+/**
+ * Fold k of K for a train sample, grouped by image: every sample of an image falls in the same
+ * fold, so a fold model never saw the image of a sample it scores (scoring by sample id put 100%
+ * of POPE's and GQA's held-out images in the fold's training part). Samples without an image id
+ * are their own group. Seeded by dataset and group, like the split itself.
+ */
+export const foldOf = (seed: number, dataset: string, sample: Pick<Sample, "id" | "image">, k: number): number =>
+  Math.min(k - 1, Math.floor(splitHash(seed + 1, dataset, sample.image.id !== undefined ? `image\u0000${sample.image.id}` : sample.id) * k))
+
+/** Why a dataset's split cannot be used (an empty side), or null. */
+export const emptySplitReason = (
+  id: string,
+  split: { readonly train: ReadonlyArray<unknown>; readonly eval: ReadonlyArray<unknown>; readonly target: number; readonly movedForLeakage: { readonly toEval: number; readonly toTrain: number } }
+): string | null => {
+  const moved = (n: number, to: string) => (n > 0 ? `; the leakage rule (split.leakage: image) moved ${n} sample${n === 1 ? "" : "s"} to ${to} because their image is on the other side` : "")
+  if (split.eval.length === 0) {
+    return `dataset ${id}: the eval split is empty (target ${split.target} of ${split.train.length + split.eval.length} samples${moved(split.movedForLeakage.toTrain, "train")}); ` +
+      `raise split.eval or datasets.${id}.split.eval`
+  }
+  if (split.train.length === 0) {
+    return `dataset ${id}: the train split is empty (${split.eval.length} samples all in eval${moved(split.movedForLeakage.toEval, "eval")}); lower split.eval or datasets.${id}.split.eval`
+  }
+  return null
+}
 
 export const splitStep = (ids: ReadonlyArray<string>, spec: Spec, samples: Readonly<Record<string, OutputRef>>): TaskSpec => ({
   label: "split",
@@ -69,7 +92,7 @@ export const splitStep = (ids: ReadonlyArray<string>, spec: Spec, samples: Reado
   inputs: samples,
   resource: "cpu",
   run: (ctx) =>
-    Effect.sync(() => {
+    Effect.gen(function*() {
       const result = splitAll(
         ids.map((d) => ({ id: d, samples: ctx.inputJson<ReadonlyArray<Sample>>(d), eval: spec.datasets[d]!.split?.eval })),
         { eval: spec.split.eval, leakage: spec.split.leakage },
@@ -78,6 +101,9 @@ export const splitStep = (ids: ReadonlyArray<string>, spec: Spec, samples: Reado
       const outputs: Record<string, string> = {}
       const summary: Record<string, { train: number; eval: number; moved_for_leakage: number; train_items: number; eval_items: number }> = {}
       const union: Array<Sample> = []
+      // An empty side would make a cell of 0 (eval) or an untrainable model (train): stop here, naming every such dataset.
+      const empty = ids.flatMap((d) => emptySplitReason(d, result.perDataset[d]!) ?? [])
+      if (empty.length > 0) return yield* new TaskFailure({ message: empty.join("\n") })
       for (const d of ids) {
         const r = result.perDataset[d]!
         outputs[`train:${d}`] = canonicalJson(r.train)
@@ -92,8 +118,8 @@ export const splitStep = (ids: ReadonlyArray<string>, spec: Spec, samples: Reado
         const k = spec.quality.sq.crossfit
         const seed = spec.split.seed ?? spec.seed
         for (let f = 0; f < k; f++) {
-          outputs[`fold-train:${d}:${f}`] = canonicalJson(r.train.filter((x: Sample) => foldOf(seed, d, x.id, k) !== f))
-          outputs[`fold-heldout:${d}:${f}`] = canonicalJson(r.train.filter((x: Sample) => foldOf(seed, d, x.id, k) === f))
+          outputs[`fold-train:${d}:${f}`] = canonicalJson(r.train.filter((x: Sample) => foldOf(seed, d, x, k) !== f))
+          outputs[`fold-heldout:${d}:${f}`] = canonicalJson(r.train.filter((x: Sample) => foldOf(seed, d, x, k) === f))
         }
       }
       outputs["train:union"] = canonicalJson(union)

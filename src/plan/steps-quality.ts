@@ -4,11 +4,14 @@
  */
 import * as Effect from "effect/Effect"
 import { itemsOf, namespaced, type Sample } from "../data/sample.ts"
-import { dqOf, type DqOptions } from "../quality/dq.ts"
+import { type BootstrapResult, type Estimate, pairedBootstrap, rng, spread } from "../quality/bootstrap.ts"
+import { type Degeneracy, degeneracyOf } from "../quality/degenerate.ts"
+import { dqIntervals, dqOf, type DqOptions } from "../quality/dq.ts"
 import { mqOf } from "../quality/mq.ts"
-import { keepCount, randomSubset, rankBySq, type Scored, topGlobal, topPerDataset } from "../quality/select.ts"
-import { sqOf, type SqOptions } from "../quality/sq.ts"
+import { type CutTies, keepCount, perDataset, rankBySq, type Scored, type Selection, stratifiedRandom, topGlobal } from "../quality/select.ts"
+import { type ExcludedModel, type MinSignal, sqOf, type SqNormalize } from "../quality/sq.ts"
 import type { OutputRef, TaskSpec } from "../runtime/task.ts"
+import { mqSetOf, type MqSets } from "../spec/metric-sets.ts"
 import type { Spec } from "../spec/schema.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
 import { implementationVersion } from "../util/import-graph.ts"
@@ -20,6 +23,8 @@ export const QUALITY_STEP_VERSION = implementationVersion(import.meta.url)
 export interface ScoresFile {
   readonly corpus: Readonly<Record<string, number>>
   readonly items: ReadonlyArray<{ readonly id: string } & Readonly<Record<string, number>>>
+  /** a mixed eval set scored per dataset (steps-score.ts) */
+  readonly by_dataset?: Readonly<Record<string, { readonly corpus: Readonly<Record<string, number>>; readonly items: number }>>
 }
 
 export interface Cell {
@@ -28,28 +33,124 @@ export interface Cell {
   readonly [metric: string]: number
 }
 
-const cellOf = (s: ScoresFile, mqMetrics: ReadonlyArray<string>): Cell => ({ ...s.corpus, mq: mqOf(s.corpus, mqMetrics), items: s.items.length })
+/** A matrix cell: MQ by eval set `e`'s MQ metrics, and every corpus value. A mixed eval set
+ * scored per dataset (its datasets judged by different metrics) has MQ = the mean of its
+ * datasets' MQs weighted by their items, and no single corpus value per metric. */
+const cellOf = (s: ScoresFile, sets: MqSets, e: string): Cell => {
+  if (s.by_dataset === undefined) return { ...s.corpus, mq: mqOf(s.corpus, mqSetOf(sets, e)), items: s.items.length }
+  let sum = 0
+  let n = 0
+  for (const d of Object.keys(s.by_dataset).sort()) {
+    const part = s.by_dataset[d]!
+    sum += part.items * mqOf(part.corpus, mqSetOf(sets, d))
+    n += part.items
+  }
+  return { mq: n === 0 ? 0 : sum / n, items: s.items.length }
+}
 
-/** The tune-cross-evaluation matrix (MQ and every metric per cell) and DQ. */
-export const aggregateStep = (ids: ReadonlyArray<string>, mqMetrics: ReadonlyArray<string>, dq: DqOptions, cross: Readonly<Record<string, OutputRef>>): TaskSpec => ({
+/** The degeneracy of each cell `t@e` from its predictions (null when it is not degenerate). */
+const degenerateCells = (
+  ctx: { readonly inputJson: <A>(name: string) => A },
+  cells: ReadonlyArray<string>,
+  minDistinct: number
+): Record<string, Degeneracy> => {
+  const refs = new Map<string, Map<string, string>>()
+  const out: Record<string, Degeneracy> = {}
+  for (const cell of cells) {
+    const e = cell.slice(cell.indexOf("@") + 1)
+    let r = refs.get(e)
+    if (r === undefined) {
+      r = new Map(ctx.inputJson<ReadonlyArray<Sample>>(`items:${e}`).flatMap(itemsOf).map((it) => [it.id, it.references[0] ?? ""] as const))
+      refs.set(e, r)
+    }
+    const preds = ctx.inputJson<Readonly<Record<string, string>>>(`pred:${cell}`)
+    const ids = [...r.keys()]
+    const d = degeneracyOf(ids.map((id) => preds[id] ?? ""), ids.map((id) => r.get(id)!), minDistinct)
+    if (d !== null) out[cell] = d
+  }
+  return out
+}
+
+export interface AggregateFile {
+  readonly datasets: ReadonlyArray<string>
+  readonly mq_metrics: ReadonlyArray<string>
+  readonly cross: Record<string, Record<string, Cell>>
+  /** DQ as configured, without the degenerate cells unless keep_degenerate */
+  readonly dq: Record<string, number | null>
+  /** DQ variants: in-domain normalised, raw (normalize none), normalised with self */
+  readonly dq_variants: Record<"normalized" | "raw" | "with_self", Record<string, number | null>>
+  /** degenerate cells `t@e` */
+  readonly degenerate: Record<string, Degeneracy>
+  /** the datasets whose own model is not the best in its column (tune set of the best) */
+  readonly not_best_in_column: Record<string, string>
+  /** DQ on mean sample MQ with a 95% bootstrap interval over eval items (degenerate cells left out as above) */
+  readonly dq_interval: Record<string, { readonly point: number; readonly lo: number; readonly hi: number } | null>
+}
+
+/** The tune-cross-evaluation matrix (MQ and every metric per cell), degenerate cells, and DQ. */
+export const aggregateStep = (
+  ids: ReadonlyArray<string>,
+  mqMetrics: MqSets,
+  dq: DqOptions,
+  degenerate: { readonly min_distinct: number; readonly keep: boolean },
+  bootstrap: { readonly resamples: number; readonly seed: number },
+  cross: Readonly<Record<string, OutputRef>>,
+  predictions: Readonly<Record<string, OutputRef>>,
+  items: Readonly<Record<string, OutputRef>>
+): TaskSpec => ({
   label: "aggregate",
   kind: "aggregate",
   version: QUALITY_STEP_VERSION,
-  params: { mqMetrics, dq },
-  inputs: cross,
+  params: { mqMetrics, dq, degenerate, bootstrap },
+  inputs: { ...cross, ...prefixed("pred", predictions), ...prefixed("items", items) },
   resource: "cpu",
   run: (ctx) =>
     Effect.sync(() => {
       const matrix: Record<string, Record<string, Cell>> = {}
+      const itemValues: Record<string, Record<string, Float64Array>> = {}
+      const flagged = degenerateCells(ctx, Object.keys(predictions).sort(), degenerate.min_distinct)
       for (const t of ids) {
         matrix[t] = {}
-        for (const e of ids) matrix[t]![e] = cellOf(ctx.inputJson<ScoresFile>(`${t}@${e}`), mqMetrics)
+        itemValues[t] = {}
+        for (const e of ids) {
+          const file = ctx.inputJson<ScoresFile>(`${t}@${e}`)
+          matrix[t]![e] = cellOf(file, mqMetrics, e)
+          // items in id order, so every tune set's values on e line up (paired resampling)
+          if (degenerate.keep || flagged[`${t}@${e}`] === undefined) {
+            itemValues[t]![e] = Float64Array.from([...file.items].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)), (it) => mqOf(it, mqSetOf(mqMetrics, e)))
+          }
+        }
       }
-      const mq = Object.fromEntries(ids.map((t) => [t, Object.fromEntries(ids.map((e) => [e, matrix[t]![e]!.mq]))]))
-      const dqValues = dqOf(mq, ids, dq)
-      return { cross: canonicalJson({ datasets: ids, mq_metrics: mqMetrics, cross: matrix, dq: dqValues }) }
+      // Degenerate cells are left out of DQ (an in-domain degenerate cell cannot normalise its column).
+      const mq = Object.fromEntries(ids.map((t) => [t, Object.fromEntries(ids.flatMap((e) =>
+        !degenerate.keep && flagged[`${t}@${e}`] !== undefined ? [] : [[e, matrix[t]![e]!.mq] as const]))]))
+      const notBest: Record<string, string> = {}
+      for (const e of ids) {
+        let best = e
+        for (const t of ids) if ((mq[t]?.[e] ?? -Infinity) > (mq[best]?.[e] ?? -Infinity)) best = t
+        if (best !== e) notBest[e] = best
+      }
+      const file: AggregateFile = {
+        datasets: ids,
+        // the one MQ list, or every metric some dataset's MQ uses (report.json's eval_metrics says which per eval set)
+        mq_metrics: Array.isArray(mqMetrics) ? mqMetrics : [...new Set(Object.values(mqMetrics as Record<string, ReadonlyArray<string>>).flat())],
+        cross: matrix,
+        dq: dqOf(mq, ids, dq),
+        dq_variants: {
+          normalized: dqOf(mq, ids, { normalize: "in_domain", include_self: false }),
+          raw: dqOf(mq, ids, { normalize: "none", include_self: false }),
+          with_self: dqOf(mq, ids, { normalize: "in_domain", include_self: true })
+        },
+        degenerate: flagged,
+        not_best_in_column: notBest,
+        dq_interval: dqIntervals(itemValues, ids, dq, bootstrap.resamples, rng(bootstrap.seed))
+      }
+      return { cross: canonicalJson(file) }
     })
 })
+
+const prefixed = (prefix: string, refs: Readonly<Record<string, OutputRef>>): Record<string, OutputRef> =>
+  Object.fromEntries(Object.entries(refs).map(([k, v]) => [`${prefix}:${k}`, v]))
 
 export interface SqFile {
   /** dataset -> part -> rows sorted by sample id */
@@ -59,125 +160,424 @@ export interface SqFile {
   }
 }
 
+/** What the sq task left out, per dataset and part, so the report can list it. */
+export interface SqNotes {
+  readonly [dataset: string]: {
+    readonly [part in "train" | "eval"]: {
+      /** models left out of this dataset's SQ for want of signal (ratio, zscore) */
+      readonly excluded: ReadonlyArray<ExcludedModel>
+      /** models left out because their answers on this dataset's eval set are degenerate */
+      readonly degenerate: ReadonlyArray<string>
+      /** (sample, model) pairs not scored because the model's train split holds the sample's image */
+      readonly same_image: number
+      /** samples no usable model scored: they get the neutral SQ (rank 0.5, ratio 1, zscore 0) */
+      readonly unscored: number
+    }
+  }
+}
+
+const NEUTRAL_SQ = { rank: 0.5, ratio: 1, zscore: 0 } as const
+
+export interface SqStepOptions {
+  readonly normalize: SqNormalize
+  readonly min_signal: MinSignal
+  readonly crossfit: number
+  readonly exclude_same_image: boolean
+  /** degenerate (tune set, eval set) cells (`t@e`) whose models do not score that dataset */
+  readonly leaveOut: boolean
+}
+
 /** SQ of every train and eval sample of every dataset, with each model's sample-level MQ. */
 export const sqStep = (
   ids: ReadonlyArray<string>,
-  mqMetrics: ReadonlyArray<string>,
-  options: SqOptions & { readonly crossfit: number },
+  mqMetrics: MqSets,
+  options: SqStepOptions,
   scores: Readonly<Record<string, OutputRef>>,
-  splits: Readonly<Record<string, OutputRef>>
+  splits: Readonly<Record<string, OutputRef>>,
+  aggregate: OutputRef
 ): TaskSpec => ({
   label: "sq",
   kind: "sq",
   version: QUALITY_STEP_VERSION,
-  params: { mqMetrics, normalize: options.normalize, crossfit: options.crossfit },
-  inputs: { ...scores, ...splits },
+  params: { mqMetrics, ...options },
+  inputs: { ...scores, ...splits, aggregate },
   resource: "cpu",
   run: (ctx) =>
     Effect.sync(() => {
       const out: Record<string, unknown> = {}
+      const notes: Record<string, unknown> = {}
+      const degenerate = new Set(options.leaveOut ? Object.keys(ctx.inputJson<{ degenerate: Record<string, unknown> }>("aggregate").degenerate) : [])
+      // Images each dataset's model was tuned on (for exclude_same_image).
+      const trainImages = new Map<string, Set<string>>()
+      if (options.exclude_same_image) {
+        for (const t of ids) {
+          trainImages.set(t, new Set(ctx.inputJson<ReadonlyArray<Sample>>(`split:train:${t}`).flatMap((s) => (s.image.id !== undefined ? [s.image.id] : []))))
+        }
+      }
       for (const d of ids) {
         const parts: Record<string, unknown> = {}
+        const partNotes: Record<string, unknown> = {}
         for (const part of ["train", "eval"] as const) {
           const samples = ctx.inputJson<ReadonlyArray<Sample>>(`split:${part}:${d}`)
           const sampleOf = new Map<string, string>()
-          for (const s of samples) for (const it of itemsOf(s)) sampleOf.set(it.id, s.id)
+          const imageOf = new Map<string, string>()
+          for (const s of samples) {
+            for (const it of itemsOf(s)) sampleOf.set(it.id, s.id)
+            if (s.image.id !== undefined) imageOf.set(s.id, s.image.id)
+          }
           const perModel = new Map<string, Map<string, number>>()
+          const leftOut: Array<string> = []
+          let sameImage = 0
           for (const t of ids) {
             if (t === d) continue
+            if (degenerate.has(`${t}@${d}`)) {
+              leftOut.push(t)
+              continue
+            }
             const file = ctx.inputJson<ScoresFile>(`${part}:${t}@${d}`)
-            perModel.set(t, new Map(file.items.map((it) => [it.id, mqOf(it, mqMetrics)])))
+            const seen = trainImages.get(t)
+            const m = new Map<string, number>()
+            const skipped = new Set<string>()
+            for (const it of file.items) {
+              const sid = sampleOf.get(it.id)
+              const img = sid === undefined ? undefined : imageOf.get(sid)
+              if (seen !== undefined && img !== undefined && seen.has(img)) {
+                skipped.add(sid!)
+                continue
+              }
+              m.set(it.id, mqOf(it, mqSetOf(mqMetrics, d)))
+            }
+            sameImage += skipped.size
+            perModel.set(t, m)
           }
           if (options.crossfit >= 2) {
-            // Out-of-fold models score the train samples; the in-domain model (which never saw
-            // the eval split) scores the eval samples.
+            // Out-of-fold models score the train samples (folds are grouped by image, so the fold
+            // model never saw the sample's image); the in-domain model (which never saw the eval
+            // split) scores the eval samples.
             const files = part === "train"
               ? Array.from({ length: options.crossfit }, (_, f) => ctx.inputJson<ScoresFile>(`crossfit:${d}:${f}`))
               : [ctx.inputJson<ScoresFile>(`self:${d}`)]
-            perModel.set(`${d}~crossfit`, new Map(files.flatMap((file) => file.items.map((it) => [it.id, mqOf(it, mqMetrics)] as const))))
+            perModel.set(`${d}~crossfit`, new Map(files.flatMap((file) => file.items.map((it) => [it.id, mqOf(it, mqSetOf(mqMetrics, d))] as const))))
           }
-          const r = sqOf({ dataset: d, sampleOf, perModel }, options)
-          parts[part] = samples.map((s) => s.id).sort().map((id) => ({
-            id, sq: r.sq.get(id) ?? 0, per_model: Object.fromEntries(r.perModel.get(id) ?? [])
-          }))
+          const r = sqOf({ dataset: d, sampleOf, perModel }, { normalize: options.normalize, min_signal: options.min_signal })
+          let unscored = 0
+          parts[part] = samples.map((s) => s.id).sort().map((id) => {
+            const v = r.sq.get(id)
+            if (v === undefined) unscored++
+            return { id, sq: v ?? NEUTRAL_SQ[options.normalize], per_model: Object.fromEntries(r.perModel.get(id) ?? []) }
+          })
+          partNotes[part] = { excluded: r.excluded, degenerate: leftOut, same_image: sameImage, unscored }
         }
         out[d] = parts
+        notes[d] = partNotes
       }
-      return { sq: canonicalJson(out) }
+      return { sq: canonicalJson(out), "sq-notes": canonicalJson(notes) }
     })
 })
 
-/** REVO-LION train and eval sets, and the random control of REVO-LION's size. */
-export const selectStep = (ids: ReadonlyArray<string>, spec: Spec, sq: OutputRef, union: OutputRef, splits: Readonly<Record<string, OutputRef>>): TaskSpec => ({
-  label: "select",
-  kind: "select",
-  version: QUALITY_STEP_VERSION,
-  params: {
-    budget: spec.select.budget, policy: spec.select.policy, per_dataset: spec.select.per_dataset,
-    eval_size: spec.select.eval_size, seed: spec.select.controls.seed ?? spec.seed
-  },
-  inputs: { sq, union, ...splits },
-  resource: "cpu",
-  run: (ctx) =>
-    Effect.sync(() => {
-      const sqFile = ctx.inputJson<SqFile>("sq")
-      const trainScored: Array<Scored> = ids.flatMap((d) => sqFile[d]!.train.map((r) => ({ id: r.id, dataset: d, sq: r.sq })))
-      const budgetOf = (d: string) => spec.select.per_dataset[d]?.budget ?? spec.select.budget
-      const chosen = spec.select.policy === "global" ? topGlobal(trainScored, spec.select.budget) : topPerDataset(trainScored, budgetOf)
-      const chosenSet = new Set(chosen.map((c) => `${c.dataset}\u0000${c.id}`))
+/** Names of the extra tune sets the select task writes (proof controls, ablation, budget curve). */
+export const randomSeedSet = (i: number): string => (i === 0 ? "random" : `random-s${i}`)
+export const budgetTag = (b: number): string => `b${String(Math.round(b * 1000)).padStart(3, "0")}`
+export const BOTTOM_SET = "revo-lion-bottom"
 
-      // The eval set: by SQ on the eval splits, no image shared with any train split.
-      const trainImages = new Set<string>()
-      for (const d of ids) for (const s of ctx.inputJson<ReadonlyArray<Sample>>(`train:${d}`)) if (s.image.id) trainImages.add(s.image.id)
-      const evalChosen: Array<Scored> = []
-      for (const d of ids) {
-        const evalSamples = new Map(ctx.inputJson<ReadonlyArray<Sample>>(`eval:${d}`).map((s) => [s.id, s]))
-        const rows = sqFile[d]!.eval
-          .filter((r) => { const img = evalSamples.get(r.id)?.image.id; return img === undefined || !trainImages.has(img) })
-          .map((r) => ({ id: r.id, dataset: d, sq: r.sq }))
-        evalChosen.push(...rankBySq(rows).slice(0, keepCount(rows.length, spec.select.eval_size)))
-      }
-      const evalSet = new Set(evalChosen.map((c) => `${c.dataset}\u0000${c.id}`))
+export interface SelectionFile {
+  readonly train: Record<string, Array<string>>
+  readonly eval: Record<string, Array<string>>
+  /** ties at each dataset's cut-off (REVO-LION train) */
+  readonly ties: Record<string, CutTies>
+  /** seeds of the random controls, in order; control i is tune set randomSeedSet(i) */
+  readonly random_seeds: Array<number>
+  /** tune set -> dataset -> samples (every extra tune set's per-dataset size) */
+  readonly sizes: Record<string, Record<string, number>>
+  /** budget curve: budget -> [REVO-LION set, random set] (the main budget reuses revo-lion / random) */
+  readonly budgets: Array<{ readonly budget: number; readonly revolion: string; readonly random: string }>
+}
 
-      const trainSamples: Array<Sample> = []
-      const evalSamples: Array<Sample> = []
-      for (const d of ids) {
-        for (const s of ctx.inputJson<ReadonlyArray<Sample>>(`train:${d}`)) if (chosenSet.has(`${d}\u0000${s.id}`)) trainSamples.push(namespaced(s))
-        for (const s of ctx.inputJson<ReadonlyArray<Sample>>(`eval:${d}`)) if (evalSet.has(`${d}\u0000${s.id}`)) evalSamples.push(namespaced(s))
-      }
-      const unionSamples = ctx.inputJson<ReadonlyArray<Sample>>("union")
-      const random = randomSubset(unionSamples, trainSamples.length, spec.select.controls.seed ?? spec.seed)
-        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-      const selection = {
-        train: Object.fromEntries(ids.map((d) => [d, chosen.filter((c) => c.dataset === d).map((c) => c.id).sort()])),
-        eval: Object.fromEntries(ids.map((d) => [d, evalChosen.filter((c) => c.dataset === d).map((c) => c.id).sort()])),
-        random: random.map((s) => s.id)
-      }
-      return {
-        selection: canonicalJson(selection),
-        "train:revo-lion": canonicalJson(trainSamples),
-        [`eval:${REVOLION_EVAL}`]: canonicalJson(evalSamples),
-        "train:random": canonicalJson(random)
-      }
-    })
-})
+/**
+ * REVO-LION train and eval sets, the random controls (stratified to REVO-LION's per-dataset sizes,
+ * one per seed), the bottom-by-SQ ablation and the budget curve's sets.
+ */
+export const selectStep = (ids: ReadonlyArray<string>, spec: Spec, sq: OutputRef, union: OutputRef, splits: Readonly<Record<string, OutputRef>>): TaskSpec => {
+  const seed0 = spec.select.controls.seed ?? spec.seed
+  const seeds = Array.from({ length: spec.select.controls.random ? spec.select.controls.seeds : 0 }, (_, i) => seed0 + i)
+  const curve = curveBudgets(spec)
+  return {
+    label: "select",
+    kind: "select",
+    version: QUALITY_STEP_VERSION,
+    params: {
+      budget: spec.select.budget, policy: spec.select.policy, per_dataset: spec.select.per_dataset,
+      eval_size: spec.select.eval_size, seeds, seed: spec.seed, bottom: spec.select.proof.bottom, curve
+    },
+    inputs: { sq, union, ...splits },
+    resource: "cpu",
+    run: (ctx) =>
+      Effect.sync(() => {
+        const sqFile = ctx.inputJson<SqFile>("sq")
+        const trainScored: Array<Scored> = ids.flatMap((d) => sqFile[d]!.train.map((r) => ({ id: r.id, dataset: d, sq: r.sq })))
+        const budgetOf = (scale: number) => (d: string) => scale * (spec.select.per_dataset[d]?.budget ?? spec.select.budget)
+        const pick = (scale: number, end: "top" | "bottom"): Selection =>
+          spec.select.policy === "global" && end === "top" && scale === 1
+            ? topGlobal(trainScored, spec.select.budget, spec.seed)
+            : perDataset(trainScored, budgetOf(scale), spec.seed, end)
+        const main = pick(1, "top")
+        const keyOf = (c: { dataset: string; id: string }) => `${c.dataset}\u0000${c.id}`
 
-/** MQ of the proof's tune sets on every eval set, and the datasets' models on the REVO-LION eval set. */
-export const proofStep = (ids: ReadonlyArray<string>, proofSets: ReadonlyArray<string>, mqMetrics: ReadonlyArray<string>, scores: Readonly<Record<string, OutputRef>>): TaskSpec => ({
+        // The eval set: by SQ on the eval splits, no image shared with any train split.
+        const trainImages = new Set<string>()
+        for (const d of ids) for (const s of ctx.inputJson<ReadonlyArray<Sample>>(`train:${d}`)) if (s.image.id) trainImages.add(s.image.id)
+        const evalChosen: Array<Scored> = []
+        for (const d of ids) {
+          const evalSamples = new Map(ctx.inputJson<ReadonlyArray<Sample>>(`eval:${d}`).map((s) => [s.id, s]))
+          const rows = sqFile[d]!.eval
+            .filter((r) => { const img = evalSamples.get(r.id)?.image.id; return img === undefined || !trainImages.has(img) })
+            .map((r) => ({ id: r.id, dataset: d, sq: r.sq }))
+          evalChosen.push(...rankBySq(rows, spec.seed).slice(0, keepCount(rows.length, spec.select.eval_size)))
+        }
+        const evalSet = new Set(evalChosen.map(keyOf))
+
+        const trainOf = (chosen: ReadonlyArray<Scored>): Array<Sample> => {
+          const set = new Set(chosen.map(keyOf))
+          const out: Array<Sample> = []
+          for (const d of ids) for (const s of ctx.inputJson<ReadonlyArray<Sample>>(`train:${d}`)) if (set.has(keyOf(s))) out.push(namespaced(s))
+          return out
+        }
+        const sizesOf = (chosen: ReadonlyArray<Scored>) => Object.fromEntries(ids.map((d) => [d, chosen.filter((c) => c.dataset === d).length]))
+        const unionSamples = ctx.inputJson<ReadonlyArray<Sample>>("union")
+        const byId = (a: Sample, b: Sample) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+        const outputs: Record<string, string> = {}
+        const sizes: Record<string, Record<string, number>> = {}
+        const put = (name: string, samples: Array<Sample>) => {
+          outputs[`train:${name}`] = canonicalJson(samples)
+          sizes[name] = Object.fromEntries(ids.map((d) => [d, samples.filter((s) => s.dataset === d).length]))
+        }
+        put("revo-lion", trainOf(main.chosen))
+        const mainSizes = sizesOf(main.chosen)
+        seeds.forEach((sd, i) => put(randomSeedSet(i), stratifiedRandom(unionSamples, mainSizes, sd).sort(byId)))
+        if (spec.select.proof.bottom) put(BOTTOM_SET, trainOf(pick(1, "bottom").chosen))
+        const budgets: Array<{ budget: number; revolion: string; random: string }> = []
+        for (const b of curve) {
+          if (b === spec.select.budget) {
+            budgets.push({ budget: b, revolion: "revo-lion", random: "random" })
+            continue
+          }
+          const sel = perDataset(trainScored, budgetOf(b / spec.select.budget), spec.seed)
+          put(`revo-lion-${budgetTag(b)}`, trainOf(sel.chosen))
+          put(`random-${budgetTag(b)}`, stratifiedRandom(unionSamples, sizesOf(sel.chosen), seed0).sort(byId))
+          budgets.push({ budget: b, revolion: `revo-lion-${budgetTag(b)}`, random: `random-${budgetTag(b)}` })
+        }
+        const evalSamples: Array<Sample> = []
+        for (const d of ids) for (const s of ctx.inputJson<ReadonlyArray<Sample>>(`eval:${d}`)) if (evalSet.has(keyOf(s))) evalSamples.push(namespaced(s))
+        const selection: SelectionFile = {
+          train: Object.fromEntries(ids.map((d) => [d, main.chosen.filter((c) => c.dataset === d).map((c) => c.id).sort()])),
+          eval: Object.fromEntries(ids.map((d) => [d, evalChosen.filter((c) => c.dataset === d).map((c) => c.id).sort()])),
+          ties: main.ties,
+          random_seeds: seeds,
+          sizes,
+          budgets
+        }
+        return { ...outputs, selection: canonicalJson(selection), [`eval:${REVOLION_EVAL}`]: canonicalJson(evalSamples) }
+      })
+  }
+}
+
+/** The budget curve's budgets (sorted, unique); empty when `select.proof.budgets` is [] or the policy is global. */
+export const curveBudgets = (spec: Spec): Array<number> =>
+  spec.select.policy === "global" || !spec.select.controls.random ? [] : [...new Set(spec.select.proof.budgets)].sort((a, b) => a - b)
+
+export interface ProofSets {
+  /** the random controls, one per seed, in seed order */
+  readonly random: ReadonlyArray<string>
+  /** their seeds */
+  readonly seeds: ReadonlyArray<number>
+  readonly union: boolean
+  readonly bottom: boolean
+  /** the budget curve's sets (SelectionFile.budgets, known at plan time from the spec) */
+  readonly budgets: ReadonlyArray<{ readonly budget: number; readonly revolion: string; readonly random: string }>
+}
+
+export interface ProofOptions {
+  readonly bootstrap: number
+  readonly margin: number
+  readonly seed: number
+  readonly min_distinct: number
+  readonly keep_degenerate: boolean
+}
+
+/** A headline mean: macro (over eval sets) and item-weighted. */
+export interface Means { readonly macro: number; readonly weighted: number }
+
+export interface ProofAnalysis {
+  readonly statistic: string
+  readonly bootstrap: number
+  readonly margin: number
+  readonly seed: number
+  /** the datasets' eval splits the headline is computed on */
+  readonly eval_sets: ReadonlyArray<string>
+  /** eval sets left out of the headline, and why */
+  readonly left_out: Record<string, string>
+  /** degenerate cells `set@eval` of the proof's tune sets */
+  readonly degenerate: Record<string, Degeneracy>
+  /** REVO-LION - union and REVO-LION - random (per item, the mean over the random seeds) */
+  readonly headline: Record<string, BootstrapResult>
+  /** every tune set's headline means */
+  readonly means: Record<string, Means>
+  /** the random controls' seeds and the spread of their headline means and of REVO-LION's gap to each */
+  readonly seeds: {
+    readonly sets: ReadonlyArray<string>
+    readonly seeds: ReadonlyArray<number>
+    readonly macro: ReturnType<typeof spread>
+    readonly weighted: ReturnType<typeof spread>
+    readonly rel_macro: ReturnType<typeof spread>
+  } | null
+  /** REVO-LION's eval set (selected by SQ, so it cannot judge REVO-LION): per control, one estimate */
+  readonly revolion_eval: Record<string, Estimate>
+  /** ablation: REVO-LION - bottom half by SQ (same sizes) */
+  readonly bottom: BootstrapResult | null
+  /** the budget curve, budgets ascending: each set's headline means, relative to the union's */
+  readonly budget_curve: ReadonlyArray<{
+    readonly budget: number
+    readonly revolion: Means
+    readonly random: Means
+    readonly rel_revolion: Means
+    readonly rel_random: Means
+  }>
+}
+
+/**
+ * MQ of the proof's tune sets on every eval set (the matrix's extra rows), the datasets' models on
+ * the REVO-LION eval set, and the proof itself: the headline on the datasets' own eval splits with
+ * paired bootstrap intervals and verdicts, the seeds' spread, the ablation and the budget curve.
+ */
+export const proofStep = (
+  ids: ReadonlyArray<string>,
+  sets: ProofSets,
+  mqMetrics: MqSets,
+  options: ProofOptions,
+  scores: Readonly<Record<string, OutputRef>>,
+  predictions: Readonly<Record<string, OutputRef>>,
+  items: Readonly<Record<string, OutputRef>>
+): TaskSpec => ({
   label: "proof",
   kind: "aggregate",
   version: QUALITY_STEP_VERSION,
-  params: { mqMetrics, proofSets },
-  inputs: scores,
+  params: { mqMetrics, sets, options },
+  inputs: { ...scores, ...prefixed("pred", predictions), ...prefixed("items", items) },
   resource: "cpu",
   run: (ctx) =>
     Effect.sync(() => {
+      const shown = new Set(["revo-lion", ...(sets.union ? ["union"] : []), ...(sets.random.length > 0 ? ["random"] : []), ...ids])
       const cells: Record<string, Record<string, Cell>> = {}
+      const itemMq = new Map<string, Map<string, number>>()
       for (const name of Object.keys(scores).sort()) {
         const [t, e] = name.split("@") as [string, string]
-        cells[t] ??= {}
-        cells[t]![e] = cellOf(ctx.inputJson<ScoresFile>(name), mqMetrics)
+        const file = ctx.inputJson<ScoresFile>(name)
+        if (shown.has(t)) {
+          cells[t] ??= {}
+          cells[t]![e] = cellOf(file, mqMetrics, e)
+        }
+        // an item of the REVO-LION eval set is judged by its own dataset's MQ metrics (ids are `<dataset>/<id>#turn`)
+        const setOf = (id: string) => mqSetOf(mqMetrics, e === REVOLION_EVAL ? id.slice(0, id.indexOf("/")) : e)
+        if (e !== REVOLION_EVAL || !ids.includes(t)) itemMq.set(name, new Map(file.items.map((it) => [it.id, mqOf(it, setOf(it.id))])))
       }
-      return { proof: canonicalJson({ datasets: ids, proof_sets: proofSets, cross: cells }) }
+      const flagged = degenerateCells(ctx, Object.keys(predictions).sort(), options.min_distinct)
+      const headlineSets = ["revo-lion", ...(sets.union ? ["union"] : []), ...sets.random]
+      const leftOut: Record<string, string> = {}
+      const evalSets = ids.filter((e) => {
+        const bad = headlineSets.filter((t) => flagged[`${t}@${e}`] !== undefined)
+        if (bad.length === 0 || options.keep_degenerate) return true
+        leftOut[e] = `degenerate answers from ${bad.join(", ")}`
+        return false
+      })
+      // Items of eval set e in a fixed order, and a tune set's sample MQ on them.
+      const itemIds = (e: string) => [...(itemMq.get(`revo-lion@${e}`)?.keys() ?? [])].sort()
+      const values = (t: string, e: string, order: ReadonlyArray<string>): Float64Array => {
+        const m = itemMq.get(`${t}@${e}`)
+        if (m === undefined) throw new Error(`proof: no scores for ${t} on ${e}`)
+        return Float64Array.from(order, (id) => {
+          const v = m.get(id)
+          if (v === undefined) throw new Error(`proof: ${t} has no score for item ${id} of ${e}`)
+          return v
+        })
+      }
+      const randomMean = (e: string, order: ReadonlyArray<string>): Float64Array => {
+        const out = new Float64Array(order.length)
+        for (const r of sets.random) values(r, e, order).forEach((v, i) => (out[i]! += v / sets.random.length))
+        return out
+      }
+      const paired = (subject: string, control: (e: string, order: ReadonlyArray<string>) => Float64Array, on: ReadonlyArray<string>) =>
+        on.map((e) => {
+          const order = itemIds(e)
+          return { name: e, subject: values(subject, e, order), control: control(e, order) }
+        })
+      const boot = (subject: string, control: (e: string, order: ReadonlyArray<string>) => Float64Array, on: ReadonlyArray<string>) =>
+        pairedBootstrap(paired(subject, control, on), options.bootstrap, options.seed, options.margin)
+      const of = (t: string) => (e: string, order: ReadonlyArray<string>) => values(t, e, order)
+
+      const headline: Record<string, BootstrapResult> = {}
+      if (sets.union) headline["union"] = boot("revo-lion", of("union"), evalSets)
+      if (sets.random.length > 0) headline["random"] = boot("revo-lion", randomMean, evalSets)
+
+      const meansOf = (t: string): Means => {
+        let macro = 0
+        let sum = 0
+        let n = 0
+        for (const e of evalSets) {
+          const v = values(t, e, itemIds(e))
+          let s = 0
+          for (const x of v) s += x
+          macro += v.length > 0 ? s / v.length : 0
+          sum += s
+          n += v.length
+        }
+        return { macro: evalSets.length > 0 ? macro / evalSets.length : 0, weighted: n > 0 ? sum / n : 0 }
+      }
+      const allSets = [...new Set([...headlineSets, ...(sets.bottom ? [BOTTOM_SET] : []), ...sets.budgets.flatMap((b) => [b.revolion, b.random])])]
+      const means: Record<string, Means> = Object.fromEntries(allSets.map((t) => [t, meansOf(t)]))
+      const relTo = (a: Means, b: Means | undefined): Means => ({
+        macro: b !== undefined && b.macro !== 0 ? (a.macro - b.macro) / b.macro : 0,
+        weighted: b !== undefined && b.weighted !== 0 ? (a.weighted - b.weighted) / b.weighted : 0
+      })
+      const revo = means["revo-lion"]!
+      const seeds = sets.random.length > 0
+        ? {
+          sets: sets.random,
+          seeds: sets.seeds,
+          macro: spread(sets.random.map((r) => means[r]!.macro)),
+          weighted: spread(sets.random.map((r) => means[r]!.weighted)),
+          rel_macro: spread(sets.random.map((r) => relTo(revo, means[r]).macro))
+        }
+        : null
+      const revolionEval: Record<string, Estimate> = {}
+      const reOrder = [...(itemMq.get(`revo-lion@${REVOLION_EVAL}`)?.keys() ?? [])].sort()
+      for (const c of sets.union ? ["union", "random"] : ["random"]) {
+        if (c === "random" && sets.random.length === 0) continue
+        if (!itemMq.has(`${c}@${REVOLION_EVAL}`) || reOrder.length === 0) continue
+        const r = pairedBootstrap([{ name: REVOLION_EVAL, subject: values("revo-lion", REVOLION_EVAL, reOrder), control: values(c, REVOLION_EVAL, reOrder) }],
+          options.bootstrap, options.seed, options.margin)
+        revolionEval[c] = r.per_eval[REVOLION_EVAL]!
+      }
+      const analysis: ProofAnalysis = {
+        statistic: "mean sample-level MQ over eval items",
+        bootstrap: options.bootstrap,
+        margin: options.margin,
+        seed: options.seed,
+        eval_sets: evalSets,
+        left_out: leftOut,
+        degenerate: flagged,
+        headline,
+        means,
+        seeds,
+        revolion_eval: revolionEval,
+        bottom: sets.bottom ? boot("revo-lion", of(BOTTOM_SET), evalSets) : null,
+        budget_curve: sets.budgets.map((b) => ({
+          budget: b.budget,
+          revolion: means[b.revolion]!,
+          random: means[b.random]!,
+          rel_revolion: relTo(means[b.revolion]!, means["union"]),
+          rel_random: relTo(means[b.random]!, means["union"])
+        }))
+      }
+      return { proof: canonicalJson({ datasets: ids, proof_sets: [...shown].filter((t) => !ids.includes(t)), cross: cells, analysis }) }
     })
 })

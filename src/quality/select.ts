@@ -1,7 +1,9 @@
 /**
- * REVO-LION selection: the top `budget` of each dataset's train split by SQ (so no dataset
- * crowds out another), an eval set drawn from the eval splits by SQ, and a seeded random
- * control of the same size. Ties are broken by sample id, so the choice is deterministic.
+ * REVO-LION selection: the top `budget` of each dataset's train split by SQ (so no dataset crowds
+ * out another), the bottom of it for the ablation, and seeded random controls stratified to the
+ * same per-dataset sizes. Samples with equal SQ are ordered by a seeded hash of (dataset, id), not
+ * by id: an id order is an arbitrary property of the source that would otherwise decide who is in.
+ * How many samples tie at each cut-off is reported, so a reader sees when the cut is a coin toss.
  */
 import { createHash } from "node:crypto"
 
@@ -11,40 +13,110 @@ export interface Scored {
   readonly sq: number
 }
 
-const bySqThenId = (a: Scored, b: Scored) => b.sq - a.sq || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+/** How the cut-off of one dataset fell: the SQ at the cut, how many share it, how many of those were kept. */
+export interface CutTies {
+  readonly cutoff_sq: number
+  readonly tied: number
+  readonly kept: number
+}
+
+/** A 52-bit number from sha256(seed, dataset, id): a stable, seeded order with no RNG state. */
+export const seededKey = (seed: number, dataset: string, id: string): number => {
+  const h = createHash("sha256").update(`${seed}\u0000${dataset}\u0000${id}`).digest()
+  return h.readUInt32BE(0) * 2 ** 20 + (h.readUInt32BE(4) >>> 12)
+}
+
+/** SQ to 12 significant digits: SQ is a mean, and values equal but for the last bits of a sum are a tie. */
+const level = (sq: number): number => Number(sq.toPrecision(12))
+
+/** Highest SQ first; equal SQ in seeded order (then by id, which only a hash collision reaches). */
+export const rankBySq = <A extends Scored>(samples: ReadonlyArray<A>, seed: number): Array<A> => {
+  const keyed = samples.map((s) => ({ s, q: level(s.sq), k: seededKey(seed, s.dataset, s.id) }))
+  keyed.sort((a, b) => b.q - a.q || a.k - b.k || (a.s.id < b.s.id ? -1 : a.s.id > b.s.id ? 1 : 0))
+  return keyed.map((x) => x.s)
+}
 
 /** How many of n to keep for a budget that is a fraction (0 < b <= 1) or, for eval sizes, a count. */
 export const keepCount = (n: number, size: number): number =>
   size >= 1 && Number.isInteger(size) ? Math.min(n, size) : Math.min(n, Math.max(n > 0 ? 1 : 0, Math.round(n * size)))
 
-export const topPerDataset = (
-  samples: ReadonlyArray<Scored>,
-  budgetOf: (dataset: string) => number
-): Array<Scored> => {
-  const byDataset = new Map<string, Array<Scored>>()
-  for (const s of samples) {
-    let l = byDataset.get(s.dataset)
-    if (!l) byDataset.set(s.dataset, (l = []))
-    l.push(s)
-  }
-  const out: Array<Scored> = []
-  for (const d of [...byDataset.keys()].sort()) {
-    const l = byDataset.get(d)!.slice().sort(bySqThenId)
-    out.push(...l.slice(0, keepCount(l.length, budgetOf(d))))
-  }
-  return out
+/** Ties at the cut between ranked[k-1] (last kept) and ranked[k] (first left out); null when nothing is cut. */
+export const tiesAtCut = (ranked: ReadonlyArray<Scored>, k: number): CutTies | null => {
+  if (k <= 0 || k >= ranked.length) return null
+  const cut = level(ranked[k - 1]!.sq)
+  if (level(ranked[k]!.sq) !== cut) return { cutoff_sq: cut, tied: 0, kept: 0 }
+  let tied = 0
+  let kept = 0
+  ranked.forEach((s, i) => {
+    if (level(s.sq) === cut) {
+      tied++
+      if (i < k) kept++
+    }
+  })
+  return { cutoff_sq: cut, tied, kept }
 }
 
-/** Highest SQ first; equal SQ by id. */
-export const rankBySq = <A extends Scored>(samples: ReadonlyArray<A>): Array<A> => samples.slice().sort(bySqThenId)
+const byDataset = <A extends { readonly dataset: string }>(samples: ReadonlyArray<A>): Map<string, Array<A>> => {
+  const m = new Map<string, Array<A>>()
+  for (const s of samples) {
+    let l = m.get(s.dataset)
+    if (!l) m.set(s.dataset, (l = []))
+    l.push(s)
+  }
+  return new Map([...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+}
 
-export const topGlobal = (samples: ReadonlyArray<Scored>, budget: number): Array<Scored> =>
-  rankBySq(samples).slice(0, keepCount(samples.length, budget))
+export interface Selection {
+  readonly chosen: Array<Scored>
+  /** dataset -> ties at its cut-off (absent where nothing was cut) */
+  readonly ties: Record<string, CutTies>
+}
 
-/** A seeded random subset of size k: order by a keyed hash of the id (stable, no RNG state). */
+/** The top (or, for the ablation, bottom) `budgetOf(d)` of each dataset by SQ. */
+export const perDataset = (
+  samples: ReadonlyArray<Scored>,
+  budgetOf: (dataset: string) => number,
+  seed: number,
+  end: "top" | "bottom" = "top"
+): Selection => {
+  const chosen: Array<Scored> = []
+  const ties: Record<string, CutTies> = {}
+  for (const [d, l] of byDataset(samples)) {
+    const ranked = rankBySq(l, seed)
+    if (end === "bottom") ranked.reverse()
+    const k = keepCount(l.length, budgetOf(d))
+    chosen.push(...ranked.slice(0, k))
+    const t = tiesAtCut(ranked, k)
+    if (t !== null) ties[d] = t
+  }
+  return { chosen, ties }
+}
+
+export const topPerDataset = (samples: ReadonlyArray<Scored>, budgetOf: (dataset: string) => number, seed = 0): Array<Scored> =>
+  perDataset(samples, budgetOf, seed).chosen
+
+export const topGlobal = (samples: ReadonlyArray<Scored>, budget: number, seed = 0): Selection => {
+  const ranked = rankBySq(samples, seed)
+  const k = keepCount(samples.length, budget)
+  const t = tiesAtCut(ranked, k)
+  return { chosen: ranked.slice(0, k), ties: t === null ? {} : { "*": t } }
+}
+
+/** A seeded random subset of size k: order by a keyed hash of (dataset, id) (stable, no RNG state). */
 export const randomSubset = <A extends { readonly id: string; readonly dataset: string }>(all: ReadonlyArray<A>, k: number, seed: number): Array<A> =>
   all
     .map((a) => ({ a, h: createHash("sha256").update(`${seed}\u0000${a.dataset}\u0000${a.id}`).digest("hex") }))
     .sort((x, y) => (x.h < y.h ? -1 : x.h > y.h ? 1 : 0))
     .slice(0, k)
     .map((x) => x.a)
+
+/** A random control stratified by dataset: `sizes[d]` samples drawn (seeded) from each dataset's pool. */
+export const stratifiedRandom = <A extends { readonly id: string; readonly dataset: string }>(
+  all: ReadonlyArray<A>,
+  sizes: Readonly<Record<string, number>>,
+  seed: number
+): Array<A> => {
+  const out: Array<A> = []
+  for (const [d, l] of byDataset(all)) out.push(...randomSubset(l, Math.min(l.length, sizes[d] ?? 0), seed))
+  return out
+}

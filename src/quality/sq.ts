@@ -1,17 +1,32 @@
 /**
- * Sample quality: how well the models tuned on the *other* datasets answer a sample, each
- * relative to that model's mean on the sample's dataset:
- *   SQ(x) = mean_{T != D} MQ_T(x) / mean_{x' in D} MQ_T(x').
- * The normaliser is the mean of the same sample-level MQ over the scored samples of D (DESIGN.md's
- * "that model's mean on D"), not the corpus-level MQ(T->D) of the matrix: corpus BLEU-4 is 0 for a
- * model that never matches a 4-gram while its sample-level values (smoothed) are not, so dividing
- * one by the other explodes (observed: SQ ~1e33 on POPE). Numerator and denominator are the same
- * quantity this way, so SQ = 1 means "as good as that model does on D on average".
- * Models tuned on other datasets never saw x, so every train sample can be scored without
- * leakage. A multi-turn sample's MQ_T(x) is the mean over its turns (items).
+ * Sample quality (DESIGN.md section 1): how well the models tuned on the *other* datasets answer a
+ * sample, each model's scores made comparable first:
+ *   SQ(x) = mean_{T != D} norm_T(MQ_T(x)),  norm_T computed among D's samples of the same part.
+ * - `rank` (default): the mid-rank percentile of MQ_T(x) among the samples T scored, ties averaged:
+ *   (#below + #equal / 2) / n, in (0, 1). Robust where a model's scores are mostly zero or carry
+ *   floating-point remnants of BLEU smoothing (a mean of 3e-17 on POPE made the ratio explode).
+ * - `ratio`: MQ_T(x) / mean_x MQ_T(x). A model whose mean on D, or whose share of items with an MQ
+ *   above the mean floor, is below `min_signal` has no signal to divide by and is left out of D's SQ
+ *   (listed in `excluded`, so the report can say so).
+ * - `zscore`: (MQ_T(x) - mean) / sd, with the same floor (and sd > 0).
+ * A multi-turn sample's MQ_T(x) is the mean over its turns (items). This module only computes;
+ * which models may score which sample (same-image exclusion, degenerate models) is decided by the
+ * caller, which leaves those entries out of `perModel`.
  */
+export type SqNormalize = "rank" | "ratio" | "zscore"
+
+export interface MinSignal {
+  /** smallest mean sample MQ on D a model may have */
+  readonly mean: number
+  /** smallest share of D's items whose MQ exceeds `mean` */
+  readonly nonzero: number
+}
+
+export const DEFAULT_MIN_SIGNAL: MinSignal = { mean: 1e-6, nonzero: 0.05 }
+
 export interface SqOptions {
-  readonly normalize: "per_model" | "none"
+  readonly normalize: SqNormalize
+  readonly min_signal?: MinSignal | undefined
 }
 
 export interface SqInput {
@@ -23,20 +38,55 @@ export interface SqInput {
   readonly perModel: ReadonlyMap<string, ReadonlyMap<string, number>>
 }
 
+export interface ExcludedModel {
+  readonly model: string
+  readonly reason: string
+  /** mean sample-level MQ of the model on D */
+  readonly mean: number
+  /** share of items above the mean floor */
+  readonly nonzero: number
+}
+
 export interface SqResult {
-  /** sample id -> SQ */
+  /** sample id -> SQ (samples no usable model scored are absent) */
   readonly sq: Map<string, number>
   /** sample id -> model -> MQ_T(x) (before normalisation) */
   readonly perModel: Map<string, Map<string, number>>
+  /** models left out of D's SQ for want of signal (ratio, zscore), sorted by name */
+  readonly excluded: Array<ExcludedModel>
 }
 
+/**
+ * Mid-rank percentiles of `values` (ties averaged): (#below + #equal / 2) / n. Values equal to 12
+ * significant digits tie: a sample's MQ is a mean over its turns, and (0.2 + 0.4) / 2 must tie with 0.3.
+ */
+export const midRankPercentiles = (values: ReadonlyArray<number>): Array<number> => {
+  const n = values.length
+  const key = values.map((v) => Number(v.toPrecision(12)))
+  const order = key.map((_, i) => i).sort((a, b) => key[a]! - key[b]!)
+  const out = new Array<number>(n)
+  let i = 0
+  while (i < n) {
+    let j = i
+    while (j + 1 < n && key[order[j + 1]!] === key[order[i]!]) j++
+    const pct = (i + (j - i + 1) / 2) / n
+    for (let k = i; k <= j; k++) out[order[k]!] = pct
+    i = j + 1
+  }
+  return out
+}
 
 export const sqOf = (input: SqInput, options: SqOptions): SqResult => {
+  const floor = options.min_signal ?? DEFAULT_MIN_SIGNAL
   const models = [...input.perModel.keys()].filter((t) => t !== input.dataset).sort()
   const perModel = new Map<string, Map<string, number>>()
+  const excluded: Array<ExcludedModel> = []
+  // normalised value per (model, sample)
+  const normalised = new Map<string, Map<string, number>>()
   for (const t of models) {
-    // mean over each sample's items
     const sums = new Map<string, { s: number; n: number }>()
+    let items = 0
+    let above = 0
     for (const [itemId, v] of input.perModel.get(t)!) {
       const sid = input.sampleOf.get(itemId)
       if (sid === undefined) throw new Error(`SQ: item ${itemId} of ${input.dataset} has no sample`)
@@ -44,48 +94,48 @@ export const sqOf = (input: SqInput, options: SqOptions): SqResult => {
       acc.s += v
       acc.n++
       sums.set(sid, acc)
+      items++
+      if (v > floor.mean) above++
     }
-    for (const [sid, { s, n }] of sums) {
+    const ids = [...sums.keys()].sort()
+    const values = ids.map((sid) => sums.get(sid)!.s / sums.get(sid)!.n)
+    ids.forEach((sid, i) => {
       let m = perModel.get(sid)
       if (!m) perModel.set(sid, (m = new Map()))
-      m.set(t, s / n)
-    }
-  }
-  // Each model's mean sample-level MQ over the samples of D it answered.
-  const modelMean = new Map<string, number>()
-  for (const t of models) {
-    let sum = 0
-    let n = 0
-    for (const byModel of perModel.values()) {
-      const v = byModel.get(t)
-      if (v !== undefined) {
-        sum += v
-        n++
+      m.set(t, values[i]!)
+    })
+    if (ids.length === 0) continue
+    const mean = values.reduce((a, b) => a + b, 0) / values.length
+    const nonzero = items > 0 ? above / items : 0
+    let norm: Array<number>
+    if (options.normalize === "rank") norm = midRankPercentiles(values)
+    else {
+      const reason = mean < floor.mean
+        ? `mean sample MQ ${mean.toExponential(2)} < ${floor.mean}`
+        : nonzero < floor.nonzero ? `${(nonzero * 100).toFixed(1)}% of items above ${floor.mean} < ${(floor.nonzero * 100).toFixed(1)}%` : undefined
+      const sd = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length)
+      const why = reason ?? (options.normalize === "zscore" && !(sd > 0) ? "all samples score the same (sd 0)" : undefined)
+      if (why !== undefined) {
+        excluded.push({ model: t, reason: why, mean, nonzero })
+        continue
       }
+      norm = options.normalize === "ratio" ? values.map((v) => v / mean) : values.map((v) => (v - mean) / sd)
     }
-    modelMean.set(t, n > 0 ? sum / n : 0)
+    normalised.set(t, new Map(ids.map((sid, i) => [sid, norm[i]!])))
   }
   const sq = new Map<string, number>()
-  for (const [sid, byModel] of perModel) {
+  for (const sid of [...perModel.keys()].sort()) {
     let sum = 0
     let n = 0
     for (const t of models) {
-      const v = byModel.get(t)
+      const v = normalised.get(t)?.get(sid)
       if (v === undefined) continue
-      if (options.normalize === "none") {
-        sum += v
-        n++
-      } else {
-        const d = modelMean.get(t)
-        if (d !== undefined && d > 0) {
-          sum += v / d
-          n++
-        }
-      }
+      sum += v
+      n++
     }
-    sq.set(sid, n > 0 ? sum / n : 0)
+    if (n > 0) sq.set(sid, sum / n)
   }
-  return { sq, perModel }
+  return { sq, perModel, excluded }
 }
 
 /** p-th quantile (0..1) by linear interpolation between order statistics, as numpy's default. */

@@ -4,7 +4,9 @@
  * bytes, so nothing here reads the clock or the environment.
  */
 import type { Comparison, Report } from "./types.ts"
-import { evalSets, tuneSets } from "./types.ts"
+import { backendLines, type Block, interval, degenerateBlocks, dqExtraBlocks, proofBlocks, sqNoteBlocks } from "./render-proof.ts"
+import { budgetSvg } from "./svg-budget.ts"
+import { BAD_ROWS_FILE, BAD_ROWS_IN_REPORT, evalSets, tuneSets } from "./types.ts"
 import { esc, f3, int, pct, setLabel, shortHash, signed3, signedPct } from "./render-format.ts"
 import {
   badge,
@@ -13,12 +15,16 @@ import {
   cellMetrics,
   compositionRows,
   dqRanked,
+  evalMetricsDiffer,
+  evalMetricsRows,
+  mqSummary,
   dqSentence,
   itemsPerEval,
   metricName,
   orderedKeys,
   proofRows,
   setupSentence,
+  sqFormula,
   totalBadRows
 } from "./render-summary.ts"
 import { mqHeatmapSvg } from "./svg-heatmap.ts"
@@ -26,7 +32,6 @@ import { dqBarsSvg } from "./svg-bars.ts"
 import { sqDistSvg } from "./svg-dist.ts"
 
 /** Bad rows listed per dataset in the page; the rest stay in report.json. */
-const MAX_BAD_ROWS = 50
 
 const CSS = `
 :root{color-scheme:light;--ink:#111827;--soft:#374151;--muted:#6b7280;--line:#e5e7eb;--panel:#f9fafb;--accent:#3b528b;
@@ -59,6 +64,8 @@ code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:
 .badge.win{color:var(--win);background:var(--win-bg)}
 .badge.lose{color:var(--lose);background:var(--lose-bg)}
 .badge.tie{color:var(--tie);background:var(--tie-bg)}
+.badge.inconclusive{color:var(--muted);background:var(--panel);border:1px dashed var(--muted)}
+.backend{font-weight:600;margin:4px 0}
 .badge.none{color:var(--muted);background:var(--panel)}
 .pos{color:var(--win)}
 .neg{color:var(--lose)}
@@ -108,17 +115,26 @@ const tableHtml = (
   head.map((h) => `<th${h.n === true ? ` class="n"` : ""}>${esc(h.text)}</th>`).join("") +
   `</tr></thead><tbody>\n${body.join("\n")}\n</tbody></table></div>`
 
+/** Plain blocks (render-proof.ts) as HTML. */
+const blocksHtml = (blocks: ReadonlyArray<Block>): string =>
+  blocks.map((b) =>
+    b.kind === "h3" ? `<h3>${esc(b.text)}</h3>`
+    : b.kind === "p" ? `<p>${esc(b.text)}</p>`
+    : tableHtml(b.head.map((h, i) => ({ text: h, n: b.numeric[i] === true })),
+      b.rows.map((row) => `<tr>${row.map((c, i) => `<td${b.numeric[i] === true ? ` class="n"` : ""}>${esc(c)}</td>`).join("")}</tr>`))
+  ).join("\n")
+
 const card = (r: Report, c: Comparison, which: "union" | "random"): string => {
   const b = badge(r, which)
-  const title = which === "union" ? "REVO-LION vs the union of all train data" : "REVO-LION vs a random subset of its size"
+  const title = which === "union" ? "REVO-LION vs the union of all train data" : c.statistic !== undefined ? "REVO-LION vs random subsets of its per-dataset sizes" : "REVO-LION vs a random subset of its size"
   const ctrl = which === "union" ? "union" : "random"
   const dCls = b === "win" ? "pos" : b === "lose" ? "neg" : ""
   return `<section class="card" data-comparison="${which}">
-<h3><span>${esc(title)}<span class="k">mean MQ over ${c.eval_sets.length} eval sets</span></span><span class="badge ${b}">${esc(badgeText(b))}</span></h3>
+<h3><span>${esc(title)}<span class="k">${c.statistic !== undefined ? `macro mean sample MQ over the datasets' own ${c.eval_sets.length} eval splits` : `mean MQ over ${c.eval_sets.length} eval sets`}</span></span><span class="badge ${b}">${esc(badgeText(b))}</span></h3>
 <div class="nums">
 <div class="num"><div class="v">${f3(c.subject_mean)}</div><div class="k">REVO-LION \u00b7 ${int(c.subject_train_size)} samples</div></div>
 <div class="num"><div class="v">${f3(c.control_mean)}</div><div class="k">${ctrl} \u00b7 ${int(c.control_train_size)} samples</div></div>
-<div class="num delta"><div class="v ${dCls}">${esc(c.control_mean === 0 ? signed3(c.diff) : signedPct(c.rel_diff))}</div><div class="k">difference</div></div>
+<div class="num delta"><div class="v ${dCls}">${esc(c.control_mean === 0 ? signed3(c.diff) : signedPct(c.rel_diff))}</div><div class="k">difference${c.rel_lo !== undefined && c.rel_hi !== undefined ? ` \u00b7 95% CI ${esc(interval({ rel_lo: c.rel_lo, rel_hi: c.rel_hi }))}` : ""}</div></div>
 </div>
 <p class="verdict">${esc(c.verdict)}</p>
 </section>`
@@ -158,7 +174,8 @@ export const renderHtml = (r: Report): string => {
   s.push(`<header>
 <div class="eyebrow">revo \u00b7 tune-cross-evaluation report</div>
 <h1>${esc(r.experiment)}</h1>
-<p class="meta">${r.datasets.length} datasets \u00b7 MQ = mean of ${esc(r.mq_metrics.map(metricName).join(", "))} \u00b7 spec <code title="${esc(r.spec_sha256)}">${esc(shortHash(r.spec_sha256))}</code></p>
+${backendLines(r).map((l) => `<p class="backend">${esc(l)}</p>`).join("\n")}
+<p class="meta">${r.datasets.length} datasets \u00b7 ${esc(mqSummary(r))} \u00b7 spec <code title="${esc(r.spec_sha256)}">${esc(shortHash(r.spec_sha256))}</code></p>
 </header>`)
   s.push(`<section id="summary">
 <h2>Summary</h2>
@@ -184,6 +201,10 @@ ${mqHeatmapSvg(r)}
     s.push(`<h3>${esc(metricName(m))} <span class="note">(${esc(m)})</span></h3>`)
     s.push(matrixTable(r, (t, e) => r.cross[t]?.[e]?.[m]))
   }
+  if (evalMetricsDiffer(r)) {
+    s.push(`<h3>Metrics per eval set</h3>`)
+    s.push(tableHtml([{ text: "eval set" }, { text: "metrics" }, { text: "MQ averages" }], evalMetricsRows(r).map((row) => `<tr>${row.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`)))
+  }
   s.push(`<h3>Eval items per eval set</h3>`)
   s.push(
     tableHtml(
@@ -191,8 +212,9 @@ ${mqHeatmapSvg(r)}
       evalSets(r).map((e) => `<tr><td>${esc(setLabel(e))}</td><td class="n">${num(items[e], int)}</td></tr>`)
     )
   )
-  s.push(`</details>
-</section>`)
+  s.push(`</details>`)
+  s.push(blocksHtml(degenerateBlocks(r)))
+  s.push(`</section>`)
 
   // DQ
   const dqOpts = r.settings?.dq
@@ -203,13 +225,14 @@ ${mqHeatmapSvg(r)}
 ${dqBarsSvg(r)}
 <figcaption>Sorted, best first.${dqRanked(r).length > 0 ? "" : " No DQ values."}</figcaption>
 </figure>
+${blocksHtml(dqExtraBlocks(r))}
 </section>`)
 
   // SQ
   const sqOpts = r.settings?.sq
   s.push(`<section id="sq">
 <h2>Sample quality (SQ)</h2>
-<p>SQ(x) = mean over models T tuned on other datasets of MQ_T(x) / (T\u2019s mean sample-level MQ on D): how well models that never saw sample x answer it, relative to their mean on x's dataset${sqOpts !== undefined ? ` (normalize: ${esc(sqOpts.normalize)}, crossfit: ${sqOpts.crossfit})` : ""}.</p>
+<p>${esc(sqFormula(sqOpts?.normalize))}: how well models that never saw sample x answer it${sqOpts !== undefined ? ` (normalize: ${esc(sqOpts.normalize)}, crossfit: ${sqOpts.crossfit})` : ""}.</p>
 <figure>
 ${sqDistSvg(r)}
 <figcaption>${r.sq_hist.bins} bins from ${f3(r.sq_hist.lo)} to ${f3(r.sq_hist.hi)}, shared by all panels (values outside fall into the end bins); bar heights are scaled per dataset.</figcaption>
@@ -224,29 +247,42 @@ ${sqDistSvg(r)}
       })
     )
   )
+  s.push(blocksHtml(sqNoteBlocks(r)))
   s.push(`</section>`)
 
-  // proof table
-  const proof = proofRows(r).map((row) =>
-    `<tr><td>${esc(row.label)}</td><td class="n">${num(row.revolion, f3)}</td><td class="n">${num(row.union, f3)}</td>` +
-    `${deltaCell(row.dUnion)}<td class="n">${num(row.random, f3)}</td>${deltaCell(row.dRandom)}</tr>`
-  )
-  proof.push(
-    `<tr class="total"><td>mean (${u.eval_sets.length} / ${x.eval_sets.length} eval sets)</td><td class="n">${f3(u.subject_mean)}</td>` +
-      `<td class="n">${f3(u.control_mean)}</td>${deltaCell(u.diff)}<td class="n">${f3(x.control_mean)}</td>${deltaCell(x.diff)}</tr>`
-  )
-  proof.push(
-    `<tr class="sub"><td>train samples</td><td class="n">${int(u.subject_train_size)}</td><td class="n">${int(u.control_train_size)}</td>` +
-      `<td></td><td class="n">${int(x.control_train_size)}</td><td></td></tr>`
-  )
-  s.push(`<section id="proof">
-<h2>Proof table</h2>
-<p>MQ of the models tuned on REVO-LION, on the union of all train splits and on a random subset of REVO-LION's size, on every eval set. \u0394 = REVO-LION minus the control; within ${esc(pct(u.tolerance, 0))} of the control's mean counts as a tie.</p>
-${tableHtml(
-  [{ text: "eval set" }, { text: "REVO-LION", n: true }, { text: "union", n: true }, { text: "\u0394 vs union", n: true }, { text: "random", n: true }, { text: "\u0394 vs random", n: true }],
-  proof
-)}
+  // proof
+  if (r.proof !== undefined) {
+    const curve = r.proof.budget_curve
+    s.push(`<section id="proof">
+<h2>Proof</h2>
+${blocksHtml(proofBlocks(r))}
+${curve.length > 0 ? `<figure>
+${budgetSvg(curve.map((b) => ({ budget: b.budget, revolion: b.rel_revolion.macro, random: b.rel_random.macro })))}
+<figcaption>Budget curve: the headline (macro mean sample MQ on the datasets' own eval splits) relative to the union, for REVO-LION and the stratified random control at each budget.</figcaption>
+</figure>` : ""}
 </section>`)
+  } else {
+    const proof = proofRows(r).map((row) =>
+      `<tr><td>${esc(row.label)}</td><td class="n">${num(row.revolion, f3)}</td><td class="n">${num(row.union, f3)}</td>` +
+      `${deltaCell(row.dUnion)}<td class="n">${num(row.random, f3)}</td>${deltaCell(row.dRandom)}</tr>`
+    )
+    proof.push(
+      `<tr class="total"><td>mean (${u.eval_sets.length} / ${x.eval_sets.length} eval sets)</td><td class="n">${f3(u.subject_mean)}</td>` +
+        `<td class="n">${f3(u.control_mean)}</td>${deltaCell(u.diff)}<td class="n">${f3(x.control_mean)}</td>${deltaCell(x.diff)}</tr>`
+    )
+    proof.push(
+      `<tr class="sub"><td>train samples</td><td class="n">${int(u.subject_train_size)}</td><td class="n">${int(u.control_train_size)}</td>` +
+        `<td></td><td class="n">${int(x.control_train_size)}</td><td></td></tr>`
+    )
+    s.push(`<section id="proof">
+  <h2>Proof table</h2>
+  <p>MQ of the models tuned on REVO-LION, on the union of all train splits and on a random subset of REVO-LION's size, on every eval set. \u0394 = REVO-LION minus the control; within ${esc(pct(u.tolerance, 0))} of the control's mean counts as a tie.</p>
+  ${tableHtml(
+    [{ text: "eval set" }, { text: "REVO-LION", n: true }, { text: "union", n: true }, { text: "\u0394 vs union", n: true }, { text: "random", n: true }, { text: "\u0394 vs random", n: true }],
+    proof
+  )}
+  </section>`)
+  }
 
   // composition
   const comp = compositionRows(r)
@@ -278,15 +314,16 @@ ${tableHtml(
     s.push(`<p>No bad rows: every source row became a sample.</p>`)
   } else {
     const ids = r.datasets.filter((d) => (r.bad_rows[d]?.count ?? 0) > 0)
-    s.push(`<p>${int(bad)} source rows could not be read and were left out, never silently:</p>`)
+    const capped = r.datasets.some((d) => (r.bad_rows[d]?.count ?? 0) > BAD_ROWS_IN_REPORT)
+    s.push(`<p>${int(bad)} source rows could not be read and were left out, never silently; ${BAD_ROWS_FILE} lists each with its file, line and reason${capped ? `, and the first ${BAD_ROWS_IN_REPORT} of each dataset are listed here` : ""}:</p>`)
     s.push(tableHtml([{ text: "dataset" }, { text: "bad rows", n: true }], ids.map((d) => `<tr><td>${esc(d)}</td><td class="n">${int(r.bad_rows[d]?.count ?? 0)}</td></tr>`)))
     s.push(`<details><summary>Bad rows listed</summary>`)
     for (const d of ids) {
       const b = r.bad_rows[d]!
       s.push(`<h3>${esc(d)}</h3><ul class="bad">`)
-      for (const row of b.rows.slice(0, MAX_BAD_ROWS)) s.push(`<li><code>${esc(badRowWhere(row))}</code> ${esc(row.reason)}</li>`)
-      const more = b.count - Math.min(b.rows.length, MAX_BAD_ROWS)
-      if (more > 0) s.push(`<li>\u2026 and ${int(more)} more in report.json</li>`)
+      for (const row of b.rows.slice(0, BAD_ROWS_IN_REPORT)) s.push(`<li><code>${esc(badRowWhere(row))}</code> ${esc(row.reason)}</li>`)
+      const more = b.count - Math.min(b.rows.length, BAD_ROWS_IN_REPORT)
+      if (more > 0) s.push(`<li>\u2026 and ${int(more)} more in ${BAD_ROWS_FILE}</li>`)
       s.push(`</ul>`)
     }
     s.push(`</details>`)

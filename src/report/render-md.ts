@@ -3,7 +3,7 @@
  * Order: summary (verdicts) -> proof -> MQ matrix -> DQ -> SQ -> REVO-LION composition -> bad rows -> provenance.
  */
 import type { Report } from "./types.ts"
-import { evalSets, tuneSets } from "./types.ts"
+import { BAD_ROWS_FILE, BAD_ROWS_IN_REPORT, evalSets, tuneSets } from "./types.ts"
 import { f3, int, mdEsc, pct, setLabel, signed3, signedPct } from "./render-format.ts"
 import {
   badge,
@@ -12,17 +12,21 @@ import {
   cellMetrics,
   compositionRows,
   dqRanked,
+  evalMetricsDiffer,
+  evalMetricsRows,
+  mqSummary,
   itemsPerEval,
   metricName,
   orderedKeys,
   proofRows,
   sizeText,
+  sqFormula,
   summaryParagraph,
   totalBadRows
 } from "./render-summary.ts"
+import { backendLines, type Block, interval, degenerateBlocks, dqExtraBlocks, proofBlocks, sqNoteBlocks } from "./render-proof.ts"
 
 /** Bad rows listed per dataset in the Markdown; the rest stay in report.json. */
-const MAX_BAD_ROWS = 50
 
 const table = (head: ReadonlyArray<string>, align: ReadonlyArray<"l" | "r">, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
   const sep = align.map((a) => (a === "r" ? "---:" : ":---"))
@@ -46,14 +50,24 @@ const matrixTable = (r: Report, value: (t: string, e: string) => string): string
   )
 }
 
+const blocksMd = (blocks: ReadonlyArray<Block>): Array<string> =>
+  blocks.map((b) =>
+    b.kind === "h3" ? `### ${mdEsc(b.text)}`
+    : b.kind === "p" ? mdEsc(b.text)
+    : table(b.head.map(mdEsc), b.numeric.map((n) => (n ? "r" : "l")), b.rows.map((row) => row.map(mdEsc))))
+
 export const renderMarkdown = (r: Report): string => {
   const out: Array<string> = []
   const p = (s: string): void => {
     out.push(s, "")
   }
+  const blocks = (bs: ReadonlyArray<Block>): void => {
+    for (const b of blocksMd(bs)) p(b)
+  }
 
   p(`# ${mdEsc(r.experiment)}: REVO-LION study`)
-  p(`Spec \`${r.spec_sha256}\` \u00b7 ${r.datasets.length} datasets \u00b7 MQ = mean of ${r.mq_metrics.map(metricName).join(", ")}`)
+  p(backendLines(r).map((l) => `**${mdEsc(l)}**`).join("\n"))
+  p(`Spec \`${r.spec_sha256}\` \u00b7 ${r.datasets.length} datasets \u00b7 ${mqSummary(r)}`)
   p(`## Summary`)
   p(mdEsc(summaryParagraph(r)))
 
@@ -62,31 +76,35 @@ export const renderMarkdown = (r: Report): string => {
   const u = r.comparison.union
   const x = r.comparison.random
   const line = (c: typeof u, which: "union" | "random", name: string): string =>
-    `- **vs ${name}: ${badgeText(badge(r, which))}** (${c.control_mean === 0 ? signed3(c.diff) : signedPct(c.rel_diff)} on mean MQ; ` +
+    `- **vs ${name}: ${badgeText(badge(r, which))}** (${c.control_mean === 0 ? signed3(c.diff) : signedPct(c.rel_diff)}` +
+    `${c.rel_lo !== undefined && c.rel_hi !== undefined ? `, 95% CI ${interval({ rel_lo: c.rel_lo, rel_hi: c.rel_hi })}` : ""} on ${c.statistic !== undefined ? "macro mean sample MQ" : "mean MQ"}; ` +
     `${int(c.subject_train_size)} vs ${int(c.control_train_size)} train samples)`
   p(`${line(u, "union", "union")}\n${line(x, "random", "random")}`)
-  const rows = proofRows(r).map((row) => [
-    mdEsc(row.label),
-    opt(row.revolion, f3),
-    opt(row.union, f3),
-    opt(row.dUnion, signed3),
-    opt(row.random, f3),
-    opt(row.dRandom, signed3)
-  ])
-  rows.push([
-    `**mean** (${u.eval_sets.length} / ${x.eval_sets.length} eval sets)`,
-    `**${f3(u.subject_mean)}**`,
-    `**${f3(u.control_mean)}**`,
-    `**${signed3(u.diff)}**`,
-    `**${f3(x.control_mean)}**`,
-    `**${signed3(x.diff)}**`
-  ])
-  rows.push(["train samples", int(u.subject_train_size), int(u.control_train_size), "", int(x.control_train_size), ""])
-  p(table(["eval set", "REVO-LION", "union", "\u0394 vs union", "random", "\u0394 vs random"], ["l", "r", "r", "r", "r", "r"], rows))
-  p(
-    `\u0394 = REVO-LION minus control, in MQ. Within ${pct(u.tolerance, 0)} (relative, on the mean) counts as a tie. ` +
-      `REVO-LION's mean differs between the two comparisons only if some cells are missing.`
-  )
+  if (r.proof !== undefined) blocks(proofBlocks(r))
+  else {
+    const rows = proofRows(r).map((row) => [
+      mdEsc(row.label),
+      opt(row.revolion, f3),
+      opt(row.union, f3),
+      opt(row.dUnion, signed3),
+      opt(row.random, f3),
+      opt(row.dRandom, signed3)
+    ])
+    rows.push([
+      `**mean** (${u.eval_sets.length} / ${x.eval_sets.length} eval sets)`,
+      `**${f3(u.subject_mean)}**`,
+      `**${f3(u.control_mean)}**`,
+      `**${signed3(u.diff)}**`,
+      `**${f3(x.control_mean)}**`,
+      `**${signed3(x.diff)}**`
+    ])
+    rows.push(["train samples", int(u.subject_train_size), int(u.control_train_size), "", int(x.control_train_size), ""])
+    p(table(["eval set", "REVO-LION", "union", "\u0394 vs union", "random", "\u0394 vs random"], ["l", "r", "r", "r", "r", "r"], rows))
+    p(
+      `\u0394 = REVO-LION minus control, in MQ. Within ${pct(u.tolerance, 0)} (relative, on the mean) counts as a tie. ` +
+        `REVO-LION's mean differs between the two comparisons only if some cells are missing.`
+    )
+  }
 
   // MQ matrix
   p(`## MQ matrix`)
@@ -95,9 +113,11 @@ export const renderMarkdown = (r: Report): string => {
     matrixTable(r, (t, e) => {
       const c = r.cross[t]?.[e]
       if (c === undefined) return "\u2013"
-      return t === e ? `**${f3(c.mq)}**` : f3(c.mq)
+      const flag = r.degenerate?.[`${t}@${e}`] !== undefined || r.proof?.degenerate[`${t}@${e}`] !== undefined ? " \u26a0" : ""
+      return t === e ? `**${f3(c.mq)}**${flag}` : `${f3(c.mq)}${flag}`
     })
   )
+  blocks(degenerateBlocks(r))
   const metrics = cellMetrics(r)
   const details: Array<string> = [`<details><summary>Every metric on its own, and eval items per set</summary>`, ""]
   for (const m of metrics) {
@@ -111,6 +131,10 @@ export const renderMarkdown = (r: Report): string => {
     )
   }
   const items = itemsPerEval(r)
+  if (evalMetricsDiffer(r)) {
+    details.push(`### Metrics per eval set`, "")
+    details.push(table(["eval set", "metrics", "MQ averages"], ["l", "l", "l"], evalMetricsRows(r).map((row) => row.map(mdEsc))), "")
+  }
   details.push(`### Eval items per eval set`, "")
   details.push(
     table(["eval set", "items"], ["l", "r"], evalSets(r).map((e) => [mdEsc(setLabel(e)), opt(items[e], int)])),
@@ -136,12 +160,13 @@ export const renderMarkdown = (r: Report): string => {
       ranked.map((d, i) => [String(i + 1), mdEsc(d.dataset), f3(d.dq), textBar(d.dq, maxDq)])
     )
   )
+  blocks(dqExtraBlocks(r))
 
   // SQ
   p(`## Sample quality (SQ)`)
   const sqOpts = r.settings?.sq
   p(
-    `SQ(x) = mean over models T tuned on other datasets of MQ_T(x) / (T\u2019s mean sample-level MQ on D): how well models that never saw x answer it` +
+    `${sqFormula(sqOpts?.normalize)}: how well models that never saw x answer it` +
       (sqOpts !== undefined ? ` (normalize: ${sqOpts.normalize}, crossfit: ${sqOpts.crossfit}).` : ".")
   )
   p(
@@ -156,6 +181,8 @@ export const renderMarkdown = (r: Report): string => {
       })
     )
   )
+
+  blocks(sqNoteBlocks(r))
 
   // composition
   p(`## REVO-LION composition`)
@@ -181,16 +208,18 @@ export const renderMarkdown = (r: Report): string => {
   if (bad === 0) {
     p(`No bad rows: every source row became a sample.`)
   } else {
-    p(`${int(bad)} source rows could not be read and were left out; each is listed with its file, line and reason.`)
+    const capped = r.datasets.some((d) => (r.bad_rows[d]?.count ?? 0) > BAD_ROWS_IN_REPORT)
+    p(`${int(bad)} source rows could not be read and were left out; each is listed with its file, line and reason in ${BAD_ROWS_FILE}` +
+      (capped ? ` (below, the first ${BAD_ROWS_IN_REPORT} of each dataset).` : ` and below.`))
     const ids = r.datasets.filter((d) => (r.bad_rows[d]?.count ?? 0) > 0)
     p(table(["dataset", "bad rows"], ["l", "r"], ids.map((d) => [mdEsc(d), int(r.bad_rows[d]?.count ?? 0)])))
     const lines: Array<string> = [`<details><summary>Bad rows listed</summary>`, ""]
     for (const d of ids) {
       const b = r.bad_rows[d]!
       lines.push(`**${mdEsc(d)}**`, "")
-      for (const row of b.rows.slice(0, MAX_BAD_ROWS)) lines.push(`- \`${badRowWhere(row).replace(/`/g, "'")}\` ${mdEsc(row.reason)}`)
-      const more = b.count - Math.min(b.rows.length, MAX_BAD_ROWS)
-      if (more > 0) lines.push(`- \u2026 and ${int(more)} more (report.json)`)
+      for (const row of b.rows.slice(0, BAD_ROWS_IN_REPORT)) lines.push(`- \`${badRowWhere(row).replace(/`/g, "'")}\` ${mdEsc(row.reason)}`)
+      const more = b.count - Math.min(b.rows.length, BAD_ROWS_IN_REPORT)
+      if (more > 0) lines.push(`- \u2026 and ${int(more)} more in ${BAD_ROWS_FILE}`)
       lines.push("")
     }
     lines.push(`</details>`)

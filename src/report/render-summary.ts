@@ -15,7 +15,15 @@ const METRIC_NAMES: Record<string, string> = {
   bleu4: "BLEU-4",
   meteor: "METEOR",
   rouge_l: "ROUGE-L",
-  cider: "CIDEr-D"
+  cider: "CIDEr-D",
+  vqa_accuracy: "VQA accuracy",
+  exact_match: "Exact match",
+  yes_no: "Yes/no accuracy",
+  yes_no_precision: "Yes/no precision",
+  yes_no_recall: "Yes/no recall",
+  yes_no_f1: "Yes/no F1",
+  yes_no_yes_ratio: "Yes ratio",
+  choice: "Choice accuracy"
 }
 
 /** Display name of a metric key. */
@@ -34,8 +42,9 @@ export const dqRanked = (r: Report): ReadonlyArray<{ readonly dataset: string; r
 /** Sentences before the verdicts: what was run, and what MQ means here. */
 export const setupSentence = (r: Report): string =>
   `A model was tuned on each of ${r.datasets.length} datasets, on the union of their train splits, on REVO-LION ` +
-  `(the top ${Math.round(r.revolion.budget * 100)}% of each train split by sample quality) and on a random subset of ` +
-  `REVO-LION's size; every model answered every dataset's eval split and the REVO-LION eval set. ` +
+  `(the top ${Math.round(r.revolion.budget * 100)}% of each train split by sample quality) and on ` +
+  (r.proof?.seeds ? `${r.proof.seeds.sets.length} random subsets stratified to REVO-LION's per-dataset sizes` : `a random subset of REVO-LION's size`) +
+  `; every model answered every dataset's eval split and the REVO-LION eval set. ` +
   `MQ is the mean of ${joinAnd(r.mq_metrics.map(metricName))}.`
 
 export const dqSentence = (r: Report): string => {
@@ -80,13 +89,13 @@ export const proofRows = (r: Report): ReadonlyArray<ProofRow> =>
     return out
   })
 
-export type Badge = "win" | "tie" | "lose" | "none"
+export type Badge = "win" | "tie" | "lose" | "inconclusive" | "none"
 
 /** Outcome word for a comparison, shown as a badge. */
 export const badge = (r: Report, which: "union" | "random"): Badge => outcome(r.comparison[which])
 
 export const badgeText = (b: Badge): string =>
-  b === "win" ? "REVO-LION wins" : b === "tie" ? "tie" : b === "lose" ? "REVO-LION loses" : "no data"
+  b === "win" ? "REVO-LION wins" : b === "tie" ? "tie" : b === "lose" ? "REVO-LION loses" : b === "inconclusive" ? "inconclusive" : "no data"
 
 export interface CompositionRow {
   readonly dataset: string
@@ -150,3 +159,30 @@ export const orderedKeys = (obj: Readonly<Record<string, unknown>>, preferred: R
   const seen = new Set(preferred)
   return [...preferred.filter((k) => Object.hasOwn(obj, k)), ...Object.keys(obj).filter((k) => !seen.has(k)).sort()]
 }
+
+/** The SQ formula as the configured normalisation computes it. */
+export const sqFormula = (normalize: string | undefined): string =>
+  normalize === "ratio" ? "SQ(x) = mean over models T tuned on other datasets of MQ_T(x) / (T\u2019s mean sample-level MQ on D)"
+  : normalize === "zscore" ? "SQ(x) = mean over models T tuned on other datasets of the z-score of MQ_T(x) among D\u2019s samples"
+  : normalize === "rank" ? "SQ(x) = mean over models T tuned on other datasets of the mid-rank percentile of MQ_T(x) among D\u2019s samples (ties averaged)"
+  : "SQ(x) = mean over models T tuned on other datasets of MQ_T(x) / (T\u2019s mean sample-level MQ on D)"
+
+/** "MQ = mean of …" for the header: the one list, or a pointer to the per-eval-set table. */
+export const mqSummary = (r: Report): string =>
+  evalMetricsDiffer(r) ? "MQ = mean of each eval set's own metrics (see Metrics per eval set)" : `MQ = mean of ${r.mq_metrics.map(metricName).join(", ")}`
+
+/** Whether eval sets are judged by different metrics (datasets.<id>.metrics / mq). */
+export const evalMetricsDiffer = (r: Report): boolean => {
+  const sets = Object.values(r.eval_metrics ?? {})
+  const key = (m: { metrics: ReadonlyArray<string>; mq: ReadonlyArray<string> }) => `${[...m.metrics].sort()}|${[...m.mq].sort()}`
+  return sets.some((m) => key(m) !== key(sets[0]!))
+}
+
+/** Rows of the "Metrics per eval set" table: eval set, computed metrics, MQ's metrics. */
+export const evalMetricsRows = (r: Report): ReadonlyArray<readonly [string, string, string]> =>
+  evalSets(r).flatMap((e) => {
+    const m = r.eval_metrics?.[e]
+    if (m === undefined) return []
+    const names = (xs: ReadonlyArray<string>) => xs.map(metricName).join(", ")
+    return [[setLabel(e), names(m.metrics) + (m.per_dataset === true ? " (each dataset's items by its own)" : ""), names(m.mq)] as const]
+  })

@@ -22,6 +22,8 @@ export interface HeatmapInput {
   readonly colBreak?: number
   /** cells drawn with an outline (the in-domain diagonal) */
   readonly outline?: (row: string, col: string) => boolean
+  /** cells marked with a warning sign (degenerate predictions), with the reason in the tooltip */
+  readonly flag?: (row: string, col: string) => string | undefined
   /** rows whose label is set in bold */
   readonly strongRows?: ReadonlyArray<string>
   readonly legendTitle?: string
@@ -112,15 +114,16 @@ export const heatmapSvg = (inp: HeatmapInput): string => {
       const y = rowY(i)
       const v = inp.value(r, c)
       const has = v !== undefined && Number.isFinite(v)
-      const tip = inp.tooltip?.(r, c) ?? `${rowLabel(r)} \u2192 ${colLabel(c)}: ${has ? fmt(v) : "no result"}`
+      const flag = inp.flag?.(r, c)
+      const tip = (inp.tooltip?.(r, c) ?? `${rowLabel(r)} \u2192 ${colLabel(c)}: ${has ? fmt(v) : "no result"}`) + (flag !== undefined ? ` \u2014 degenerate: ${flag}` : "")
       const fill = has ? viridis(t(v)) : "#f3f4f6"
-      const cls = has ? "cell" : "cell missing"
+      const cls = (has ? "cell" : "cell missing") + (flag !== undefined ? " degenerate" : "")
       const dv = has ? ` data-value="${esc(fmt(v))}"` : ""
       out.push(
         `<rect class="${cls}" data-tune="${esc(r)}" data-eval="${esc(c)}"${dv} x="${c2(x + 0.5)}" y="${c2(y + 0.5)}" ` +
           `width="${CELL_W - 1}" height="${CELL_H - 1}" fill="${fill}"><title>${esc(tip)}</title></rect>`
       )
-      const txt = has ? fmt(v) : "\u2013"
+      const txt = (has ? fmt(v) : "\u2013") + (flag !== undefined ? "\u26a0" : "")
       const color = has ? textOn(t(v)) : "#9ca3af"
       out.push(
         `<text x="${c2(x + CELL_W / 2)}" y="${c2(y + CELL_H / 2)}" font-size="${VALUE}" fill="${color}" ` +
@@ -182,6 +185,7 @@ export const mqHeatmapSvg = (report: Report): string => {
     rowBreak: report.datasets.length,
     colBreak: report.datasets.length,
     outline: (r, c) => r === c,
+    flag: (r, c) => (report.degenerate?.[`${r}@${c}`] ?? report.proof?.degenerate[`${r}@${c}`])?.reason,
     strongRows: ["revo-lion"],
     legendTitle: "MQ",
     idPrefix: "mq"

@@ -52,7 +52,9 @@ export const Revolion = Schema.Struct({
   train_size: Count,
   /** total REVO-LION eval samples */
   eval_size: Count,
-  per_dataset: Schema.Record(Schema.String, RevolionPart)
+  per_dataset: Schema.Record(Schema.String, RevolionPart),
+  /** per dataset: the SQ at the cut-off, how many samples share it and how many of those were kept (ties broken by the seed) */
+  ties: Schema.optionalKey(Schema.Record(Schema.String, Schema.Struct({ cutoff_sq: Num, tied: Count, kept: Count })))
 })
 export type Revolion = typeof Revolion.Type
 
@@ -82,12 +84,90 @@ export const Comparison = Schema.Struct({
   wins: Count,
   losses: Count,
   tolerance: Num,
-  verdict: Schema.String
+  verdict: Schema.String,
+  /** what the means are of, when they come from the proof (e.g. "mean sample-level MQ over eval items") */
+  statistic: Schema.optionalKey(Schema.String),
+  /** the verdict the 95% interval of rel_diff supports (from the proof's paired bootstrap) */
+  outcome: Schema.optionalKey(Schema.Literals(["beats", "matches", "falls short", "inconclusive"])),
+  rel_lo: Schema.optionalKey(Num),
+  rel_hi: Schema.optionalKey(Num)
 })
 export type Comparison = typeof Comparison.Type
 
 export const Comparisons = Schema.Struct({ union: Comparison, random: Comparison })
 export type Comparisons = typeof Comparisons.Type
+
+/** One bootstrap estimate: subject - control with its 95% interval, and the verdict it supports. */
+export const Estimate = Schema.Struct({
+  subject: Num, control: Num, diff: Num, rel_diff: Num,
+  rel_lo: Num, rel_hi: Num, diff_lo: Num, diff_hi: Num,
+  items: Count,
+  verdict: Schema.Literals(["beats", "matches", "falls short", "inconclusive"])
+})
+export type Estimate = typeof Estimate.Type
+
+export const BootstrapResult = Schema.Struct({
+  per_eval: Schema.Record(Schema.String, Estimate),
+  macro: Schema.NullOr(Estimate),
+  weighted: Schema.NullOr(Estimate)
+})
+export type BootstrapResult = typeof BootstrapResult.Type
+
+export const Means = Schema.Struct({ macro: Num, weighted: Num })
+export const Spread = Schema.Struct({ mean: Num, sd: Num, min: Num, max: Num, n: Count })
+
+export const Degeneracy = Schema.Struct({ items: Count, distinct: Count, top_answer: Schema.String, top_share: Num, reason: Schema.String })
+export type Degeneracy = typeof Degeneracy.Type
+
+/**
+ * The proof (DESIGN.md section 1): REVO-LION against the union and the stratified random controls
+ * on the datasets' own eval splits, with paired bootstrap intervals; the seeds' spread; the REVO-LION
+ * eval set apart (selected by SQ); the bottom-by-SQ ablation; the budget curve.
+ */
+export const Proof = Schema.Struct({
+  statistic: Schema.String,
+  bootstrap: Count,
+  margin: Num,
+  seed: Schema.Int,
+  eval_sets: Schema.Array(Schema.String),
+  left_out: Schema.Record(Schema.String, Schema.String),
+  degenerate: Schema.Record(Schema.String, Degeneracy),
+  headline: Schema.Record(Schema.String, BootstrapResult),
+  means: Schema.Record(Schema.String, Means),
+  seeds: Schema.NullOr(Schema.Struct({
+    sets: Schema.Array(Schema.String),
+    seeds: Schema.Array(Schema.Int),
+    macro: Spread,
+    weighted: Spread,
+    rel_macro: Spread
+  })),
+  revolion_eval: Schema.Record(Schema.String, Estimate),
+  bottom: Schema.NullOr(BootstrapResult),
+  budget_curve: Schema.Array(Schema.Struct({ budget: Num, revolion: Means, random: Means, rel_revolion: Means, rel_random: Means }))
+})
+export type Proof = typeof Proof.Type
+
+/** What produced the numbers: the backend, what it sees, and whether it is a demo. */
+export const Backend = Schema.Struct({
+  name: Schema.String,
+  version: Schema.String,
+  kind: Schema.String,
+  /** what the backend's model sees (manifest `inputs`), e.g. ["text"] or ["text", "image"] */
+  inputs: Schema.Array(Schema.String),
+  /** a demo backend's REVO-LION is not a finding (manifest `demo`) */
+  demo: Schema.Boolean,
+  description: Schema.String
+})
+export type Backend = typeof Backend.Type
+
+export const ExcludedModel = Schema.Struct({ model: Schema.String, reason: Schema.String, mean: Num, nonzero: Num })
+
+export const SqNotePart = Schema.Struct({
+  excluded: Schema.Array(ExcludedModel),
+  degenerate: Schema.Array(Schema.String),
+  same_image: Count,
+  unscored: Count
+})
 
 export const Provenance = Schema.Struct({
   spec_sha256: Schema.String,
@@ -107,14 +187,26 @@ export const BadRow = Schema.Struct({
 })
 export type BadRow = typeof BadRow.Type
 
-/** Bad rows of one dataset: the total, and the rows listed (possibly capped by the writer). */
+/** The results file that lists every bad row of every dataset, one JSON object per line. */
+export const BAD_ROWS_FILE = "bad-rows.jsonl"
+/** How many bad rows of each dataset report.json (and the rendered reports) list. */
+export const BAD_ROWS_IN_REPORT = 50
+
+/** Bad rows of one dataset: the total, and the first BAD_ROWS_IN_REPORT rows (all are in BAD_ROWS_FILE). */
 export const BadRows = Schema.Struct({ count: Count, rows: Schema.Array(BadRow) })
 export type BadRows = typeof BadRows.Type
 
 /** How DQ and SQ were computed; optional so an older report still decodes. */
 export const Settings = Schema.Struct({
   dq: Schema.optionalKey(Schema.Struct({ normalize: Schema.String, include_self: Schema.Boolean })),
-  sq: Schema.optionalKey(Schema.Struct({ normalize: Schema.String, crossfit: Count })),
+  sq: Schema.optionalKey(Schema.Struct({
+    normalize: Schema.String,
+    crossfit: Count,
+    min_signal: Schema.optionalKey(Schema.Struct({ mean: Num, nonzero: Num })),
+    exclude_same_image: Schema.optionalKey(Schema.Boolean)
+  })),
+  min_distinct: Schema.optionalKey(Count),
+  keep_degenerate: Schema.optionalKey(Schema.Boolean),
   backend: Schema.optionalKey(Schema.String),
   seed: Schema.optionalKey(Schema.Int)
 })
@@ -127,6 +219,11 @@ export const Report = Schema.Struct({
   datasets: Schema.Array(Schema.String),
   /** the metrics MQ is the mean of, e.g. ["bleu4", "meteor", "rouge_l"] */
   mq_metrics: Schema.Array(Schema.String),
+  /** eval set -> the metrics its column computed and MQ averaged (datasets.<id>.metrics/mq);
+   * the REVO-LION eval set has `per_dataset` when each dataset's items were scored with its own */
+  eval_metrics: Schema.optionalKey(Schema.Record(Schema.String, Schema.Struct({
+    metrics: Schema.Array(Schema.String), mq: Schema.Array(Schema.String), per_dataset: Schema.optionalKey(Schema.Boolean)
+  }))),
   /** tune set -> eval set -> cell; a missing cell is a failed or skipped task */
   cross: Schema.Record(Schema.String, Schema.Record(Schema.String, CrossCell)),
   dq: Schema.Record(Schema.String, Num),
@@ -136,7 +233,23 @@ export const Report = Schema.Struct({
   comparison: Comparisons,
   provenance: Provenance,
   bad_rows: Schema.Record(Schema.String, BadRows),
-  settings: Schema.optionalKey(Settings)
+  settings: Schema.optionalKey(Settings),
+  backend: Schema.optionalKey(Backend),
+  /** DQ variants: in-domain normalised, raw (normalize none), normalised with self */
+  dq_variants: Schema.optionalKey(Schema.Struct({
+    normalized: Schema.Record(Schema.String, Num),
+    raw: Schema.Record(Schema.String, Num),
+    with_self: Schema.Record(Schema.String, Num)
+  })),
+  /** DQ on mean sample-level MQ with a 95% paired bootstrap interval over eval items (select.proof.bootstrap resamples) */
+  dq_interval: Schema.optionalKey(Schema.Record(Schema.String, Schema.Struct({ point: Num, lo: Num, hi: Num }))),
+  /** eval set -> the tune set that beats the eval set's own model in its column */
+  dq_not_best: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
+  /** degenerate cells `tune@eval` of the matrix (the proof's own are in proof.degenerate) */
+  degenerate: Schema.optionalKey(Schema.Record(Schema.String, Degeneracy)),
+  /** per dataset and part: models left out of SQ and why */
+  sq_notes: Schema.optionalKey(Schema.Record(Schema.String, Schema.Struct({ train: SqNotePart, eval: SqNotePart }))),
+  proof: Schema.optionalKey(Proof)
 })
 export type Report = typeof Report.Type
 

@@ -14,10 +14,11 @@
  * The syntax is checked here, so `revo validate` reports a bad expression with its position.
  */
 import * as Schema from "effect/Schema"
-import { compileExpr, compilePath } from "../data/mapping.ts"
+import { compileExpr, compilePath } from "./mapping.ts"
 import { compileWhere, isWhereError, whereErrorText } from "../data/where.ts"
 import { Citation } from "./citation.ts"
 import { NonEmpty, SizeOrFraction, Slug, withDefault } from "./fields.ts"
+import { MetricNameSchema } from "./metric-sets.ts"
 
 /** A path or a template (see the module comment). */
 export const Expression = NonEmpty.check(Schema.makeFilter((s: string) => {
@@ -126,6 +127,12 @@ export const Dataset = Schema.Struct({
   }),
   task: Schema.optionalKey(NonEmpty),
   description: Schema.optionalKey(Schema.String),
-  split: Schema.optionalKey(DatasetSplit)
+  split: Schema.optionalKey(DatasetSplit),
+  metrics: Schema.optionalKey(Schema.Array(MetricNameSchema)).annotate({
+    description: "Metrics for this dataset's eval items, instead of the experiment's `metrics` (e.g. [yes_no] for POPE, [vqa_accuracy, exact_match] for VQA)."
+  }),
+  mq: Schema.optionalKey(Schema.Array(MetricNameSchema)).annotate({
+    description: "The metrics MQ averages on this dataset's eval items, instead of quality.mq; default: all of this dataset's metrics when it sets them."
+  })
 })
 export type Dataset = typeof Dataset.Type

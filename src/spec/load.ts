@@ -391,6 +391,15 @@ const crossFieldProblems = (spec: Spec, doc: Document, at: (n: unknown) => { lin
       problems.push({ ...positionOf(doc, ["quality", "mq", i], at), path: `quality.mq.${i}`, message: `MQ metric "${m}" is not computed: add it to \`metrics\` (now: ${spec.metrics.join(", ")})` })
     }
   })
+  for (const [id, d] of Object.entries(spec.datasets)) {
+    const computed = d.metrics ?? spec.metrics
+    d.mq?.forEach((m, i) => {
+      if (!computed.includes(m)) {
+        const where = d.metrics !== undefined ? `datasets.${id}.metrics` : "`metrics`"
+        problems.push({ ...positionOf(doc, ["datasets", id, "mq", i], at), path: `datasets.${id}.mq.${i}`, message: `MQ metric "${m}" is not computed for ${id}: add it to ${where} (now: ${computed.join(", ")})` })
+      }
+    })
+  }
   for (const id of Object.keys(spec.select.per_dataset)) {
     if (!ids.includes(id)) {
       const s = didYouMean(id, ids)

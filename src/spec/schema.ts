@@ -5,13 +5,11 @@
 import * as Schema from "effect/Schema"
 import { Dataset } from "./dataset.ts"
 import { Fraction, NonEmpty, NonNegativeInt, PositiveInt, SizeOrFraction, Slug, withDefault } from "./fields.ts"
-import { ALL_METRICS, DEFAULT_METRICS, isMetricName, unknownMetricMessage } from "./metric-names.ts"
+import { DEFAULT_METRICS } from "./metric-names.ts"
+import { MetricNameSchema } from "./metric-sets.ts"
 
 export { DEFAULT_METRICS }
-/** A metric name; a typo gets "did you mean" (the check aborts, so one message per name). */
-export const MetricName = Schema.String.annotate({ message: "Expected a metric name" }).check(
-  Schema.makeFilter((s: string) => isMetricName(s) || unknownMetricMessage(s), { toJsonSchema: () => ({ enum: [...ALL_METRICS] }) }, true)
-).pipe(Schema.refine(isMetricName))
+export const MetricName = MetricNameSchema
 export type MetricName = typeof MetricName.Type
 
 export const Split = Schema.Struct({
@@ -65,16 +63,29 @@ export const Backend = Schema.Struct({
   env: withDefault(Schema.Array(Schema.String.check(Schema.isPattern(/^[A-Z_][A-Z0-9_]*$/u, { message: "Expected an environment variable name" }))), [], "Environment variables the plugin may see (e.g. HF_TOKEN); nothing else is passed on.")
 })
 
+const MinSignal = Schema.Struct({
+  mean: withDefault(Schema.Number.check(Schema.isGreaterThanOrEqualTo(0)), 1e-6),
+  nonzero: withDefault(Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 })), 0.05)
+})
+
+const DEFAULT_SQ = { normalize: "rank" as const, min_signal: { mean: 1e-6, nonzero: 0.05 }, crossfit: 0, exclude_same_image: false }
+
+const DEFAULT_PROOF = { bootstrap: 1000, margin: 0.02, budgets: [0.1, 0.25, 0.5, 0.75], bottom: true }
+
 export const Quality = Schema.Struct({
-  mq: Schema.optionalKey(Schema.Array(MetricName)).annotate({ description: "The metrics MQ averages; default: all of metrics." }),
+  mq: Schema.optionalKey(Schema.Array(MetricName)).annotate({ description: "The metrics MQ averages; default: all of metrics. A dataset may set its own (datasets.<id>.mq)." }),
   dq: withDefault(Schema.Struct({
     normalize: withDefault(Schema.Literals(["in_domain", "none"]), "in_domain"),
     include_self: withDefault(Schema.Boolean, false)
   }), { normalize: "in_domain" as const, include_self: false }),
   sq: withDefault(Schema.Struct({
-    normalize: withDefault(Schema.Literals(["per_model", "none"]), "per_model"),
-    crossfit: withDefault(NonNegativeInt.check(Schema.makeFilter((k: number) => k === 0 || k >= 2 || "Expected 0 (off) or at least 2 folds")), 0, "Also score a sample with K-fold models tuned on its own dataset, out of fold (0: off).")
-  }), { normalize: "per_model" as const, crossfit: 0 })
+    normalize: withDefault(Schema.Literals(["rank", "ratio", "zscore"]), "rank", "How each model's sample MQ is made comparable before averaging: rank (mid-rank percentile among the dataset's samples of the same part, ties averaged), ratio (divided by the model's mean on the dataset), zscore."),
+    min_signal: withDefault(MinSignal, { mean: 1e-6, nonzero: 0.05 }, "ratio and zscore: a model whose mean sample MQ on a dataset, or whose share of items above that mean floor, is below these is left out of the dataset's SQ (listed in the report)."),
+    crossfit: withDefault(NonNegativeInt.check(Schema.makeFilter((k: number) => k === 0 || k >= 2 || "Expected 0 (off) or at least 2 folds")), 0, "Also score a sample with K-fold models tuned on its own dataset, out of fold; folds are grouped by image (0: off)."),
+    exclude_same_image: withDefault(Schema.Boolean, false, "A model whose train split holds a sample's image does not score that sample.")
+  }), DEFAULT_SQ),
+  min_distinct: withDefault(PositiveInt, 5, "A model whose answers on an eval set have fewer distinct strings than this (or whose most common answer covers more than half of the items) is degenerate there."),
+  keep_degenerate: withDefault(Schema.Boolean, false, "Keep degenerate cells in DQ, SQ and the proof's headline (they are flagged either way).")
 })
 
 export const Select = Schema.Struct({
@@ -85,8 +96,15 @@ export const Select = Schema.Struct({
   controls: withDefault(Schema.Struct({
     union: withDefault(Schema.Boolean, true),
     random: withDefault(Schema.Boolean, true),
-    seed: Schema.optionalKey(Schema.Int).annotate({ description: "Seed of the random control; default: the experiment's seed." })
-  }), { union: true, random: true })
+    seed: Schema.optionalKey(Schema.Int).annotate({ description: "First seed of the random controls; default: the experiment's seed." }),
+    seeds: withDefault(PositiveInt, 5, "How many random controls (seeds seed, seed+1, ...), each stratified to REVO-LION's per-dataset sizes.")
+  }), { union: true, random: true, seeds: 5 }),
+  proof: withDefault(Schema.Struct({
+    bootstrap: withDefault(PositiveInt, 1000, "Paired bootstrap resamples over eval items (seeded) for the intervals of REVO-LION - union and REVO-LION - random."),
+    margin: withDefault(Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 })), 0.02, "Relative band: REVO-LION matches a control when the 95% interval of the relative difference lies inside +-margin."),
+    budgets: withDefault(Schema.Array(Fraction), [0.1, 0.25, 0.5, 0.75], "Budget curve: REVO-LION and the stratified random control at these budgets, against the union ([] turns it off)."),
+    bottom: withDefault(Schema.Boolean, true, "Ablation: tune on the bottom of each dataset by SQ (REVO-LION's sizes).")
+  }), DEFAULT_PROOF)
 })
 
 export const Report = Schema.Struct({
@@ -125,10 +143,12 @@ export const Spec = Schema.Struct({
   metrics: withDefault(Schema.Array(MetricName), DEFAULT_METRICS),
   quality: withDefault(Quality, {
     dq: { normalize: "in_domain" as const, include_self: false },
-    sq: { normalize: "per_model" as const, crossfit: 0 }
+    sq: DEFAULT_SQ,
+    min_distinct: 5,
+    keep_degenerate: false
   }),
   select: withDefault(Select, {
-    budget: 0.5, policy: "per_dataset" as const, per_dataset: {}, eval_size: 0.5, controls: { union: true, random: true }
+    budget: 0.5, policy: "per_dataset" as const, per_dataset: {}, eval_size: 0.5, controls: { union: true, random: true, seeds: 5 }, proof: DEFAULT_PROOF
   }),
   report: withDefault(Report, { formats: ["json", "md", "html"] as const, examples: 2 }),
   hub: withDefault(Hub, {}),

@@ -4,6 +4,7 @@ import assert from "node:assert/strict"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { hubFiles } from "../../src/hub/source.ts"
 import { loadDataset } from "../../src/data/load.ts"
 import { startMockHub, type MockHub } from "../support/mock-hub.ts"
 import { DATA_ROOT, decl, failure, run } from "./support.ts"
@@ -30,7 +31,7 @@ const popeDecl = (path: string) => decl({
 })
 
 test("a hf:// source at a pinned commit loads like the local file, and is cached by revision", async () => {
-  const ctx = { dataRoot: DATA_ROOT, hub: { endpoint: hub.url, cacheDir, env: {} } }
+  const ctx = { dataRoot: DATA_ROOT, remote: hubFiles({ endpoint: hub.url, cacheDir, env: {} }) }
   const remote = await run(loadDataset("pope-hub", popeDecl(`hf://datasets/revo-test/vlit@${commit}/pope/coco_pope_random.json`), ctx))
   const local = await run(loadDataset("pope-hub", popeDecl("pope-coco/coco_pope_random.json"), ctx))
   assert.equal(remote.samples.length, 3000)
@@ -48,13 +49,13 @@ test("a joined file may come from the Hub too", async () => {
     source: { format: "jsonl", path: "llava-bench-coco/qa90_questions.jsonl" },
     joins: [{ as: "answer", path: `hf://datasets/revo-test/vlit@${commit}/bench/answers.jsonl`, format: "jsonl", key: "question_id", on: "question_id", required: true }],
     fields: { id: "question_id", instruction: "text", references: "answer.text" }
-  }), { dataRoot: DATA_ROOT, hub: { endpoint: hub.url, cacheDir, env: {} } }))
+  }), { dataRoot: DATA_ROOT, remote: hubFiles({ endpoint: hub.url, cacheDir, env: {} }) }))
   assert.equal(d.samples.length, 90)
   assert.match(d.samples[0]!.turns[0]!.references[0]!, /black and brown with yellow details/)
 })
 
 test("a missing file or revision is a clear typed error", async () => {
-  const ctx = { dataRoot: DATA_ROOT, hub: { endpoint: hub.url, cacheDir, env: {}, retry: { times: 0, baseDelay: "1 millis" as const } } }
+  const ctx = { dataRoot: DATA_ROOT, remote: hubFiles({ endpoint: hub.url, cacheDir, env: {}, retry: { times: 0, baseDelay: "1 millis" as const } }) }
   const noFile = await failure(loadDataset("x", popeDecl(`hf://datasets/revo-test/vlit@${commit}/pope/absent.json`), ctx))
   assert.equal(noFile._tag, "HubNotFoundError")
   assert.match(noFile.message, /absent\.json/)

@@ -126,6 +126,22 @@ describe("repo tree", () => {
     })
   })
 
+  it("states the verdict its interval supports, and the backend the run recorded, when report.json carries them (issue 13)", () => {
+    const base = cardInput({ train: { "llava-instruct-100": 1, "okvqa-val": 1 }, eval: { "llava-instruct-100": 1, "okvqa-val": 1 } })
+    const proof = { outcome: "falls short", rel_lo: -0.061, rel_hi: -0.019, statistic: "Macro mean sample-level MQ" }
+    const backend = { name: "hf-vlm", version: "2.0.0", kind: "process", inputs: ["text", "image"], demo: false, description: "LoRA on a LLaVA-style model" }
+    const report = { ...base.report, backend, comparison: { union: { ...base.report.comparison.union, ...proof }, random: { ...base.report.comparison.random, outcome: "inconclusive" } } }
+    const layout = { train: { files: ["data/train-00000-of-00001.parquet"], rows: 2, bytes: 10 }, eval: { files: [], rows: 0, bytes: 0 }, sources: {}, sq: { files: [], rows: 0, bytes: 0 } }
+    const card = renderCard({ ...base, report, backend: { name: "retrieval", version: "1.0.0", inputs: ["text"], demo: true } }, layout)
+    const lim = card.slice(card.indexOf("## Limitations"), card.indexOf("## Dataset quality"))
+    assert.match(lim, /REVO-LION \*\*falls short\*\* of the union\. /)
+    assert.match(lim, /Macro mean sample-level MQ: 0\.2000 vs 0\.2100 \(difference -0\.0100; relative difference −4\.8%, 95% interval −6\.1% to −1\.9%;/)
+    assert.match(lim, /REVO-LION against the random subset: \*\*inconclusive\*\*/)
+    // the run's recorded backend, not the manifest read at publish time
+    assert.match(lim, /`hf-vlm 2\.0\.0`: LoRA on a LLaVA-style model\. Of each sample it sees the image pixels and/)
+    assert.doesNotMatch(lim, /demonstration of the method/)
+  })
+
   it("classifies licenses", () => {
     assert.equal(hubLicenseId("CC BY 4.0"), "cc-by-4.0")
     assert.equal(hubLicenseId("LLaVA research terms"), undefined)

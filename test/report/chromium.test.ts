@@ -70,7 +70,19 @@ test("report.html renders in headless Chromium: no console errors, nothing fetch
   assert.equal(dom.scripts, 0)
   assert.equal(dom.resources, 0, "the page fetches nothing")
   assert.deepEqual(dom.sections, ["summary", "mq", "dq", "sq", "proof", "revolion", "bad-rows", "provenance"])
-  assert.equal(dom.svgs, 3, "heat map, DQ bars and SQ distributions are drawn")
+  assert.equal(dom.svgs, 4, "heat map, DQ bars, SQ distributions and the budget curve are drawn")
+  const plot = await p.evaluate<{ lines: number; points: number; inside: boolean; union: boolean }>(`(() => {
+    const svg = document.querySelector("#proof svg.budget")
+    const box = svg.getBoundingClientRect()
+    const pts = [...svg.querySelectorAll("circle.point")]
+    return {
+      lines: svg.querySelectorAll("polyline.series").length,
+      points: pts.length,
+      inside: pts.every((c) => { const b = c.getBoundingClientRect(); return b.width > 3 && b.left >= box.left && b.right <= box.right && b.top >= box.top && b.bottom <= box.bottom }),
+      union: svg.querySelector("line.union") !== null
+    }
+  })()`)
+  assert.deepEqual(plot, { lines: 2, points: 2 * r.proof!.budget_curve.length, inside: true, union: true }, "budget curve: two series, every point drawn inside the plot")
 
   const png = await p.screenshot(1280)
   assert.equal(png.subarray(1, 4).toString("latin1"), "PNG")

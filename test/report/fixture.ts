@@ -7,7 +7,8 @@
 import { readFileSync } from "node:fs"
 import type { BadRows, CrossCell, Report, SqSummary } from "../../src/report/types.ts"
 import { EXTRA_EVAL_SETS } from "../../src/report/types.ts"
-import { buildComparison } from "../../src/report/render-verdict.ts"
+import { comparisonFromProof } from "../../src/report/render-verdict.ts"
+import { pairedBootstrap, spread } from "../../src/quality/bootstrap.ts"
 import { binCounts } from "../../src/report/svg-dist.ts"
 
 export const INDEX_URL = new URL("../../../shared/data/INDEX.md", import.meta.url)
@@ -153,8 +154,64 @@ export const fixtureReport = (opts: FixtureOptions = {}): Report => {
     }
   }
 
-  const evalForCompare = [...evals]
-  const common = { cross, evalSets: evalForCompare, subjectTrainSize: rlTrain, unionTrainSize: unionTrain }
+  // Per-item values for the proof: an item difficulty shared by every tune set (so the comparison
+  // is paired) times the cell's MQ, plus a little noise of each set's own.
+  const seedSets = ["random", "random-s1", "random-s2", "random-s3", "random-s4"]
+  const budgets = [0.1, 0.25, 0.5, 0.75]
+  const difficulty = new Map(evals.map((e) => [e, Array.from({ length: Math.min(150, sizes.get(e)?.eval ?? rlEval) }, () => 0.4 + rnd() * 1.2)]))
+  const itemValues = (t: string, e: string): Array<number> => {
+    const scale = t.startsWith("random") ? cross["random"]![e]!.mq * (0.96 + rnd() * 0.08)
+      : t === "revo-lion-bottom" ? cross["random"]![e]!.mq * 0.9
+      : cross[t]![e]!.mq
+    return difficulty.get(e)!.map((d) => scale * d * (0.9 + rnd() * 0.2))
+  }
+  const proofEvals = datasets.filter((e) => cross["revo-lion"]?.[e] !== undefined && cross["union"]?.[e] !== undefined && cross["random"]?.[e] !== undefined)
+  const values = new Map<string, Array<number>>()
+  for (const t of ["revo-lion", "union", "revo-lion-bottom", ...seedSets]) for (const e of proofEvals) values.set(`${t}@${e}`, itemValues(t, e))
+  const paired = (control: (e: string) => Array<number>) =>
+    proofEvals.map((e) => ({ name: e, subject: values.get(`revo-lion@${e}`)!, control: control(e) }))
+  const seedMean = (e: string) => values.get(`random@${e}`)!.map((_, i) => seedSets.reduce((a, t) => a + values.get(`${t}@${e}`)![i]!, 0) / seedSets.length)
+  const headline = {
+    union: pairedBootstrap(paired((e) => values.get(`union@${e}`)!), 300, 42, 0.02),
+    random: pairedBootstrap(paired(seedMean), 300, 42, 0.02)
+  }
+  const meansOf = (t: string) => {
+    const vs = proofEvals.map((e) => values.get(`${t}@${e}`)!)
+    const m = (xs: Array<number>) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length)
+    return { macro: m(vs.map(m)), weighted: m(vs.flat()) }
+  }
+  const means = Object.fromEntries(["revo-lion", "union", "revo-lion-bottom", ...seedSets].map((t) => [t, meansOf(t)]))
+  const u = means["union"]!
+  const curve = budgets.map((b) => {
+    const rv = { macro: u.macro * (0.8 + 0.25 * b + rnd() * 0.02), weighted: u.weighted * (0.8 + 0.25 * b) }
+    const rd = { macro: u.macro * (0.75 + 0.25 * b + rnd() * 0.02), weighted: u.weighted * (0.75 + 0.25 * b) }
+    return { budget: b, revolion: rv, random: rd, rel_revolion: { macro: rv.macro / u.macro - 1, weighted: rv.weighted / u.weighted - 1 }, rel_random: { macro: rd.macro / u.macro - 1, weighted: rd.weighted / u.weighted - 1 } }
+  })
+  const reOrder = difficulty.get("revo-lion-eval")!
+  const reSubject = reOrder.map((d) => d * cross["revo-lion"]!["revo-lion-eval"]!.mq)
+  const reVs = (t: string) => pairedBootstrap([{ name: "revo-lion-eval", subject: reSubject, control: reOrder.map((d) => d * cross[t]!["revo-lion-eval"]!.mq * (0.9 + rnd() * 0.2)) }], 300, 42, 0.02).per_eval["revo-lion-eval"]!
+  const degenerate = datasets.length > 2 ? { [`${datasets[0]}@${datasets[2]}`]: { items: 40, distinct: 1, top_answer: "A man riding a horse.", top_share: 1, reason: "1 distinct answer (< 5)" } } : {}
+  const proof = {
+    statistic: "mean sample-level MQ over eval items",
+    bootstrap: 300,
+    margin: 0.02,
+    seed: 42,
+    eval_sets: proofEvals,
+    left_out: {},
+    degenerate: {},
+    headline,
+    means,
+    seeds: {
+      sets: seedSets, seeds: [42, 43, 44, 45, 46],
+      macro: spread(seedSets.map((t) => means[t]!.macro)),
+      weighted: spread(seedSets.map((t) => means[t]!.weighted)),
+      rel_macro: spread(seedSets.map((t) => means["revo-lion"]!.macro / means[t]!.macro - 1))
+    },
+    revolion_eval: { union: reVs("union"), random: reVs("random") },
+    bottom: pairedBootstrap(paired((e) => values.get(`revo-lion-bottom@${e}`)!), 300, 42, 0.02),
+    budget_curve: curve
+  }
+  const common = { subjectTrainSize: rlTrain, unionTrainSize: unionTrain, margin: 0.02, resamples: 300, statistic: proof.statistic }
   const dataset_keys: Record<string, string> = {}
   for (const d of datasets) dataset_keys[d] = hex(64)
 
@@ -168,11 +225,16 @@ export const fixtureReport = (opts: FixtureOptions = {}): Report => {
     dq,
     sq,
     sq_hist: { lo, hi, bins, counts },
-    revolion: { budget, train_size: rlTrain, eval_size: rlEval, per_dataset: perDataset },
+    revolion: { budget, train_size: rlTrain, eval_size: rlEval, per_dataset: perDataset, ties: datasets.length > 0 ? { [datasets[0]!]: { cutoff_sq: 0.5, tied: 12, kept: 5 } } : {} },
     comparison: {
-      union: buildComparison({ ...common, control: "union", controlTrainSize: unionTrain }),
-      random: buildComparison({ ...common, control: "random", controlTrainSize: rlTrain })
+      union: comparisonFromProof({ ...common, control: "union", result: headline.union, controlTrainSize: unionTrain }),
+      random: comparisonFromProof({ ...common, control: "random", result: headline.random, controlTrainSize: rlTrain, seeds: seedSets.length })
     },
+    proof,
+    backend: { name: "retrieval", version: "1.0.0", kind: "module", inputs: ["text"], demo: true, description: "BM25 nearest-training-turn retrieval" },
+    degenerate,
+    dq_variants: { normalized: dq, raw: dq, with_self: dq },
+    dq_not_best: datasets.length > 1 ? { [datasets[1]!]: "union" } : {},
     provenance: {
       spec_sha256: specSha,
       dataset_keys,
@@ -180,6 +242,6 @@ export const fixtureReport = (opts: FixtureOptions = {}): Report => {
       tools: { node: "24.21.0", effect: "4.1.0", revo: "0.1.0" }
     },
     bad_rows: badRows,
-    settings: { dq: { normalize: "in_domain", include_self: false }, sq: { normalize: "per_model", crossfit: 0 }, backend: "retrieval", seed: 42 }
+    settings: { dq: { normalize: "in_domain", include_self: false }, sq: { normalize: "rank", crossfit: 0 }, min_distinct: 5, keep_degenerate: false, backend: "retrieval", seed: 42 }
   }
 }

@@ -3,7 +3,7 @@ import assert from "node:assert/strict"
 import { decodeReport, evalSets, tuneSets } from "../../src/report/types.ts"
 import { renderMarkdown } from "../../src/report/render-md.ts"
 import { renderHtml } from "../../src/report/render-html.ts"
-import { f3 } from "../../src/report/render-format.ts"
+import { mdEsc, f3 } from "../../src/report/render-format.ts"
 import { fixtureReport, realDatasetIds } from "./fixture.ts"
 
 test("the fixture covers the 11 real dataset ids of ../shared/data/INDEX.md", () => {
@@ -52,8 +52,8 @@ test("report.md: sections in order, verdicts in the summary, every table row has
     "Provenance"
   ])
   const summary = md.split("## Summary")[1]!.split("\n## ")[0]!
-  assert.ok(summary.includes(r.comparison.union.verdict))
-  assert.ok(summary.includes(r.comparison.random.verdict))
+  assert.ok(summary.includes(mdEsc(r.comparison.union.verdict)))
+  assert.ok(summary.includes(mdEsc(r.comparison.random.verdict)))
   // tables: split on unescaped pipes
   const cells = (line: string): number => line.replace(/\\\|/g, "").split("|").length - 2
   const lines = md.split("\n")
@@ -98,4 +98,35 @@ test("a losing REVO-LION is reported as losing in both pages", () => {
   assert.match(r.comparison.union.verdict, /falls short of the union/)
   assert.ok(renderMarkdown(r).includes("- **vs union: REVO-LION loses** (\u2212"))
   assert.ok(renderHtml(r).includes(`<span class="badge lose">REVO-LION loses</span>`))
+})
+
+test("the proof in both pages: backend first, intervals with verdicts, seeds, the REVO-LION eval set apart, ablation, budget curve", () => {
+  const r = fixtureReport()
+  const md = renderMarkdown(r)
+  const html = renderHtml(r)
+  // the first lines after the title say what produced the numbers and what it sees
+  const firstLines = md.split("\n").slice(1, 5).join("\n")
+  assert.match(firstLines, /retrieval 1\.0\.0 backend \(module plugin\): it sees text only, no image pixels/)
+  assert.match(firstLines, /demo/)
+  assert.ok(html.indexOf(`class="backend"`) < html.indexOf(`id="summary"`))
+  const u = r.proof!.headline["union"]!.macro!
+  const ci = `[${u.rel_lo >= 0 ? "+" : "\u2212"}${(Math.abs(u.rel_lo) * 100).toFixed(1)}%, ${u.rel_hi >= 0 ? "+" : "\u2212"}${(Math.abs(u.rel_hi) * 100).toFixed(1)}%]`
+  assert.ok(r.comparison.union.verdict.includes(`95% interval ${ci}`), r.comparison.union.verdict)
+  assert.equal(r.comparison.union.outcome, u.verdict)
+  for (const page of [md.replace(/\\/g, ""), html]) {
+    assert.ok(page.includes("REVO-LION eval set (selected by SQ: not evidence for REVO-LION)"))
+    assert.ok(page.includes("ablation: vs bottom half by SQ"))
+    assert.ok(page.includes("Random controls: seeds"))
+    assert.ok(page.includes("Budget curve"))
+    assert.ok(page.includes("Ties at the REVO-LION cut-off, broken by the seed"))
+    assert.ok(page.includes("own model is not the best"))
+    assert.ok(page.includes("A man riding a horse."), "the degenerate cell is listed")
+  }
+  // the budget plot: one polyline per series, a point per budget, the union's 0 line
+  assert.equal((html.match(/<polyline class="series /g) ?? []).length, 2)
+  assert.equal((html.match(/<circle class="point /g) ?? []).length, 2 * r.proof!.budget_curve.length)
+  assert.ok(html.includes(`<line class="union"`))
+  // the degenerate cell is flagged in the heat map
+  const [t, e] = Object.keys(r.degenerate!)[0]!.split("@") as [string, string]
+  assert.match(html, new RegExp(`<rect class="cell degenerate" data-tune="${t}" data-eval="${e}"`))
 })

@@ -86,6 +86,86 @@ describe("revo validate: the data check", () => {
   it("the quickstart passes the data check", () => {
     const r = revo(["validate", "experiments/quickstart.yaml"], { env })
     assert.equal(r.code, 0, r.stderr)
-    assert.match(r.stdout, /data checked \(the first records of every source and join\)/u)
+    assert.match(r.stdout, /data checked \(paths on the first records of every source and join; joins and where on every record\)/u)
+  })
+})
+
+describe("revo validate: the dataset forms' own checks", () => {
+  it("llava fields.instruction without fields.references, {instruction} on coco-captions", () => {
+    const file = spec("forms", `datasets:
+  pre:
+    source: { format: llava, path: llava-pretrain-lcs-2k/blip_laion_cc_sbu_2k.json }
+    fields: { instruction: "conversations[0].value" }
+  caps:
+    source: { format: coco-captions, path: coco-mini/annotations/captions_train2017.json }
+    instruction: "{instruction} Be brief."
+`)
+    const r = revo(["validate", file, "--no-data"], { env })
+    assert.equal(r.code, 2, r.stdout)
+    assert.deepEqual(r.stderr.trim().split("\n"), [
+      `${file}:6:28 datasets.pre.fields.instruction: Format "llava": fields.instruction and fields.references go together (a mapped single turn replacing the conversation); to reword the source's instruction use \`instruction: "{instruction} ..."\``,
+      `${file}:9:18 datasets.caps.instruction: Format "coco-captions" has no instruction of its own for {instruction}: write the instruction itself (e.g. "Describe the image briefly.")`
+    ])
+  })
+
+  it("a fanned-out instruction template and a where that does not parse", () => {
+    const file = spec("syntax", `datasets:
+  aok:
+    source: { format: json, path: aokvqa-val/aokvqa_v1p0_val.json }
+    fields: { instruction: question, references: "rationales[*]" }
+    instruction: "{instruction} {choices[*]}"
+    where: "split in [val"
+  pope:
+    source: { format: jsonl, path: pope-coco/coco_pope_adversarial.json }
+    fields: { instruction: text, references: label }
+`)
+    const r = revo(["validate", file, "--no-data"], { env })
+    assert.equal(r.code, 2, r.stdout)
+    assert.deepEqual(r.stderr.trim().split("\n"), [
+      `${file}:7:18 datasets.aok.instruction: instruction template "{instruction} {choices[*]}" fans out ([*]); an instruction is one text`,
+      `${file}:8:12 datasets.aok.where: expected , or ] in the list of values at character 14 of "split in [val"`
+    ])
+  })
+})
+
+describe("revo validate: joins and where on every record", () => {
+  it("an empty where, a required join that matches nothing or too little, a non-unique key are errors; a rare optional join a warning", () => {
+    const file = spec("matching", `datasets:
+  pope:
+    source: { format: jsonl, path: pope-coco/coco_pope_adversarial.json }
+    fields: { id: question_id, instruction: text, references: label }
+    where: label = maybe
+  vqax:
+    source: { format: json, path: vqa-x/vqaX_test.json, records: "*" }
+    joins:
+      - { as: val, path: vqa-x/vqaX_val.json, records: "*", key: $key, on: $key, required: true }
+    fields: { id: $key, instruction: question, references: "val.explanation[*]" }
+  okvqa:
+    source: { format: json, path: okvqa-val/okvqa_test_split.json }
+    joins:
+      - { as: box, path: llava-bench-coco/caps_boxes_coco2014_val_80.jsonl, format: jsonl, key: image, on: image_id, match: coco-image-id }
+      - { as: q, path: okvqa-val/okvqa_test_split.json, key: image_id, on: image_id, required: true }
+    fields: { id: question_id, instruction: question, references: "answers[*]" }
+  bench:
+    source: { format: jsonl, path: llava-bench-coco/qa90_questions.jsonl }
+    joins:
+      - { as: answer, path: llava-bench-coco/qa90_gpt4_answer.jsonl, format: jsonl, key: question_id, on: "{image}", required: true }
+    fields: { id: question_id, instruction: text, references: answer.text }
+  pope-caps:
+    source: { format: jsonl, path: pope-coco/coco_pope_adversarial.json }
+    joins:
+      - { as: caps, path: coco-captions-val2017/captions_val2017.json, records: annotations, key: image_id, on: image, many: true, match: coco-image-id, required: true }
+    fields: { id: question_id, instruction: text, references: label }
+`)
+    const r = revo(["validate", file], { env })
+    assert.equal(r.code, 2, r.stdout)
+    assert.deepEqual(r.stderr.trim().split("\n"), [
+      `warning: ${file}:16:108 datasets.okvqa.joins.0.on: join "box" matched only 8 of 4456 records (0.18%, under 1.00%; on: image_id gave keys like "339761", keys of llava-bench-coco/caps_boxes_coco2014_val_80.jsonl look like "296284")`,
+      `${file}:7:12 datasets.pope.where: keeps none of the 3000 records of pope-coco/coco_pope_adversarial.json: the dataset would be empty`,
+      `${file}:11:76 datasets.vqax.joins.0.on: required join "val" matches none of the 1968 records of vqa-x/vqaX_test.json: no row with key "359000" (read from on: $key); keys of vqa-x/vqaX_val.json look like "544006"`,
+      `${file}:17:62 datasets.okvqa.joins.1.key: key "572399" occurs more than once in okvqa-val/okvqa_test_split.json; declare many: true to keep every match`,
+      `${file}:22:107 datasets.bench.joins.0.on: required join "answer" matches none of the 90 records of llava-bench-coco/qa90_questions.jsonl: no row with key "000000441147.jpg" (read from on: {image}); keys of llava-bench-coco/qa90_gpt4_answer.jsonl look like "0"`,
+      `${file}:27:113 datasets.pope-caps.joins.0.on: required join "caps" finds no row for 2556 of 3000 records of pope-coco/coco_pope_adversarial.json (more than split.max_bad_fraction 1.00%), e.g. no row with key "310196" (read from on: image); keys of coco-captions-val2017/captions_val2017.json look like "179765"`
+    ])
   })
 })
