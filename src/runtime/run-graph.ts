@@ -260,11 +260,12 @@ const bestEffort = (f: () => void): void => {
 
 /**
  * The first line of an error and, when that line only introduces what follows ("...last lines
- * of stderr:"), the last non-empty line after it: a traceback ends with its cause.
+ * of stderr:"), the last non-empty line after it that the plugin wrote: a traceback ends with its cause.
  */
 export const headline = (error: string): string => {
   const [first = "", ...rest] = error.split("\n")
-  const cause = rest.filter((l) => l.trim() !== "").at(-1)
+  // revo's own diagnostics in a log ("[revo <time>] slurm job 7: FAILED") are not the cause
+  const cause = rest.filter((l) => l.trim() !== "" && !l.startsWith("[revo ")).at(-1)
   return first.endsWith(":") && cause !== undefined ? `${first} ${cause.trim()}` : first
 }
 

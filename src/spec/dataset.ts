@@ -15,7 +15,7 @@
  */
 import * as Schema from "effect/Schema"
 import { compileExpr, compilePath } from "./mapping.ts"
-import { compileWhere, isWhereError, whereErrorText } from "../data/where.ts"
+import { compileWhere, isWhereError, whereErrorText } from "./where.ts"
 import { Citation } from "./citation.ts"
 import { NonEmpty, SizeOrFraction, Slug, withDefault } from "./fields.ts"
 import { MetricNameSchema } from "./metric-sets.ts"
