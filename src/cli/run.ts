@@ -22,6 +22,7 @@ import type { TaskSpec } from "../runtime/task.ts"
 import { hubFiles } from "../hub/source.ts"
 import { hubOptions, loadSpec, type LoadedSpec } from "../spec/load.ts"
 import { TasksFailed, UsageError } from "./errors.ts"
+import { checkSpecData } from "./validate.ts"
 
 export interface SpecArgs {
   readonly spec: string
@@ -41,13 +42,16 @@ export interface Session {
 export const storeDirOf = (store: Option.Option<string>): string => resolve(Option.getOrElse(store, () => join("results", ".revo")))
 
 /** Load the spec, open the store, load the plugin, hash the datasets and build the task graph. */
-export const openSession = (args: SpecArgs) =>
+export const openSession = (args: SpecArgs, options: { readonly checkData?: boolean } = {}) =>
   Effect.gen(function*() {
     const loaded = yield* loadSpec(args.spec, {
       set: args.set,
       extraChecks: [backendCheck],
       ...(Option.isSome(args.dataRoot) ? { dataRoot: args.dataRoot.value } : {})
     })
+    // validate's data check, before any task: an empty dataset or a join that cannot match is a
+    // located spec error here, not a failed load task (its warnings come from the loads).
+    if (options.checkData === true) yield* checkSpecData(loaded, args.spec)
     const storeDir = storeDirOf(args.store)
     const store = yield* storageEffect(storeDir, () => new Store(storeDir))
     const plugin = yield* loadPlugin(loaded.spec.backend.plugin, { baseDir: dirname(loaded.file), executor: loaded.spec.backend.executor.kind }).pipe(
@@ -95,7 +99,7 @@ export const loadWarnings = (session: Session, result: GraphResult): Array<strin
 export const runRun = (args: SpecArgs & { readonly jobs: number; readonly force: ReadonlyArray<string> }) =>
   Effect.scoped(Effect.gen(function*() {
     if (args.jobs < 1) return yield* new UsageError({ message: `-j must be at least 1 (got ${args.jobs})` })
-    const session = yield* openSession(args)
+    const session = yield* openSession(args, { checkData: true })
     mkdirSync(session.store.root, { recursive: true })
     yield* lockStore(session.store.root, `revo run ${args.spec}`)
     // Temp files of writes a crash or a full disk interrupted: safe to remove now that we hold the lock.

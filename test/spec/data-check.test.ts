@@ -169,3 +169,23 @@ describe("revo validate: joins and where on every record", () => {
     ])
   })
 })
+
+describe("revo plan and revo run: the data check before any task", () => {
+  it("a where that keeps nothing stops plan and run with the located error (exit 2), before any task", () => {
+    const file = spec("plan-empty", `datasets:
+  pope:
+    source: { format: jsonl, path: pope-coco/coco_pope_adversarial.json }
+    fields: { id: question_id, instruction: text, references: label }
+    where: label = maybe
+  coco-mini:
+    source: { format: coco-captions, path: coco-mini/annotations/captions_train2017.json }
+    instruction: Describe the image briefly.
+`)
+    const expected = `${file}:7:12 datasets.pope.where: keeps none of the 3000 records of pope-coco/coco_pope_adversarial.json: the dataset would be empty`
+    for (const command of ["plan", "run"]) {
+      const r = revo([command, file, "--store", join(dir, "store", ".revo")], { env, cwd: dir })
+      assert.equal(r.code, 2, `${command}: ${r.stderr}`)
+      assert.equal(r.stderr.trim(), expected, command)
+    }
+  })
+})
