@@ -1,4 +1,4 @@
-"""hf-vlm entry point: read the request, dispatch to the torch code, exit 0 / 1 / 2 (README)."""
+"""hf-vlm entry point: read the request, dispatch to the torch code, exit 0 / 1 / 2 / 75 (README §4)."""
 import os
 import sys
 import traceback
@@ -25,9 +25,11 @@ def main(argv):
     except protocol.BadRequest as e:
         print(f"hf-vlm: bad request: {e}", file=sys.stderr)
         return protocol.EXIT_BAD_REQUEST
-    except Exception:
+    except Exception as e:  # noqa: BLE001 - every failure gets its exit code and a last line that says why
         traceback.print_exc(file=sys.stderr)
-        return protocol.EXIT_FAILED
+        code, reason = protocol.exit_code_for(e)
+        print(f"hf-vlm: {reason}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":

@@ -1,4 +1,10 @@
-/** hf-vlm's protocol layer (plain Python, no torch) through python3's unittest, plus its manifest. */
+/**
+ * hf-vlm's pure parts (plain Python, no torch) through python3's unittest: params against the
+ * manifest's schema, LLaVA-1.5 prompts, label masks over whole conversations, truncation of the
+ * end only, the step plan and cosine schedule, LoRA targets, image census, exit codes (75 for
+ * OOM, a busy or absent GPU, Hub time-outs), events without NaN, and the device check's event
+ * printer and shell syntax. Plus its manifest.
+ */
 import assert from "node:assert/strict"
 import { spawnSync } from "node:child_process"
 import { rmSync } from "node:fs"
@@ -9,12 +15,16 @@ import { run } from "./support/tasks.ts"
 
 const dir = fileURLToPath(new URL("../../plugins/hf-vlm/", import.meta.url))
 
-test("hf-vlm protocol layer: python3 -m unittest test_protocol", () => {
-  const r = spawnSync("python3", ["-B", "-m", "unittest", "-v", "test_protocol"], { cwd: dir, encoding: "utf8" })
+test("hf-vlm pure parts: python3 -m unittest discover (test_protocol, test_print_events)", () => {
+  const r = spawnSync("python3", ["-B", "-m", "unittest", "discover", "-v", "-p", "test_*.py"], { cwd: dir, encoding: "utf8" })
   rmSync(`${dir}__pycache__`, { recursive: true, force: true })
   assert.equal(r.status, 0, r.stderr)
   assert.match(r.stderr, /Ran (\d+) tests/)
-  assert.ok(Number(/Ran (\d+) tests/.exec(r.stderr)![1]) >= 10)
+  assert.ok(Number(/Ran (\d+) tests/.exec(r.stderr)![1]) >= 30)
+  for (const name of ["test_sentencepiece_prefix_space_belongs_to_the_answer_not_a_lone_token", "test_transient_failures_exit_75",
+    "test_a_stray_line_is_shown_and_fails_but_reading_goes_on", "test_image_expansion_and_truncation_of_the_end_only"]) {
+    assert.match(r.stderr, new RegExp(`${name} .*ok`))
+  }
   assert.match(r.stderr, /\nOK\n/)
 })
 
@@ -23,5 +33,6 @@ test("hf-vlm manifest: a GPU process plugin found by name", async () => {
   assert.equal(p.identity.kind, "process")
   assert.deepEqual(p.manifest.command, ["python3", "main.py"])
   assert.equal(p.manifest.resources?.gpus, 1)
+  assert.deepEqual([p.manifest.inputs, p.manifest.demo], [["text", "image"], false])
   assert.ok(!(p.manifest.env ?? []).includes("HF_TOKEN"), "a token is granted by the spec, never by the manifest")
 })

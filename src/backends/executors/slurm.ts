@@ -209,7 +209,7 @@ export const makeSlurmExecutor = (options: SlurmExecutorOptions = {}): Executor<
         Effect.gen(function*() {
           const cwd = NodePath.resolve(job.cwd)
           const replay = adopted && hooks.replayOnAdopt === true
-          const tail = yield* makeTail(stdoutPath(cwd, jobId), offsetPath(cwd, jobId), hooks.onStdoutLine, replay)
+          const tail = yield* makeTail(stdoutPath(cwd, jobId), offsetPath(cwd, jobId), hooks.onStdoutLine, replay, hooks.onOverlongLine)
           let delay = pollInitial
           let lastState = ""
           while (true) {
