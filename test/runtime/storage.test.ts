@@ -49,7 +49,7 @@ describe("storage failures: full disk, read-only store", { skip: root ? false : 
       sh("mount", "-o", "remount,size=64m", mnt)
       const again = revo(["run", s.spec, "--store", store])
       assert.equal(again.code, 0, again.stderr)
-      assert.match(again.stderr, /75 tasks: \d+ run, [1-9]\d* cached, 0 failed/, "what finished before the disk filled was kept")
+      assert.match(again.stderr, /\d+ tasks: \d+ run, [1-9]\d* cached, 0 failed/, "what finished before the disk filled was kept")
 
       // Leftovers of a write that a crash interrupted are swept at the next start.
       const stray = [join(store, "objects", "ab", `ab12.tmp-999999-x`), join(store, "tasks", `k.json.tmp-999999-y`)]
