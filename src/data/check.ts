@@ -177,6 +177,13 @@ export const checkDatasetData = <E = never>(id: string, decl: Dataset, ctx: Load
       return { problems, warnings }
     }
     const source: Side = { file: decl.source.path, records: allSource.slice(0, CHECKED_RECORDS) }
+    // A where on the record's own fields drops rows before the joins (as in a load), so joins are matched on what it keeps.
+    const compiledWhere = decl.where === undefined ? undefined : compileWhere(decl.where)
+    const rawWhere = compiledWhere !== undefined && !isWhereError(compiledWhere) && !compiledWhere.readsMapped &&
+        !compiledWhere.paths.some((p) => decl.joins.some((j) => j.as === p.root)) &&
+        compiledWhere.paths.every((p) => pathProblem(p, { side: source, joins: new Map() }) === undefined)
+      ? compiledWhere : undefined
+    const kept = rawWhere === undefined ? allSource : allSource.filter((r) => evalWhere(rawWhere, recordLookup(r), () => undefined))
     const joins = new Map<string, { side: Side; many: boolean }>()
     for (let i = 0; i < decl.joins.length; i++) {
       const j = decl.joins[i]!
@@ -200,7 +207,7 @@ export const checkDatasetData = <E = never>(id: string, decl: Dataset, ctx: Load
       // Both paths exist: match every record (the files are parsed whole already, this is cheap).
       // An `on` that reads an earlier join is left to the load.
       if (problems.length === before && typeof key !== "string" && typeof on !== "string" && !pathsOf(on).some((p) => joins.has(p.root))) {
-        matchJoin(id, j, i, key, on, all, allSource, decl.source.path, ctx.maxBadFraction ?? DEFAULT_MAX_BAD_FRACTION, problems, warnings)
+        if (kept.length > 0) matchJoin(id, j, i, key, on, all, kept, decl.source.path, ctx.maxBadFraction ?? DEFAULT_MAX_BAD_FRACTION, problems, warnings)
       }
       joins.set(j.as, { side, many: j.many })
     }
@@ -234,10 +241,8 @@ export const checkDatasetData = <E = never>(id: string, decl: Dataset, ctx: Load
           if (m !== undefined) problems.push({ path: [...base, "where"], message: `${p.source}: ${m}` })
         }
         // A condition on the source's own fields is tried on every record: keeping none is an empty dataset.
-        if (problems.length === before && !w.readsMapped && !w.paths.some((p) => joins.has(p.root))) {
-          if (!allSource.some((r) => evalWhere(w, recordLookup(r), () => undefined))) {
-            problems.push({ path: [...base, "where"], message: `keeps none of the ${allSource.length} records of ${decl.source.path}: the dataset would be empty` })
-          }
+        if (problems.length === before && rawWhere !== undefined && kept.length === 0) {
+          problems.push({ path: [...base, "where"], message: `keeps none of the ${allSource.length} records of ${decl.source.path}: the dataset would be empty` })
         }
       }
     }

@@ -18,17 +18,10 @@ export { hubLicenseId, licenseTier } from "./licenses.ts"
 /** The parts of report.json the card reads. */
 export type CardReport =
   & Pick<Report, "experiment" | "spec_sha256" | "datasets" | "mq_metrics" | "cross" | "dq" | "sq" | "revolion" | "comparison" | "provenance">
-  & Partial<Pick<Report, "settings">>
-  // Issue 13 adds these to report.json (the backend the run used; the verdict its interval supports).
-  & { readonly backend?: BackendFacts }
+  & Partial<Pick<Report, "settings" | "backend" | "sq_notes">>
 
-/** One comparison of report.json, with the interval fields issue 13 adds when the proof computed them. */
-type ComparisonFacts = Report["comparison"]["union"] & {
-  readonly outcome?: string
-  readonly rel_lo?: number
-  readonly rel_hi?: number
-  readonly statistic?: string
-}
+/** One comparison of report.json; `outcome`, `rel_lo`/`rel_hi` and `statistic` are there when the proof computed them. */
+type ComparisonFacts = Report["comparison"]["union"]
 
 /** The backend that produced the selection, as its manifest describes it. */
 export interface BackendFacts {
@@ -206,6 +199,24 @@ const seesText = (b: BackendFacts): string => {
   return inputs.includes("image") ? `Of each sample it sees the image pixels and ${text}` : `Of each sample it sees text only — ${text} — and never the image pixels`
 }
 
+/** Models left out of SQ, and samples no model could score, per source's train split (report.json `sq_notes`). */
+const sqNoteLines = (report: CardReport): Array<string> => {
+  const notes = report.sq_notes
+  if (notes === undefined) return []
+  const parts = report.datasets.flatMap((d) => {
+    const n = notes[d]?.train
+    if (n === undefined) return []
+    const what = [
+      ...n.excluded.map((e) => `${e.model} left out (${e.reason})`),
+      ...(n.degenerate.length > 0 ? [`${n.degenerate.join(", ")} left out as degenerate`] : []),
+      ...(n.same_image > 0 ? [`${n.same_image} same-image scores skipped`] : []),
+      ...(n.unscored > 0 ? [`${n.unscored} samples no model could score, given the neutral SQ`] : [])
+    ]
+    return what.length === 0 ? [] : [`\`${d}\`: ${what.join("; ")}`]
+  })
+  return parts.length === 0 ? [] : [`- **Models left out of SQ** (train splits): ${parts.join(". ")}.`]
+}
+
 export const cardBody = (input: CardInput, layout: CardLayout): string => {
   const { report } = input
   const r = report.revolion
@@ -318,14 +329,16 @@ export const cardBody = (input: CardInput, layout: CardLayout): string => {
       `- **Near-zero SQ.** Share of each source's train split with an SQ below ${NEAR_ZERO}, and with every other-dataset model's raw sample-level MQ below ${NEAR_ZERO}: ` +
         "for the latter SQ has no signal to rank on, and the order among those samples is decided by ties.",
       "",
-      table(["source", "train samples scored", `SQ below ${NEAR_ZERO}`, `no model above ${NEAR_ZERO}`], scoredSources.map((d) => {
+      table(["source", "train samples scored", `SQ below ${NEAR_ZERO}`, `no model above ${NEAR_ZERO}`, "tied at the cut-off (kept)"], scoredSources.map((d) => {
         const f = rowFacts[d]!
-        return [d, String(f.scored), share(f.sqNearZero, f.scored), share(f.nearZero, f.scored)]
+        const t = r.ties?.[d]
+        return [d, String(f.scored), share(f.sqNearZero, f.scored), share(f.nearZero, f.scored), t === undefined || t.tied <= 1 ? "–" : `${t.tied} at SQ ${num(t.cutoff_sq)} (${t.kept})`]
       })),
       ""
     )
   }
   out.push(
+    ...sqNoteLines(report),
     `- **Metrics.** MQ is the mean of ${report.mq_metrics.join(", ")} on every eval set` +
       (report.mq_metrics.every((m) => /^(bleu\d|meteor|rouge_l|cider)$/.test(m))
         ? ", short VQA answers and yes/no questions included, where n-gram overlap is a coarse signal."
@@ -413,7 +426,7 @@ export const cardBody = (input: CardInput, layout: CardLayout): string => {
       fenced([
         `# in a checkout of revo${rep.commit === undefined ? "" : ` at ${rep.commit}`}, with the source files under DATA (paths as in the spec)`,
         "npm ci",
-        `huggingface-cli download ${repo} ${SPEC_PATH} --repo-type dataset --local-dir .`,
+        `hf download ${repo} ${SPEC_PATH} --repo-type dataset --local-dir .   # or fetch revo/spec.yaml from this page`,
         `npx revo run ${SPEC_PATH} --data-root DATA${sets}`,
         `npx revo publish ${SPEC_PATH} --data-root DATA${sets}${input.backend?.demo === true ? " --allow-demo" : ""} --dry-run OUT   # the same files as this repo`
       ].join("\n"), "sh"),

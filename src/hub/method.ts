@@ -7,7 +7,7 @@
 export interface MethodSettings {
   readonly metrics: ReadonlyArray<string>
   readonly dq?: { readonly normalize: string; readonly include_self: boolean } | undefined
-  readonly sq?: { readonly normalize: string; readonly crossfit: number } | undefined
+  readonly sq?: { readonly normalize: string; readonly crossfit: number; readonly exclude_same_image?: boolean | undefined } | undefined
   readonly budget: number
   /** REVO-LION eval items chosen, and the eval-split items they were chosen from (all sources) */
   readonly evalChosen?: number
@@ -31,21 +31,20 @@ export const SQ_TEXT: Readonly<Record<string, string>> = {
   ratio: "SQ(x) = the mean over the models T tuned on other datasets of MQ_T(x) / mean_x' MQ_T(x') over D's samples of the same part; " +
     "a model whose mean on D is below `min_signal.mean`, or whose share of items above that floor is below `min_signal.nonzero`, has no signal to divide by and is left out.",
   zscore: "SQ(x) = the mean over the models T tuned on other datasets of (MQ_T(x) − mean) / standard deviation of MQ_T over D's samples of the same part, " +
-    "with the same `min_signal` floor (and a standard deviation above 0).",
-  per_model: "SQ(x) = the mean over the models T tuned on other datasets of MQ_T(x) / m_T, where m_T is T's mean sample-level MQ over D's " +
-    "scored samples (a model with m_T = 0 is left out): SQ = 1 means as good as that model does on D on average.",
-  none: "SQ(x) = the mean over the models T tuned on other datasets of MQ_T(x), not normalised."
+    "with the same `min_signal` floor (and a standard deviation above 0)."
 }
 
 export const SQ_COMMON =
   "Models tuned on other datasets never saw x, so every sample can be scored without leakage. With `crossfit: K`, K fold models tuned " +
   "on D itself (folds grouped by image) also score x, out of fold."
 
+export const SAME_IMAGE_TEXT = "With `exclude_same_image`, a model whose train split holds x's image does not score x."
+
 const pct = (x: number): string => `${Math.round(x * 100)}%`
 
 /** The method section's bullet points for one run's settings. Throws on a setting it cannot describe. */
 export const methodLines = (s: MethodSettings): Array<string> => {
-  const sqNorm = s.sq?.normalize ?? "per_model"
+  const sqNorm = s.sq?.normalize ?? "rank"
   const sq = SQ_TEXT[sqNorm]
   if (sq === undefined) throw new Error(`the card cannot describe quality.sq.normalize: ${sqNorm} (add it to src/hub/method.ts)`)
   const dqNorm = s.dq?.normalize ?? "in_domain"
@@ -54,7 +53,8 @@ export const methodLines = (s: MethodSettings): Array<string> => {
   return [
     `- ${MQ_TEXT} Metrics here: ${s.metrics.join(", ")}.`,
     `- ${dq}${s.dq?.include_self ? " The dataset's own eval set is included." : ""}`,
-    `- **SQ** of a sample x of dataset D (normalize: ${sqNorm}${s.sq && s.sq.crossfit > 0 ? `, crossfit: ${s.sq.crossfit}` : ""}): ${sq} ${SQ_COMMON}`,
+    `- **SQ** of a sample x of dataset D (normalize: ${sqNorm}${s.sq && s.sq.crossfit > 0 ? `, crossfit: ${s.sq.crossfit}` : ""}): ${sq} ${SQ_COMMON}` +
+      (s.sq?.exclude_same_image === true ? ` ${SAME_IMAGE_TEXT}` : ""),
     `- **REVO-LION train** (split \`train\`): the top ${pct(s.budget)} of each dataset's train split by SQ, so no dataset crowds out another. ` +
       "It is chosen by SQ as measured here; \"top by SQ\" means the samples the other datasets' models answered best, not samples known to teach best.",
     "- **REVO-LION eval** (split `eval`): the top of each dataset's eval split by the same SQ, with no image shared with any train split" +
@@ -70,5 +70,5 @@ export const methodDocs = (): string => [
   `- ${MQ_TEXT}`,
   ...Object.entries(DQ_TEXT).map(([k, v]) => `- \`quality.dq.normalize: ${k}\`: ${v}`),
   ...Object.entries(SQ_TEXT).map(([k, v]) => `- \`quality.sq.normalize: ${k}\`: ${v}`),
-  `- ${SQ_COMMON}`
+  `- ${SQ_COMMON} ${SAME_IMAGE_TEXT}`
 ].join("\n")

@@ -65,7 +65,7 @@ export const cardInput = (sizes: { train: Record<string, number>; eval: Record<s
         plugin: { name: "retrieval", version: "0.1.0", code_sha256: "c0de" },
         tools: { node: "24.21.0", effect: "4.1.0", revo: "0.1.0" }
       },
-      settings: { dq: { normalize: "in_domain", include_self: false }, sq: { normalize: "per_model", crossfit: 0 }, backend: "retrieval", seed: 7 }
+      settings: { dq: { normalize: "in_domain", include_self: false }, sq: { normalize: "rank", crossfit: 0 }, backend: "retrieval", seed: 7 }
     },
     licenses: LICENSES,
     lock: "version: 1\ndatasets:\n  llava-instruct-100: sha256:aaaa\n  okvqa-val: sha256:bbbb\nnote: \"a ``` fence inside the lock\"\n",

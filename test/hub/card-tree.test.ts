@@ -130,7 +130,12 @@ describe("repo tree", () => {
     const base = cardInput({ train: { "llava-instruct-100": 1, "okvqa-val": 1 }, eval: { "llava-instruct-100": 1, "okvqa-val": 1 } })
     const proof = { outcome: "falls short" as const, rel_lo: -0.061, rel_hi: -0.019, statistic: "Macro mean sample-level MQ" }
     const backend = { name: "hf-vlm", version: "2.0.0", kind: "process", inputs: ["text", "image"], demo: false, description: "LoRA on a LLaVA-style model" }
-    const report = { ...base.report, backend, comparison: { union: { ...base.report.comparison.union, ...proof }, random: { ...base.report.comparison.random, outcome: "inconclusive" as const } } }
+    const none = { excluded: [], degenerate: [], same_image: 0, unscored: 0 }
+    const sq_notes = {
+      "okvqa-val": { train: { excluded: [{ model: "llava-instruct-100", reason: "mean below min_signal", mean: 1e-9, nonzero: 0 }], degenerate: [], same_image: 0, unscored: 3 }, eval: none },
+      "llava-instruct-100": { train: none, eval: none }
+    }
+    const report = { ...base.report, backend, sq_notes, comparison: { union: { ...base.report.comparison.union, ...proof }, random: { ...base.report.comparison.random, outcome: "inconclusive" as const } } }
     const layout = { train: { files: ["data/train-00000-of-00001.parquet"], rows: 2, bytes: 10 }, eval: { files: [], rows: 0, bytes: 0 }, sources: {}, sq: { files: [], rows: 0, bytes: 0 } }
     const card = renderCard({ ...base, report, backend: { name: "retrieval", version: "1.0.0", inputs: ["text"], demo: true } }, layout)
     const lim = card.slice(card.indexOf("## Limitations"), card.indexOf("## Dataset quality"))
@@ -140,6 +145,7 @@ describe("repo tree", () => {
     // the run's recorded backend, not the manifest read at publish time
     assert.match(lim, /`hf-vlm 2\.0\.0`: LoRA on a LLaVA-style model\. Of each sample it sees the image pixels and/)
     assert.doesNotMatch(lim, /demonstration of the method/)
+    assert.match(lim, /- \*\*Models left out of SQ\*\* \(train splits\): `okvqa-val`: llava-instruct-100 left out \(mean below min_signal\); 3 samples no model could score, given the neutral SQ\.\n/)
   })
 
   it("classifies licenses", () => {

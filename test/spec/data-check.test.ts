@@ -169,3 +169,46 @@ describe("revo validate: joins and where on every record", () => {
     ])
   })
 })
+
+describe("revo plan and revo run: the data check before any task", () => {
+  it("a where that keeps nothing stops plan and run with the located error (exit 2), before any task", () => {
+    const file = spec("plan-empty", `datasets:
+  pope:
+    source: { format: jsonl, path: pope-coco/coco_pope_adversarial.json }
+    fields: { id: question_id, instruction: text, references: label }
+    where: label = maybe
+  coco-mini:
+    source: { format: coco-captions, path: coco-mini/annotations/captions_train2017.json }
+    instruction: Describe the image briefly.
+`)
+    const expected = `${file}:7:12 datasets.pope.where: keeps none of the 3000 records of pope-coco/coco_pope_adversarial.json: the dataset would be empty`
+    for (const command of ["plan", "run"]) {
+      const r = revo([command, file, "--store", join(dir, "store", ".revo")], { env, cwd: dir })
+      assert.equal(r.code, 2, `${command}: ${r.stderr}`)
+      assert.equal(r.stderr.trim(), expected, command)
+    }
+  })
+})
+
+describe("revo validate: a where on the record's own fields applies before the joins", () => {
+  it("a required join that misses only rows the where drops passes", () => {
+    const file = spec("where-join", `datasets:
+  pope:
+    source: { format: jsonl, path: pope-coco/coco_pope_adversarial.json }
+    joins:
+      - { as: caps, path: coco-captions-val2017/captions_val2017.json, records: annotations, key: image_id, on: image, many: true, match: coco-image-id, required: true }
+    fields: { id: question_id, image: image, instruction: text, references: label }
+    context: "{caps[*].caption}"
+    where: image = COCO_val2014_000000210789.jpg
+  coco-mini:
+    source: { format: coco-captions, path: coco-mini/annotations/captions_train2017.json }
+    instruction: Describe the image briefly.
+`)
+    const r = revo(["validate", file], { env })
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.stderr, "")
+    const without = revo(["validate", file, "--set", "datasets.pope.where=label = yes"], { env })
+    assert.equal(without.code, 2)
+    assert.match(without.stderr, /datasets\.pope\.joins\.0\.on: required join "caps" finds no row for 1278 of 1500 records of pope-coco\/coco_pope_adversarial\.json/u)
+  })
+})
