@@ -10,12 +10,13 @@
  *
  * The command runs through an Executor (local or Slurm); stderr lands in the task's log.
  */
-import { createReadStream, existsSync, mkdirSync, openSync, readFileSync, readSync, closeSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { createReadStream, existsSync, mkdirSync, openSync, readFileSync, readSync, closeSync, rmSync, statSync } from "node:fs"
 import { isAbsolute, join, resolve } from "node:path"
 import { createInterface } from "node:readline"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import { writeFileAtomic } from "../util/fs.ts"
 import { redact, secretValues } from "../util/redact.ts"
 import type { Item, Sample } from "../data/sample.ts"
 import {
@@ -111,11 +112,6 @@ export const resolveCommand = (command: ReadonlyArray<string>, dir: string): Arr
     return existsSync(p) && (i > 0 || arg.includes("/")) ? p : arg
   })
 
-const atomicWrite = (path: string, data: string | Uint8Array) => {
-  const tmp = `${path}.tmp-${process.pid}`
-  writeFileSync(tmp, data)
-  renameSync(tmp, path)
-}
 
 const jsonl = (rows: ReadonlyArray<unknown>): string => {
   let s = ""
@@ -195,7 +191,7 @@ const runPlugin = (
       try: () => {
         mkdirSync(join(workDir, "checkpoints"), { recursive: true })
         prepare()
-        atomicWrite(
+        writeFileAtomic(
           requestPath,
           JSON.stringify({
             protocol: PROTOCOL_VERSION,
@@ -346,7 +342,7 @@ const redactLog = (logFile: string, from: number, secrets: ReadonlyArray<string>
     const head = all.subarray(0, Math.min(from, all.length))
     const tail = all.subarray(head.length).toString("utf8")
     const masked = redact(tail, secrets)
-    if (masked !== tail) atomicWrite(logFile, Buffer.concat([head, Buffer.from(masked)]))
+    if (masked !== tail) writeFileAtomic(logFile, Buffer.concat([head, Buffer.from(masked)]))
   } catch {
     // no log yet: nothing to mask
   }
@@ -368,7 +364,7 @@ export const tuneProcess = (plugin: Loaded, req: ProcessTuneRequest): Effect.Eff
     },
     () => {
       mkdirSync(outDir, { recursive: true })
-      atomicWrite(tunePath, jsonl(req.tuneSet.samples as ReadonlyArray<Sample>))
+      writeFileAtomic(tunePath, jsonl(req.tuneSet.samples as ReadonlyArray<Sample>))
     },
     undefined,
     { onProgress: req.onProgress, onEvent: req.onEvent, run: req.run }
@@ -421,7 +417,7 @@ export const answerProcess = (plugin: Loaded, req: ProcessAnswerRequest): Effect
       inputs: { items: itemsPath, modelDir: resolve(req.modelDir), count: req.items.length },
       outputs: { predictions: predictionsPath }
     },
-    () => atomicWrite(itemsPath, jsonl(req.items)),
+    () => writeFileAtomic(itemsPath, jsonl(req.items)),
     // a stale file from an earlier attempt must never be taken for this attempt's output
     () => rmSync(predictionsPath, { force: true }),
     { onProgress: req.onProgress, onEvent: req.onEvent, run: req.run }

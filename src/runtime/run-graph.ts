@@ -4,8 +4,9 @@
  * task fails only what depends on it (the rest of the matrix completes), and an interruption
  * stops every running task cleanly (their records stay "running": the next run redoes them).
  */
-import { appendFileSync, mkdirSync, readFileSync } from "node:fs"
+import { appendFileSync, mkdirSync } from "node:fs"
 import * as Cause from "effect/Cause"
+import * as Option from "effect/Option"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -200,8 +201,8 @@ export const runGraph = (tasks: ReadonlyArray<TaskSpec>, options: RunOptions): E
           if (!interruptedJournaled) events.write({ event: "interrupted", task: task.label, key, attempt })
           return yield* Effect.interrupt
         }
-        const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
-        const last = failure && failure._tag === "Fail" ? failure.error as TaskFailure : undefined
+        // The typed failure (a TaskFailure), if the cause holds one rather than only a defect.
+        const last = Option.getOrUndefined(Cause.findErrorOption(exit.cause))
         const tries = attempt - previousAttempt
         // A transient failure that is still failing after every retry: say that it was retried.
         const error = last === undefined
@@ -245,11 +246,5 @@ const storeOutputs = (store: Store, outputs: Outputs): Record<string, { hash: st
   return result
 }
 
-/** Read a stored output as text (for reports built after the graph ran). */
-export const outputText = (store: Store, outcome: TaskOutcome | undefined, name: string): string | undefined => {
-  if (!outcome || (outcome.status !== "done" && outcome.status !== "cached")) return undefined
-  const o = outcome.outputs[name]
-  return o ? readFileSync(store.objectPath(o.hash), "utf8") : undefined
-}
 
 export { TaskFailure }

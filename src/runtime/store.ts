@@ -11,19 +11,18 @@
  * the new one. A task counts as done only when its record says so and every output exists
  * with the recorded hash.
  */
-import { createHash } from "node:crypto"
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs"
 import { hostname } from "node:os"
-import { dirname, join } from "node:path"
+import { join } from "node:path"
 import * as Schema from "effect/Schema"
+import { sha256, writeFileAtomic } from "../util/fs.ts"
 
-export const sha256 = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex")
 
 export const TaskRecord = Schema.Struct({
   key: Schema.String,
   kind: Schema.String,
   label: Schema.String,
-  /** The input tasks' keys, by the task label they came from. */
+  /** Each input's content hash, by input name (what the key hashed; `revo plan` names the ones that changed). */
   inputs: Schema.Record(Schema.String, Schema.String),
   /** The parameters hashed into the key, kept so `revo plan` can say which one changed. */
   params: Schema.Unknown,
@@ -44,21 +43,8 @@ export type TaskRecord = typeof TaskRecord.Type
 
 const decodeRecord = Schema.decodeUnknownSync(TaskRecord)
 
-/** Write a file atomically: a reader sees the old bytes or the new ones, never a torn file. */
-export const writeFileAtomic = (path: string, data: string | Uint8Array): void => {
-  mkdirSync(dirname(path), { recursive: true })
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`
-  const fd = openSync(tmp, "w")
-  try {
-    const bytes = typeof data === "string" ? Buffer.from(data) : data
-    let off = 0
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off)
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
-  }
-  renameSync(tmp, path)
-}
+// Durable atomic writes and hashing have one home (src/util/fs.ts); re-exported for the store's users.
+export { sha256, writeFileAtomic }
 
 export type DoneCheck =
   | { readonly done: true; readonly record: TaskRecord }

@@ -3,11 +3,12 @@
  * Schema decode -> cross-field checks -> paths resolved. Every problem is collected and
  * reported at once as `file:line:col path: message`, never only the first.
  */
-import { createHash } from "node:crypto"
 import { existsSync, readFileSync, statSync } from "node:fs"
 import { dirname, isAbsolute, relative, resolve } from "node:path"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as SchemaIssue from "effect/SchemaIssue"
 import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parse as parseYamlValue, parseDocument, visit } from "yaml"
@@ -17,6 +18,7 @@ import { didYouMean } from "./did-you-mean.ts"
 import { knownKeysAt } from "./json-schema.ts"
 import { Spec } from "./schema.ts"
 import { SpecError, type SpecProblem } from "./errors.ts"
+import { sha256 } from "../util/fs.ts"
 
 export interface LoadOptions {
   /** `path=value` overrides, applied after interpolation. */
@@ -160,9 +162,9 @@ export const loadSpecSync = (
   }
   const exit = Schema.decodeUnknownExit(Spec)(input, { errors: "all", onExcessProperty: "error" })
   if (Exit.isFailure(exit)) {
-    const error = exit.cause.reasons.find((r) => r._tag === "Fail")
-    if (error === undefined || error._tag !== "Fail") throw new Error("spec decoding died unexpectedly")
-    const formatted = SchemaIssue.makeFormatterStandardSchemaV1({ leafHook })(error.error.issue).issues
+    const error = Option.getOrUndefined(Cause.findErrorOption(exit.cause))
+    if (error === undefined) throw new Error("spec decoding died unexpectedly")
+    const formatted = SchemaIssue.makeFormatterStandardSchemaV1({ leafHook })(error.issue).issues
     // Unknown keys are listed up to a limit per mapping, then counted: 60,000 typos need one line, not 60,000.
     const unknownAt = new Map<string, { path: Array<string | number>; count: number; firstUnlisted?: Array<string | number> }>()
     for (const issue of formatted) {
@@ -202,7 +204,7 @@ export const loadSpecSync = (
   if (options.checkFiles !== false) problems.push(...missingFileProblems(spec, dataRoot, doc, at, options.dataRoot !== undefined || envRoot !== undefined))
   if (problems.length > 0) return fail(dedupe(problems.sort(byPosition)))
 
-  const hash = createHash("sha256").update(canonicalJson(spec)).digest("hex")
+  const hash = sha256(canonicalJson(spec))
   return { _tag: "ok", value: { file: resolve(file), spec, dataRoot, hash } }
 }
 
