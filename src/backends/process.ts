@@ -29,7 +29,7 @@ import {
   PluginProtocolError,
   PluginTaskError,
   PredictionLine,
-  type Progress,
+  type PluginProgress,
   type TaskInfo,
   type TuneSet
 } from "./contract.ts"
@@ -38,7 +38,7 @@ import type { Executor, JobHandle, Resources } from "./executors/types.ts"
 export const PROTOCOL_VERSION = 1
 
 /** Per-call options of a process plugin run (ignored by module plugins). */
-export interface RunOptions {
+export interface ProcessRunOptions {
   /** where the command runs; the local executor when absent */
   readonly executor?: Executor<unknown>
   /** names of revo's environment variables the spec grants the plugin (e.g. "HF_TOKEN") */
@@ -59,9 +59,9 @@ export interface ProcessTuneRequest {
   readonly tuneSet: TuneSet
   readonly params: Params
   readonly outDir: string
-  readonly onProgress?: (p: Progress) => Effect.Effect<void>
+  readonly onProgress?: (p: PluginProgress) => Effect.Effect<void>
   readonly onEvent?: (e: PluginEvent) => Effect.Effect<void>
-  readonly run?: RunOptions
+  readonly run?: ProcessRunOptions
 }
 
 export interface ProcessAnswerRequest {
@@ -69,9 +69,9 @@ export interface ProcessAnswerRequest {
   readonly modelDir: string
   readonly items: ReadonlyArray<Item>
   readonly params: Params
-  readonly onProgress?: (p: Progress) => Effect.Effect<void>
+  readonly onProgress?: (p: PluginProgress) => Effect.Effect<void>
   readonly onEvent?: (e: PluginEvent) => Effect.Effect<void>
-  readonly run?: RunOptions
+  readonly run?: ProcessRunOptions
 }
 
 export type ProcessError = PluginTaskError | PluginExitError | PluginProtocolError | PluginOutputError
@@ -86,7 +86,7 @@ export const pluginEnv = (
   manifest: Manifest,
   dir: string,
   requestPath: string,
-  run: RunOptions | undefined
+  run: ProcessRunOptions | undefined
 ): Record<string, string> => {
   const parent = run?.parentEnv ?? process.env
   const env: Record<string, string> = {}
@@ -167,9 +167,9 @@ const runPlugin = (
   /** clears a previous attempt's outputs; run by the executor only before it starts a new job */
   clean: (() => void) | undefined,
   hooks: {
-    readonly onProgress: ((p: Progress) => Effect.Effect<void>) | undefined
+    readonly onProgress: ((p: PluginProgress) => Effect.Effect<void>) | undefined
     readonly onEvent: ((e: PluginEvent) => Effect.Effect<void>) | undefined
-    readonly run: RunOptions | undefined
+    readonly run: ProcessRunOptions | undefined
   }
 ): Effect.Effect<Readonly<Record<string, unknown>>, ProcessError> =>
   Effect.gen(function*() {

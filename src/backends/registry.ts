@@ -162,7 +162,7 @@ const fromProcess = (manifest: Manifest, dir: string, codeHash: string): LoadedP
   }
 }
 
-export interface LoadOptions {
+export interface PluginLoadOptions {
   /** where relative paths are resolved (e.g. the spec's folder); process.cwd() when absent */
   readonly baseDir?: string
   /** folders whose sub-folders are searched for a manifest with the wanted name; [plugins/] when absent */
@@ -228,7 +228,7 @@ const namesUnder = (searched: ReadonlyArray<string>, baseDir: string): Array<{ n
   return out
 }
 
-export const locatePlugin = (ref: string, options: LoadOptions = {}): PluginLocation => {
+export const locatePlugin = (ref: string, options: PluginLoadOptions = {}): PluginLocation => {
   const builtin = BUILTIN[ref]
   if (builtin !== undefined) return { _tag: "builtin", dir: builtin.dir, manifestFile: join(builtin.dir, MANIFEST_FILE) }
   const baseDir = options.baseDir ?? process.cwd()
@@ -254,7 +254,7 @@ export const locatePlugin = (ref: string, options: LoadOptions = {}): PluginLoca
 }
 
 /** Load a plugin by built-in name, by process-plugin name (searched), or by path to its dir or manifest. */
-export const loadPlugin = (ref: string, options: LoadOptions = {}): Effect.Effect<LoadedPlugin, PluginLoadError> =>
+export const loadPlugin = (ref: string, options: PluginLoadOptions = {}): Effect.Effect<LoadedPlugin, PluginLoadError> =>
   Effect.gen(function*() {
     const where = locatePlugin(ref, options)
     if (where._tag === "missing") {

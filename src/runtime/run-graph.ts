@@ -19,7 +19,7 @@ import type { ProgressSink } from "./progress.ts"
 import { type Store, thisHost } from "./store.ts"
 import { globMatcher, type Outputs, type RunContext, TaskFailure, taskKey, type TaskSpec } from "./task.ts"
 
-export interface RunOptions {
+export interface GraphOptions {
   readonly store: Store
   /** Scope of the label index (the experiment name), see Store.readLabel. */
   readonly scope: string
@@ -78,7 +78,7 @@ export const validateGraph = (tasks: ReadonlyArray<TaskSpec>): void => {
   }
 }
 
-export const runGraph = (tasks: ReadonlyArray<TaskSpec>, options: RunOptions): Effect.Effect<GraphResult> =>
+export const runGraph = (tasks: ReadonlyArray<TaskSpec>, options: GraphOptions): Effect.Effect<GraphResult> =>
   Effect.gen(function*() {
     validateGraph(tasks)
     const { store, events, progress } = options

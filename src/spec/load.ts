@@ -20,7 +20,7 @@ import { Spec } from "./schema.ts"
 import { SpecError, type SpecProblem } from "./errors.ts"
 import { sha256 } from "../util/fs.ts"
 
-export interface LoadOptions {
+export interface SpecLoadOptions {
   /** `path=value` overrides, applied after interpolation. */
   readonly set?: ReadonlyArray<string>
   /** Overrides `data_root` (the CLI's --data-root). */
@@ -64,7 +64,7 @@ export const hubOptions = (loaded: LoadedSpec): { endpoint?: string; cacheDir?: 
   ...(loaded.spec.hub.cache_dir !== undefined ? { cacheDir: resolve(dirname(loaded.file), loaded.spec.hub.cache_dir) } : {})
 })
 
-export const loadSpec = (file: string, options: LoadOptions = {}): Effect.Effect<LoadedSpec, SpecError> =>
+export const loadSpec = (file: string, options: SpecLoadOptions = {}): Effect.Effect<LoadedSpec, SpecError> =>
   Effect.suspend(() => {
     const result = loadSpecSync(file, options)
     return result._tag === "ok" ? Effect.succeed(result.value) : Effect.fail(result.error)
@@ -72,7 +72,7 @@ export const loadSpec = (file: string, options: LoadOptions = {}): Effect.Effect
 
 export const loadSpecSync = (
   file: string,
-  options: LoadOptions = {}
+  options: SpecLoadOptions = {}
 ): { readonly _tag: "ok"; readonly value: LoadedSpec } | { readonly _tag: "error"; readonly error: SpecError } => {
   const shown = displayPath(file)
   const fail = (problems: ReadonlyArray<SpecProblem>) => ({ _tag: "error" as const, error: new SpecError({ file: shown, problems }) })
