@@ -11,11 +11,12 @@
  * the new one. A task counts as done only when its record says so and every output exists
  * with the recorded hash.
  */
-import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs"
+import { type Dirent, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs"
 import { hostname } from "node:os"
 import { join } from "node:path"
 import * as Schema from "effect/Schema"
-import { sha256, writeFileAtomic } from "../util/fs.ts"
+import { sha256, writeFileAtomic as writeDurably } from "../util/fs.ts"
+import { asStorageFailure, guardStorage } from "./storage-failure.ts"
 
 
 export const TaskRecord = Schema.Struct({
@@ -43,8 +44,49 @@ export type TaskRecord = typeof TaskRecord.Type
 
 const decodeRecord = Schema.decodeUnknownSync(TaskRecord)
 
-// Durable atomic writes and hashing have one home (src/util/fs.ts); re-exported for the store's users.
-export { sha256, writeFileAtomic }
+export { sha256 }
+
+/**
+ * Write a file atomically and durably (src/util/fs.ts: temp file, fsync, rename, fsync of the
+ * folder; the temp file removed on failure). A write the file system refuses (full disk,
+ * read-only) fails with a StorageFailure naming the file.
+ */
+export const writeFileAtomic = (path: string, data: string | Uint8Array): void => {
+  try {
+    writeDurably(path, data)
+  } catch (e) {
+    throw asStorageFailure(e, path)
+  }
+}
+
+/** What marks revo's temp files and dirs (`<name>.tmp-<pid>-…`), so a later run can sweep them. */
+export const TMP_MARK = ".tmp-"
+const isLeftover = (name: string) => /\.(tmp|stale)-\d+/.test(name)
+
+/**
+ * Remove temp files and dirs that interrupted writes left under `dir` (recursively; `skip`
+ * names subfolders left alone). Only safe while holding the store's lock: no live writer then.
+ */
+export const sweepTemp = (dir: string, skip: ReadonlyArray<string> = []): number => {
+  let removed = 0
+  const walk = (d: string) => {
+    let entries: Array<Dirent>
+    try {
+      entries = readdirSync(d, { withFileTypes: true })
+    } catch {
+      return
+    }
+    for (const ent of entries) {
+      const p = join(d, ent.name)
+      if (isLeftover(ent.name)) {
+        rmSync(p, { recursive: true, force: true })
+        removed++
+      } else if (ent.isDirectory() && !skip.includes(p)) walk(p)
+    }
+  }
+  walk(dir)
+  return removed
+}
 
 export type DoneCheck =
   | { readonly done: true; readonly record: TaskRecord }
@@ -54,7 +96,12 @@ export class Store {
   readonly root: string
   constructor(root: string) {
     this.root = root
-    for (const d of ["objects", "tasks", "work", "logs", "labels"]) mkdirSync(join(root, d), { recursive: true })
+    for (const d of ["objects", "tasks", "work", "logs", "labels"]) guardStorage(join(root, d), () => mkdirSync(join(root, d), { recursive: true }), "create")
+  }
+
+  /** Sweep what interrupted writes left (hold the lock): plugins' work dirs are theirs, not swept. */
+  sweep(): number {
+    return sweepTemp(this.root, [join(this.root, "work")])
   }
 
   objectPath(hash: string): string {

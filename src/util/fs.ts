@@ -46,7 +46,11 @@ export const writeFileAtomic = (path: string, data: string | Uint8Array | Readon
     }
     renameSync(tmp, path)
   } catch (e) {
-    rmSync(tmp, { force: true })
+    try {
+      rmSync(tmp, { force: true })
+    } catch {
+      // not removable either (a read-only folder): the store's start-up sweep removes `.tmp-` files
+    }
     throw e
   }
   fsyncDir(dir)
