@@ -48,7 +48,7 @@ export const runValidate = (args: { spec: string; set: ReadonlyArray<string>; da
     if (args.noData !== true) {
       const { skipped } = yield* checkSpecData(loaded, args.spec, { printWarnings: true })
       checked = skipped.length === 0
-        ? "data checked (paths on the first records of every source and join; joins and where on every record)"
+        ? "data checked (paths, joins and where on every record of every source and join)"
         : `data checked except ${skipped.join(", ")} (hf:// files not downloaded yet; \`revo inspect\` downloads and loads them)`
     }
     yield* Console.log(

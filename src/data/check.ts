@@ -1,10 +1,10 @@
 /**
- * The data check of `revo validate`: read each source and join file, take their first records,
- * and report every mapping path (fields, context, where, instruction placeholders), join `key`
- * and join `on` that no record has, with a did-you-mean from the keys the records do have.
+ * The data check of `revo validate`: read each source and join file and report every mapping
+ * path (fields, context, where, instruction placeholders), join `key` and join `on` that no
+ * record has, with a did-you-mean from the keys the records do have.
  * Problems carry the spec path they belong to, so the caller can point at the spec's line:col.
  *
- * The check is structural (does any of the first records have this field at this place?), not
+ * The check is structural (does any record have this field at this place?), not
  * a load: it never decides that a join matches, only that its key and `on` paths exist.
  */
 import * as Effect from "effect/Effect"
@@ -20,8 +20,6 @@ import { joinWarning } from "./warnings.ts"
 import { ParseCache, parseFile, selectRecords, type Parsed, type RawRecord } from "./read.ts"
 import { compileWhere, evalWhere, isWhereError } from "./where.ts"
 
-/** Records of each file the check reads. */
-export const CHECKED_RECORDS = 100
 
 export interface DatasetCheck {
   readonly problems: Array<DataProblem>
@@ -103,10 +101,10 @@ interface Scope {
   readonly bound?: ReadonlySet<string>
 }
 
-/** Why a path matches none of the first records of its side, or undefined. */
+/** Why a path matches none of the records of its side, or undefined. */
 export const pathProblem = (p: PathExpr, scope: Scope): string | undefined => {
   const { side } = scope
-  const recordsWhat = `the first ${side.records.length} records of ${side.file}`
+  const recordsWhat = `the ${side.records.length} records of ${side.file}`
   if (scope.bound?.has(p.root)) return undefined
   if (p.root === "$key") {
     return side.records.some((r) => r.key !== undefined) ? undefined
@@ -116,7 +114,7 @@ export const pathProblem = (p: PathExpr, scope: Scope): string | undefined => {
   const join = scope.joins.get(p.root)
   if (join !== undefined) {
     const rows = join.side.records.map((r) => r.value)
-    return walk(p, join.many ? [rows] : rows, `the first ${rows.length} rows of ${join.side.file}`)
+    return walk(p, join.many ? [rows] : rows, `the ${rows.length} rows of ${join.side.file}`)
   }
   const roots: Array<unknown> = []
   for (const r of side.records) {
@@ -155,7 +153,7 @@ const recordsOf = (dataset: string, declared: string, parsed: Parsed, records: s
   return r
 }
 
-/** Check one dataset's declaration against the first records of its files. */
+/** Check one dataset's declaration against the records of its files. */
 export const checkDatasetData = <E = never>(id: string, decl: Dataset, ctx: LoadContext<E> & { readonly cache: ParseCache }): Effect.Effect<DatasetCheck, DataError | E> =>
   Effect.gen(function*() {
     const read = (declared: string, kind: "json" | "jsonl" | "csv", delimiter: string) =>
@@ -176,7 +174,9 @@ export const checkDatasetData = <E = never>(id: string, decl: Dataset, ctx: Load
       problems.push({ path: [...base, "source", "path"], message: `${decl.source.path} holds no records: the dataset would be empty` })
       return { problems, warnings }
     }
-    const source: Side = { file: decl.source.path, records: allSource.slice(0, CHECKED_RECORDS) }
+    // Every record, not the first few: a field that only some later records have is not a typo
+    // (the files are parsed whole anyway; walking the paths costs milliseconds).
+    const source: Side = { file: decl.source.path, records: allSource }
     // A where on the record's own fields drops rows before the joins (as in a load), so joins are matched on what it keeps.
     const compiledWhere = decl.where === undefined ? undefined : compileWhere(decl.where)
     const rawWhere = compiledWhere !== undefined && !isWhereError(compiledWhere) && !compiledWhere.readsMapped &&
@@ -193,7 +193,7 @@ export const checkDatasetData = <E = never>(id: string, decl: Dataset, ctx: Load
         problems.push({ path: [...base, "joins", i, "path"], message: `${j.path} holds no rows: the join "${j.as}" can match nothing` })
         continue
       }
-      const side: Side = { file: j.path, records: all.slice(0, CHECKED_RECORDS) }
+      const side: Side = { file: j.path, records: all }
       const key = compileExpr(j.key)
       const before = problems.length
       if (typeof key !== "string") {

@@ -3,7 +3,8 @@
  * from a raw errno stack trace into a sentence: what could not be written, why in plain words,
  * and what the user can do. Callers that know the task add its label (run-graph does).
  */
-import { Effect, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 
 export class StorageFailure extends Error {
   readonly path: string
