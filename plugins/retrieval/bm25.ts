@@ -180,14 +180,17 @@ export const fnv1a = (text: string, h = 0x811c9dc5): number => {
   return h >>> 0
 }
 
-/** A 32-bit finaliser (murmur3's fmix32): spreads a combined key over all bits. */
+/**
+ * A 32-bit finaliser (murmur3's fmix32): spreads a key over all bits. Returned as a signed int32:
+ * values kept in V8's small-integer range, so the tie loop below allocates nothing.
+ */
 const mix = (x: number): number => {
   x ^= x >>> 16
   x = Math.imul(x, 0x85ebca6b)
   x ^= x >>> 13
   x = Math.imul(x, 0xc2b2ae35)
   x ^= x >>> 16
-  return x >>> 0
+  return x | 0
 }
 
 /** A loaded index ready for queries (term lookup map and a reusable score buffer). */
@@ -198,7 +201,7 @@ export interface Searcher {
    * seed, the query's terms and the document's response, so a tie does not go to whichever
    * dataset or sample id sorts first (which decided whole caption columns before), the same query
    * always gets the same answer, and the choice does not depend on what else is in the tune set.
-   * Documents that match no query term come last, in the same seeded order.
+   * Documents that match no query term come last, in an order set by the seed alone.
    */
   readonly nearest: (queryTokens: ReadonlyArray<string>, k: number, seed: number) => Array<number>
   /** The answer: the most common response among the k nearest (ties: the nearer). */
@@ -211,8 +214,21 @@ export const searcher = (index: Index): Searcher => {
   const nDocs = index.responses.length
   const scores = new Float64Array(nDocs)
   const touched = new Uint32Array(nDocs)
-  const responseKey = Uint32Array.from(index.responses, (r) => fnv1a(r))
+  // each response's key, mixed once; a tie is ordered by (key XOR the query's key): a bijection
+  // per query, so different queries order the same documents differently, at one XOR per document
+  const responseKey = Int32Array.from(index.responses, (r) => mix(fnv1a(r)))
   const { offsets, postingDocs, postingWeights } = index
+  // all documents in a seeded order (sorted once per seed): the fallback for unmatched queries
+  const fallback = new Map<number, Int32Array>()
+  const fallbackOrder = (seed: number): Int32Array => {
+    let order = fallback.get(seed)
+    if (order === undefined) {
+      const sKey = mix(fnv1a(String(seed)))
+      order = Int32Array.from({ length: nDocs }, (_, d) => d).sort((a, b) => ((responseKey[a]! ^ sKey) | 0) - ((responseKey[b]! ^ sKey) | 0) || a - b)
+      fallback.set(seed, order)
+    }
+    return order
+  }
   const nearest = (queryTokens: ReadonlyArray<string>, k: number, seed: number): Array<number> => {
     const ids: Array<number> = []
     for (const w of queryTokens) {
@@ -223,11 +239,11 @@ export const searcher = (index: Index): Searcher => {
     ids.sort((x, y) => x - y)
     let nTouched = 0
     let prev = -1
-    let qKey = fnv1a(String(seed))
+    let q = fnv1a(String(seed))
     for (const t of ids) {
       if (t === prev) continue
       prev = t
-      qKey = fnv1a(index.vocab[t]!, qKey ^ 0x20)
+      q = fnv1a(index.vocab[t]!, q ^ 0x20)
       const end = offsets[t + 1]!
       for (let p = offsets[t]!; p < end; p++) {
         const d = postingDocs[p]!
@@ -235,22 +251,22 @@ export const searcher = (index: Index): Searcher => {
         scores[d] = scores[d]! + postingWeights[p]!
       }
     }
-    const key = (d: number) => mix(qKey ^ responseKey[d]!)
+    const qKey = mix(q)
+    const key = (d: number) => (responseKey[d]! ^ qKey) | 0
     const out: Array<number> = []
     if (k === 1 && nTouched > 0) {
       let bestDoc = touched[0]!
       let bestScore = scores[bestDoc]!
-      let bestKey = -1
+      let bestKey = (responseKey[bestDoc]! ^ qKey) | 0
       for (let i = 1; i < nTouched; i++) {
         const d = touched[i]!
         const s = scores[d]!
         if (s > bestScore) {
           bestScore = s
           bestDoc = d
-          bestKey = -1
+          bestKey = (responseKey[d]! ^ qKey) | 0
         } else if (s === bestScore) {
-          if (bestKey < 0) bestKey = key(bestDoc)
-          const kd = key(d)
+          const kd = (responseKey[d]! ^ qKey) | 0
           if (kd < bestKey || (kd === bestKey && d < bestDoc)) {
             bestDoc = d
             bestKey = kd
@@ -265,12 +281,14 @@ export const searcher = (index: Index): Searcher => {
     }
     for (let i = 0; i < nTouched; i++) scores[touched[i]!] = 0
     if (out.length < k && out.length < nDocs) {
-      // not enough matching documents: the rest in seeded order
+      // not enough matching documents: the rest in the seed's own order (not the query's), so a
+      // query the model knows nothing about gets the same answer as any other such query, and a
+      // model that knows nothing about an eval set answers it with one string, which is flagged
       const seen = new Set(out)
-      const rest: Array<number> = []
-      for (let d = 0; d < nDocs; d++) if (!seen.has(d)) rest.push(d)
-      rest.sort((a, b) => key(a) - key(b) || a - b)
-      out.push(...rest.slice(0, k - out.length))
+      for (const d of fallbackOrder(seed)) {
+        if (out.length >= k) break
+        if (!seen.has(d)) out.push(d)
+      }
     }
     return out
   }

@@ -10,7 +10,7 @@
  *
  * The command runs through an Executor (local or Slurm); stderr lands in the task's log.
  */
-import { createReadStream, existsSync, mkdirSync, openSync, readFileSync, readSync, closeSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { createReadStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, closeSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { isAbsolute, join, resolve } from "node:path"
 import { createInterface } from "node:readline"
 import * as Deferred from "effect/Deferred"
@@ -32,6 +32,7 @@ import {
   type TaskInfo,
   type TuneSet
 } from "./contract.ts"
+import { slurmDir } from "./executors/slurm-script.ts"
 import type { Executor, JobHandle, Resources } from "./executors/types.ts"
 
 export const PROTOCOL_VERSION = 1
@@ -279,7 +280,11 @@ const runPlugin = (
       })
     // The local executor masks stderr as it arrives; others write the log themselves (Slurm's
     // --error file), so it is masked once the job has ended.
-    const maskLog = executor.kind === "local" || secrets.length === 0 ? Effect.void : Effect.sync(() => redactLog(task.logFile, logStart, secrets))
+    // Slurm's stdout file (.revo-slurm/<job>.out, read back line by line) is masked the same way.
+    const maskLog = executor.kind === "local" || secrets.length === 0 ? Effect.void : Effect.sync(() => {
+      redactLog(task.logFile, logStart, secrets)
+      for (const out of listOutFiles(slurmDir(workDir))) redactLog(out, 0, secrets)
+    })
     const ran = executor.run(job, {
       onStdoutLine,
       onOverlongLine,
@@ -337,6 +342,14 @@ const maskError = <E extends ProcessError>(e: E, secrets: ReadonlyArray<string>)
       return new PluginOutputError({ ...e, cause: redact(e.cause, secrets) }) as E
   }
   return e
+}
+
+const listOutFiles = (dir: string): Array<string> => {
+  try {
+    return readdirSync(dir).filter((f) => f.endsWith(".out")).map((f) => join(dir, f))
+  } catch {
+    return []
+  }
 }
 
 /** Mask secrets in the part of a log written since `from` (for executors that write it themselves). */

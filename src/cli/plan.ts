@@ -6,7 +6,7 @@ import { openSession, type SpecArgs } from "./run.ts"
 
 export const runPlan = (args: SpecArgs & { readonly json: boolean; readonly force?: ReadonlyArray<string> }) =>
   Effect.gen(function*() {
-    const session = yield* openSession(args)
+    const session = yield* openSession(args, { checkData: true })
     const forced = (args.force ?? []).map(globMatcher)
     const rows = explainPlan(session.tasks, session.store, session.loaded.spec.name, (l) => forced.some((m) => m(l)))
     const toRun = rows.filter((r) => r.status === "run").length

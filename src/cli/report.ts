@@ -11,6 +11,7 @@ import { holderAlive, lockStore, readLockHolder, StoreLocked } from "../runtime/
 import { Progress } from "../runtime/progress.ts"
 import { runGraph } from "../runtime/run-graph.ts"
 import { TasksFailed, UsageError } from "./errors.ts"
+import { storageEffect } from "../runtime/storage-failure.ts"
 import { thisHost, writeFileAtomic } from "../runtime/store.ts"
 import { holderRun, openSession, type SpecArgs, writeResults } from "./run.ts"
 
@@ -45,9 +46,13 @@ export const runReport = (args: SpecArgs) =>
   Effect.scoped(Effect.gen(function*() {
     const { session } = yield* requireResults(args, "report")
     yield* lockStore(session.store.root, `revo report ${args.spec}`)
+    session.store.sweep()
     const runId = newRunId()
-    const events = new EventLog(join(session.resultsDir, "runs"), runId)
-    writeRunInfo(events, `revo report ${args.spec}`, thisHost())
+    const events = yield* storageEffect(session.resultsDir, () => {
+      const log = new EventLog(join(session.resultsDir, "runs"), runId)
+      writeRunInfo(log, `revo report ${args.spec}`, thisHost())
+      return log
+    })
     const progress = new Progress()
     const result = yield* runGraph(session.tasks, { store: session.store, scope: session.loaded.spec.name, events, progress, jobs: 1, force: ["report"] }).pipe(
       Effect.ensuring(Effect.sync(() => progress.close()))

@@ -16,11 +16,13 @@ import { EventLog, newRunId, writeRunInfo } from "../runtime/events.ts"
 import { lockStore } from "../runtime/lock.ts"
 import { Progress } from "../runtime/progress.ts"
 import { runGraph, type GraphResult } from "../runtime/run-graph.ts"
-import { Store, thisHost, writeFileAtomic } from "../runtime/store.ts"
+import { StorageFailure, storageEffect } from "../runtime/storage-failure.ts"
+import { Store, sweepTemp, thisHost, writeFileAtomic } from "../runtime/store.ts"
 import type { TaskSpec } from "../runtime/task.ts"
 import { hubFiles } from "../hub/source.ts"
 import { hubOptions, loadSpec, type LoadedSpec } from "../spec/load.ts"
 import { TasksFailed, UsageError } from "./errors.ts"
+import { checkSpecData } from "./validate.ts"
 
 export interface SpecArgs {
   readonly spec: string
@@ -40,15 +42,18 @@ export interface Session {
 export const storeDirOf = (store: Option.Option<string>): string => resolve(Option.getOrElse(store, () => join("results", ".revo")))
 
 /** Load the spec, open the store, load the plugin, hash the datasets and build the task graph. */
-export const openSession = (args: SpecArgs) =>
+export const openSession = (args: SpecArgs, options: { readonly checkData?: boolean } = {}) =>
   Effect.gen(function*() {
     const loaded = yield* loadSpec(args.spec, {
       set: args.set,
       extraChecks: [backendCheck],
       ...(Option.isSome(args.dataRoot) ? { dataRoot: args.dataRoot.value } : {})
     })
+    // validate's data check, before any task: an empty dataset or a join that cannot match is a
+    // located spec error here, not a failed load task (its warnings come from the loads).
+    if (options.checkData === true) yield* checkSpecData(loaded, args.spec)
     const storeDir = storeDirOf(args.store)
-    const store = new Store(storeDir)
+    const store = yield* storageEffect(storeDir, () => new Store(storeDir))
     const plugin = yield* loadPlugin(loaded.spec.backend.plugin, { baseDir: dirname(loaded.file), executor: loaded.spec.backend.executor.kind }).pipe(
       Effect.mapError((e) => new UsageError({ message: `${args.spec}: backend.plugin: ${e.message}` }))
     )
@@ -94,19 +99,30 @@ export const loadWarnings = (session: Session, result: GraphResult): Array<strin
 export const runRun = (args: SpecArgs & { readonly jobs: number; readonly force: ReadonlyArray<string> }) =>
   Effect.scoped(Effect.gen(function*() {
     if (args.jobs < 1) return yield* new UsageError({ message: `-j must be at least 1 (got ${args.jobs})` })
-    const session = yield* openSession(args)
+    const session = yield* openSession(args, { checkData: true })
     mkdirSync(session.store.root, { recursive: true })
     yield* lockStore(session.store.root, `revo run ${args.spec}`)
+    // Temp files of writes a crash or a full disk interrupted: safe to remove now that we hold the lock.
+    const swept = session.store.sweep() + sweepTemp(session.resultsDir, [join(session.resultsDir, "runs")])
+    if (swept > 0) yield* Console.error(`Removed ${swept} temp file(s) left by interrupted writes.`)
     const runId = newRunId()
-    const events = new EventLog(join(session.resultsDir, "runs"), runId)
-    writeRunInfo(events, `revo run ${args.spec}`, thisHost())
+    const events = yield* storageEffect(session.resultsDir, () => {
+      const log = new EventLog(join(session.resultsDir, "runs"), runId)
+      writeRunInfo(log, `revo run ${args.spec}`, thisHost())
+      return log
+    })
     const progress = new Progress()
     const summary = (fields: Record<string, unknown>) => {
       const s = progress.summary()
-      writeFileAtomic(join(events.dir, "summary.json"), JSON.stringify({
-        run: runId, spec: session.loaded.file, spec_sha256: session.loaded.hash, tasks: session.tasks.length,
-        executed: s.executed, cached: s.cached, seconds: s.seconds, ...fields
-      }, null, 2) + "\n")
+      try {
+        writeFileAtomic(join(events.dir, "summary.json"), JSON.stringify({
+          run: runId, spec: session.loaded.file, spec_sha256: session.loaded.hash, tasks: session.tasks.length,
+          executed: s.executed, cached: s.cached, seconds: s.seconds, ...fields
+        }, null, 2) + "\n")
+      } catch (e) {
+        // A full disk must not hide the run's outcome, printed next; `revo status` then says "stopped".
+        if (!(e instanceof StorageFailure)) throw e
+      }
       return s
     }
     const journal = join(events.dir, "events.jsonl")
@@ -123,7 +139,10 @@ export const runRun = (args: SpecArgs & { readonly jobs: number; readonly force:
         })
       )
     )
-    const written = writeResults(session, result)
+    const written = yield* storageEffect(session.resultsDir, () => writeResults(session, result)).pipe(
+      // Say which tasks failed before why the results could not be written (often the same full disk).
+      Effect.tapError(() => result.failures.length > 0 ? Console.error(new TasksFailed({ failures: result.failures }).message) : Effect.void)
+    )
     for (const w of loadWarnings(session, result)) yield* Console.error(`warning: ${w}`)
     const reported = reportWritten(result)
     const s = summary({ failed: result.failures, results: reported })

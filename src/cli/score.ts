@@ -10,7 +10,7 @@
 
 import { enableCompileCache } from "node:module"
 import { join } from "node:path"
-import { revoCacheDir } from "../metrics/cache-dir.ts"
+import { revoCacheDir } from "../util/cache-dir.ts"
 
 // REVO_SCORE_PHASES=1 (benchmarks): milliseconds since process start at each phase, on stderr.
 const direct = import.meta.main || process.env["REVO_SCORE_DIRECT"] === "1"

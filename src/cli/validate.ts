@@ -10,10 +10,31 @@ import * as Option from "effect/Option"
 import { inputsLabel, isDemo } from "../backends/contract.ts"
 import { locatePlugin, readManifestSync } from "../backends/registry.ts"
 import { backendCheck } from "../backends/spec-check.ts"
-import { checkData } from "../data/check.ts"
+import { checkData, type DataProblem } from "../data/check.ts"
 import { SpecError, formatProblem } from "../spec/errors.ts"
 import { hubFiles } from "../hub/source.ts"
-import { hubOptions, loadSpec, specLocator } from "../spec/load.ts"
+import { hubOptions, loadSpec, specLocator, type LoadedSpec } from "../spec/load.ts"
+
+/**
+ * The data check of a loaded spec: problems fail as a SpecError located at the spec's line:col
+ * (exit 2); warnings come back formatted the same way. Also run by `revo plan` and `revo run`
+ * before any task, so a dataset that would be empty or a join that cannot match stops there.
+ */
+export const checkSpecData = (loaded: LoadedSpec, shown: string, options: { readonly printWarnings?: boolean } = {}) =>
+  Effect.gen(function*() {
+    const s = loaded.spec
+    const { problems, warnings, skipped } = yield* checkData(s.datasets, { dataRoot: loaded.dataRoot, remote: hubFiles(hubOptions(loaded)), maxBadFraction: s.split.max_bad_fraction })
+    const locate = specLocator(loaded.file)
+    const located = (p: DataProblem) => ({ ...locate(p.path), path: p.path.map(String).join("."), message: p.message })
+    if (options.printWarnings === true) for (const w of warnings) yield* Console.error(`warning: ${formatProblem(shown, located(w))}`)
+    if (problems.length > 0) {
+      return yield* new SpecError({
+        file: shown,
+        problems: problems.map(located).sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0))
+      })
+    }
+    return { skipped }
+  })
 
 export const runValidate = (args: { spec: string; set: ReadonlyArray<string>; dataRoot: Option.Option<string>; noData?: boolean }) =>
   Effect.gen(function*() {
@@ -25,19 +46,10 @@ export const runValidate = (args: { spec: string; set: ReadonlyArray<string>; da
     const s = loaded.spec
     let checked = "data not checked (--no-data)"
     if (args.noData !== true) {
-      const { problems: found, warnings, skipped } = yield* checkData(s.datasets, { dataRoot: loaded.dataRoot, remote: hubFiles(hubOptions(loaded)), maxBadFraction: s.split.max_bad_fraction })
-      const locate = specLocator(loaded.file)
-      for (const w of warnings) yield* Console.error(`warning: ${formatProblem(args.spec, { ...locate(w.path), path: w.path.map(String).join("."), message: w.message })}`)
-      if (found.length > 0) {
-        return yield* new SpecError({
-          file: args.spec,
-          problems: found.map((p) => ({ ...locate(p.path), path: p.path.map(String).join("."), message: p.message }))
-            .sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0))
-        })
-      }
+      const { skipped } = yield* checkSpecData(loaded, args.spec, { printWarnings: true })
       checked = skipped.length === 0
-        ? "data checked (paths on the first records of every source and join; joins and where on every record)"
-        : `data checked except ${skipped.join(", ")} (hf:// files not downloaded yet; \`revo inspect\` downloads and checks them)`
+        ? "data checked (paths, joins and where on every record of every source and join)"
+        : `data checked except ${skipped.join(", ")} (hf:// files not downloaded yet; \`revo inspect\` downloads and loads them)`
     }
     yield* Console.log(
       `${args.spec}: ok — experiment "${s.name}", ${Object.keys(s.datasets).length} datasets (${Object.keys(s.datasets).sort().join(", ")}), ` +

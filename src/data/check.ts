@@ -1,10 +1,10 @@
 /**
- * The data check of `revo validate`: read each source and join file, take their first records,
- * and report every mapping path (fields, context, where, instruction placeholders), join `key`
- * and join `on` that no record has, with a did-you-mean from the keys the records do have.
+ * The data check of `revo validate`: read each source and join file and report every mapping
+ * path (fields, context, where, instruction placeholders), join `key` and join `on` that no
+ * record has, with a did-you-mean from the keys the records do have.
  * Problems carry the spec path they belong to, so the caller can point at the spec's line:col.
  *
- * The check is structural (does any of the first records have this field at this place?), not
+ * The check is structural (does any record have this field at this place?), not
  * a load: it never decides that a join matches, only that its key and `on` paths exist.
  */
 import * as Effect from "effect/Effect"
@@ -13,15 +13,13 @@ import { didYouMean } from "../spec/did-you-mean.ts"
 import { cocoCaptionRecords } from "./coco.ts"
 import { DataFileError, DataJoinError, type DataError } from "./errors.ts"
 import type { Join } from "../spec/dataset.ts"
-import { buildJoinIndex, joinFor, rowLookup } from "./joins.ts"
-import { compileExpr, pathsOf, type Expr, type Lookup, type PathExpr } from "./mapping.ts"
+import { buildJoinIndex, joinFor, rowLookup, type JoinIndex } from "./joins.ts"
+import { compileExpr, evalPath, pathsOf, type Expr, type Lookup, type PathExpr } from "./mapping.ts"
 import { DEFAULT_MAX_BAD_FRACTION, localPath, readKind, type LoadContext } from "./load.ts"
 import { joinWarning } from "./warnings.ts"
 import { ParseCache, parseFile, selectRecords, type Parsed, type RawRecord } from "./read.ts"
 import { compileWhere, evalWhere, isWhereError } from "./where.ts"
 
-/** Records of each file the check reads. */
-export const CHECKED_RECORDS = 100
 
 export interface DatasetCheck {
   readonly problems: Array<DataProblem>
@@ -103,10 +101,10 @@ interface Scope {
   readonly bound?: ReadonlySet<string>
 }
 
-/** Why a path matches none of the first records of its side, or undefined. */
+/** Why a path matches none of the records of its side, or undefined. */
 export const pathProblem = (p: PathExpr, scope: Scope): string | undefined => {
   const { side } = scope
-  const recordsWhat = `the first ${side.records.length} records of ${side.file}`
+  const recordsWhat = `the ${side.records.length} records of ${side.file}`
   if (scope.bound?.has(p.root)) return undefined
   if (p.root === "$key") {
     return side.records.some((r) => r.key !== undefined) ? undefined
@@ -114,10 +112,15 @@ export const pathProblem = (p: PathExpr, scope: Scope): string | undefined => {
   }
   if (p.root === "$index" || p.root === "$line") return undefined
   const join = scope.joins.get(p.root)
+  // Fast path: the first record (or joined row) that has the whole path settles it; the
+  // diagnostic walk over every value runs only when none has it.
+  const has = (value: unknown) => value !== undefined && value !== null && evalPath(p, (root) => (root === p.root ? value : undefined)).ok
   if (join !== undefined) {
+    if (join.side.records.some((r) => has(join.many ? [r.value] : r.value))) return undefined
     const rows = join.side.records.map((r) => r.value)
-    return walk(p, join.many ? [rows] : rows, `the first ${rows.length} rows of ${join.side.file}`)
+    return walk(p, join.many ? [rows] : rows, `the ${rows.length} rows of ${join.side.file}`)
   }
+  if (side.records.some((r) => has(isObject(r.value) ? r.value[p.root] : undefined))) return undefined
   const roots: Array<unknown> = []
   for (const r of side.records) {
     const v = isObject(r.value) ? r.value[p.root] : undefined
@@ -155,8 +158,12 @@ const recordsOf = (dataset: string, declared: string, parsed: Parsed, records: s
   return r
 }
 
-/** Check one dataset's declaration against the first records of its files. */
-export const checkDatasetData = <E = never>(id: string, decl: Dataset, ctx: LoadContext<E> & { readonly cache: ParseCache }): Effect.Effect<DatasetCheck, DataError | E> =>
+/** Check one dataset's declaration against the records of its files. */
+export const checkDatasetData = <E = never>(
+  id: string,
+  decl: Dataset,
+  ctx: LoadContext<E> & { readonly cache: ParseCache; readonly joinIndexes?: Map<string, JoinIndex> }
+): Effect.Effect<DatasetCheck, DataError | E> =>
   Effect.gen(function*() {
     const read = (declared: string, kind: "json" | "jsonl" | "csv", delimiter: string) =>
       Effect.flatMap(localPath(id, declared, ctx), (local) =>
@@ -176,7 +183,16 @@ export const checkDatasetData = <E = never>(id: string, decl: Dataset, ctx: Load
       problems.push({ path: [...base, "source", "path"], message: `${decl.source.path} holds no records: the dataset would be empty` })
       return { problems, warnings }
     }
-    const source: Side = { file: decl.source.path, records: allSource.slice(0, CHECKED_RECORDS) }
+    // Every record, not the first few: a field that only some later records have is not a typo
+    // (the files are parsed whole anyway; walking the paths costs milliseconds).
+    const source: Side = { file: decl.source.path, records: allSource }
+    // A where on the record's own fields drops rows before the joins (as in a load), so joins are matched on what it keeps.
+    const compiledWhere = decl.where === undefined ? undefined : compileWhere(decl.where)
+    const rawWhere = compiledWhere !== undefined && !isWhereError(compiledWhere) && !compiledWhere.readsMapped &&
+        !compiledWhere.paths.some((p) => decl.joins.some((j) => j.as === p.root)) &&
+        compiledWhere.paths.every((p) => pathProblem(p, { side: source, joins: new Map() }) === undefined)
+      ? compiledWhere : undefined
+    const kept = rawWhere === undefined ? allSource : allSource.filter((r) => evalWhere(rawWhere, recordLookup(r), () => undefined))
     const joins = new Map<string, { side: Side; many: boolean }>()
     for (let i = 0; i < decl.joins.length; i++) {
       const j = decl.joins[i]!
@@ -186,7 +202,7 @@ export const checkDatasetData = <E = never>(id: string, decl: Dataset, ctx: Load
         problems.push({ path: [...base, "joins", i, "path"], message: `${j.path} holds no rows: the join "${j.as}" can match nothing` })
         continue
       }
-      const side: Side = { file: j.path, records: all.slice(0, CHECKED_RECORDS) }
+      const side: Side = { file: j.path, records: all }
       const key = compileExpr(j.key)
       const before = problems.length
       if (typeof key !== "string") {
@@ -200,7 +216,7 @@ export const checkDatasetData = <E = never>(id: string, decl: Dataset, ctx: Load
       // Both paths exist: match every record (the files are parsed whole already, this is cheap).
       // An `on` that reads an earlier join is left to the load.
       if (problems.length === before && typeof key !== "string" && typeof on !== "string" && !pathsOf(on).some((p) => joins.has(p.root))) {
-        matchJoin(id, j, i, key, on, all, allSource, decl.source.path, ctx.maxBadFraction ?? DEFAULT_MAX_BAD_FRACTION, problems, warnings)
+        if (kept.length > 0) matchJoin(id, j, i, key, on, all, kept, decl.source.path, ctx.maxBadFraction ?? DEFAULT_MAX_BAD_FRACTION, problems, warnings, ctx.joinIndexes ?? new Map())
       }
       joins.set(j.as, { side, many: j.many })
     }
@@ -234,10 +250,8 @@ export const checkDatasetData = <E = never>(id: string, decl: Dataset, ctx: Load
           if (m !== undefined) problems.push({ path: [...base, "where"], message: `${p.source}: ${m}` })
         }
         // A condition on the source's own fields is tried on every record: keeping none is an empty dataset.
-        if (problems.length === before && !w.readsMapped && !w.paths.some((p) => joins.has(p.root))) {
-          if (!allSource.some((r) => evalWhere(w, recordLookup(r), () => undefined))) {
-            problems.push({ path: [...base, "where"], message: `keeps none of the ${allSource.length} records of ${decl.source.path}: the dataset would be empty` })
-          }
+        if (problems.length === before && rawWhere !== undefined && kept.length === 0) {
+          problems.push({ path: [...base, "where"], message: `keeps none of the ${allSource.length} records of ${decl.source.path}: the dataset would be empty` })
         }
       }
     }
@@ -251,9 +265,17 @@ const recordLookup = (r: RawRecord): Lookup => rowLookup(r)
 const matchJoin = (
   id: string, j: Join, i: number, key: Expr, on: Expr,
   rows: ReadonlyArray<RawRecord>, records: ReadonlyArray<RawRecord>, sourceFile: string, maxBad: number,
-  problems: Array<DataProblem>, warnings: Array<DataProblem>
+  problems: Array<DataProblem>, warnings: Array<DataProblem>, indexes: Map<string, JoinIndex>
 ): void => {
-  const idx = buildJoinIndex(id, j, key, on, rows)
+  const cacheKey = `${j.path}\u0000${j.records ?? ""}\u0000${j.key}\u0000${j.match}\u0000${j.many}\u0000${j.as}`
+  let built: JoinIndex | DataJoinError | undefined = indexes.get(cacheKey)
+  if (built === undefined) {
+    built = buildJoinIndex(id, j, key, on, rows)
+    // errors name their dataset: only indexes are shared
+    if (!(built instanceof DataJoinError)) indexes.set(cacheKey, built)
+  }
+  // a fresh `on` and fresh counts for this dataset's use of a shared index
+  const idx = built instanceof DataJoinError ? built : { ...built, on, counts: { looked: 0, matched: 0 } }
   if (idx instanceof DataJoinError) {
     problems.push({ path: ["datasets", id, "joins", i, "key"], message: idx.message.replace(`Dataset ${id}, join "${j.as}": `, "") })
     return
@@ -294,6 +316,8 @@ export interface DataCheck {
 export const checkData = <E extends { readonly message: string } = never>(datasets: Readonly<Record<string, Dataset>>, ctx: LoadContext<E>): Effect.Effect<DataCheck> =>
   Effect.gen(function*() {
     const cache = ctx.cache ?? new ParseCache()
+    // a join file indexed the same way by several datasets (COCO captions by image id) is indexed once
+    const joinIndexes = new Map<string, JoinIndex>()
     const out: Array<DataProblem> = []
     const warned: Array<DataProblem> = []
     const skipped: Array<string> = []
@@ -306,7 +330,7 @@ export const checkData = <E extends { readonly message: string } = never>(datase
         skipped.push(id)
         continue
       }
-      const r = yield* Effect.result(checkDatasetData(id, decl, { ...ctx, cache }))
+      const r = yield* Effect.result(checkDatasetData(id, decl, { ...ctx, cache, joinIndexes }))
       if (r._tag === "Success") {
         out.push(...r.success.problems)
         warned.push(...r.success.warnings)

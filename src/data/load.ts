@@ -148,7 +148,12 @@ const compileFields = (id: string, decl: Dataset): Compiled => {
     ...opt("task", f.task),
     ...(decl.context === undefined ? {} : { context: compile(id, "context", decl.context) }),
     ...(instructionOverride === undefined ? {} : { instructionOverride }),
-    ...(where === undefined ? {} : { where })
+    ...(where === undefined ? {} : {
+      where: {
+        where,
+        stage: where.readsMapped ? "mapped" as const : where.paths.some((p) => decl.joins.some((j) => j.as === p.root)) ? "joined" as const : "raw" as const
+      }
+    })
   }
 }
 

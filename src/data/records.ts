@@ -24,7 +24,8 @@ export interface Compiled {
   readonly context?: Expr
   /** The dataset's `instruction`: a fixed text, or a template where {instruction} is the source's own. */
   readonly instructionOverride?: { readonly fixed: string } | { readonly template: Expr }
-  readonly where?: Where
+  /** The row filter and when it is checked: on the record (raw), after the joins (it reads one), or on the sample (mapped $fields). */
+  readonly where?: { readonly where: Where; readonly stage: "raw" | "joined" | "mapped" }
 }
 
 export interface RecordPlan {
@@ -76,14 +77,18 @@ export const buildSample = (plan: RecordPlan, rec: RawRecord): Built => {
     }
     return fields?.[root]
   }
+  const { exprs } = plan
+  // A condition on the record's own fields is checked first, one that reads joins after them,
+  // one that reads mapped fields on the sample: a row it drops is never a bad row for a reason
+  // checked later (a required join's miss, a missing field).
+  const where = exprs.where
+  if (where !== undefined && where.stage === "raw" && !evalWhere(where.where, lookup, () => undefined)) return FILTERED
   for (let j = 0; j < plan.joins.length; j++) {
     const r = joinFor(plan.joins[j]!, lookup)
     if (!r.ok) return bad(r.reason)
     if (r.value !== undefined) joined[j] = r.value
   }
-  const { exprs } = plan
-  // A condition on raw paths only is checked before mapping: a row it drops is never a bad row.
-  if (exprs.where !== undefined && !exprs.where.readsMapped && !evalWhere(exprs.where, lookup, () => undefined)) return FILTERED
+  if (where !== undefined && where.stage === "joined" && !evalWhere(where.where, lookup, () => undefined)) return FILTERED
 
   const fallbackId = () => rec.key ?? String(rec.line ?? rec.index)
   let id: string
@@ -144,7 +149,7 @@ export const buildSample = (plan: RecordPlan, rec: RawRecord): Built => {
     if (r.ok && r.value.trim() !== "") task = r.value.trim()
   }
 
-  if (exprs.where !== undefined && exprs.where.readsMapped) {
+  if (where !== undefined && where.stage === "mapped") {
     const mapped = (name: MappedField): ReadonlyArray<string> | undefined => {
       switch (name) {
         case "$id": return [id]
@@ -156,7 +161,7 @@ export const buildSample = (plan: RecordPlan, rec: RawRecord): Built => {
         case "$context": return context === undefined ? undefined : [context]
       }
     }
-    if (!evalWhere(exprs.where, lookup, mapped)) return FILTERED
+    if (!evalWhere(where.where, lookup, mapped)) return FILTERED
   }
 
   const origin = rec.line !== undefined ? { file: plan.file, line: rec.line } : { file: plan.file, index: rec.index ?? 0 }

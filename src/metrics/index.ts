@@ -12,6 +12,7 @@
 // is asked for, one n-gram id per caption word plus interned n-gram document frequencies
 // (see cider.ts).
 
+import type { ScoreItem } from "./score-item.ts"
 import type { NltkSmoothing } from "./bleu.ts"
 import { Column, IdMetrics, type IdMetricsConfig, type IdMetricsResult } from "./id-metrics.ts"
 import { IdMetricsThread } from "./id-metrics-thread.ts"
@@ -24,11 +25,7 @@ import { ALL_METRICS, CAPTION_METRICS, type MetricName } from "../spec/metric-na
 
 export { ALL_METRICS, CAPTION_METRICS, CORPUS_EXTRAS, DEFAULT_METRICS, TASK_METRICS, type MetricName } from "../spec/metric-names.ts"
 
-export interface ScoreItem {
-  readonly id: string
-  readonly candidate: string
-  readonly references: ReadonlyArray<string>
-}
+export type { ScoreItem } from "./score-item.ts"
 
 export interface ScoreOptions {
   /** WordNet for METEOR's synonym stage: "3.0" (NLTK's default, the default) or "3.1". */

@@ -5,7 +5,7 @@
 import { Column } from "./id-metrics.ts"
 import { choiceLetter, choiceReference, exactMatch, popeSaysYes, vqaAccuracy, YesNoCounts, yesNoLabel } from "./task.ts"
 import { TASK_METRICS, type MetricName, type TaskMetric } from "../spec/metric-names.ts"
-import type { ScoreItem } from "./index.ts"
+import type { ScoreItem } from "./score-item.ts"
 
 const judge: Readonly<Record<Exclude<TaskMetric, "yes_no">, (item: ScoreItem) => number>> = {
   vqa_accuracy: (it) => vqaAccuracy(it.candidate, it.references),

@@ -10,7 +10,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
-import { revoCacheDir } from "./cache-dir.ts"
+import { revoCacheDir } from "../util/cache-dir.ts"
 
 export type WordNetVersion = "3.0" | "3.1"
 

@@ -113,7 +113,8 @@ export const buildPipeline = (input: PipelineInput): Array<TaskSpec> => {
   const evalSets = [...ids.map((d) => ({ name: d, items: ref("split", `eval:${d}`) })), { name: REVOLION_EVAL, items: ref("select", `eval:${REVOLION_EVAL}`) }]
   const answer = (t: string, e: { name: string; items: OutputRef }) => {
     tasks.push(predictStep(t, `${e.name}.eval`, plugin, spec, ref(`tune:${t}`, "model"), e.items, input.store, input.modelsDir))
-    tasks.push(scoreStep(t, `${e.name}.eval`, judged.metrics, ref(`predict:${t}@${e.name}.eval`, "predictions"), e.items))
+    // A dataset's eval set by its own metrics; the mixed REVO-LION eval set by judged.metrics.
+    tasks.push(scoreStep(t, `${e.name}.eval`, e.name === REVOLION_EVAL ? judged.metrics : metricsOf(e.name), ref(`predict:${t}@${e.name}.eval`, "predictions"), e.items))
     proofScores[`${t}@${e.name}`] = ref(`score:${t}@${e.name}.eval`, "scores")
     if (e.name !== REVOLION_EVAL) proofPredictions[`${t}@${e.name}`] = ref(`predict:${t}@${e.name}.eval`, "predictions")
   }

@@ -16,6 +16,7 @@ import type { Spec } from "../spec/schema.ts"
 import { type OutputRef, type RunContext, TaskFailure, type TaskSpec } from "../runtime/task.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
 import { implementationVersion } from "../util/import-graph.ts"
+import { asStorageFailure } from "../runtime/storage-failure.ts"
 import { sha256, type Store } from "../runtime/store.ts"
 
 /** The hash of every module this file loads, transitively (src/util/import-graph.ts). */
@@ -155,13 +156,19 @@ export const materialiseModel = (store: Store, modelsDir: string, manifestHash: 
   rmSync(tmp, { recursive: true, force: true })
   for (const [rel, hash] of Object.entries(manifest.files)) {
     const target = join(tmp, rel)
-    mkdirSync(dirname(target), { recursive: true })
     const bytes = readFileSync(store.objectPath(hash))
     if (sha256(bytes) !== hash) {
       rmSync(tmp, { recursive: true, force: true })
       throw new ModelDamaged({ file: rel, object: store.objectPath(hash) })
     }
-    writeFileSync(target, bytes, { mode: 0o444 })
+    try {
+      mkdirSync(dirname(target), { recursive: true })
+      writeFileSync(target, bytes, { mode: 0o444 })
+    } catch (e) {
+      // A full disk leaves no half-copied model behind.
+      rmSync(tmp, { recursive: true, force: true })
+      throw asStorageFailure(e, target)
+    }
   }
   if (existsSync(dir)) {
     // A damaged copy: move it aside first (rename is atomic), then drop it.
@@ -207,7 +214,7 @@ export const predictStep = (
       const manifest = ctx.inputJson<ModelManifest>("model")
       const modelDir = yield* Effect.try({
         try: () => materialiseModel(store, modelsDir, ctx.inputHash("model"), manifest),
-        catch: (e) => new TaskFailure({ message: `${ctx.label}: ${e instanceof Error ? e.message : String(e)}` })
+        catch: (e) => new TaskFailure({ message: `cannot materialise its model: ${e instanceof Error ? e.message : String(e)}` })
       })
       const evalItems = ctx.inputJson<ReadonlyArray<Sample>>("items").flatMap(itemsOf)
       const answers = yield* plugin.answer({

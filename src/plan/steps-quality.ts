@@ -8,8 +8,9 @@ import { type BootstrapResult, type Estimate, pairedBootstrap, rng, spread } fro
 import { type Degeneracy, degeneracyOf } from "../quality/degenerate.ts"
 import { dqIntervals, dqOf, type DqOptions } from "../quality/dq.ts"
 import { mqOf } from "../quality/mq.ts"
-import { type CutTies, keepCount, perDataset, rankBySq, type Scored, type Selection, stratifiedRandom, topGlobal } from "../quality/select.ts"
-import { type ExcludedModel, type MinSignal, sqOf, type SqNormalize } from "../quality/sq.ts"
+import { keepCount, perDataset, rankBySq, type Scored, type Selection, stratifiedRandom, topGlobal } from "../quality/select.ts"
+import { type MinSignal, sqOf, type SqNormalize } from "../quality/sq.ts"
+import type { AggregateFile, Cell, Means, ProofAnalysis, ScoresFile, SelectionFile, SqFile, SqNotes } from "../quality/outputs.ts"
 import type { OutputRef, TaskSpec } from "../runtime/task.ts"
 import { mqSetOf, type MqSets } from "../spec/metric-sets.ts"
 import type { Spec } from "../spec/schema.ts"
@@ -20,18 +21,7 @@ import { REVOLION_EVAL } from "./names.ts"
 /** The hash of every module this file loads, transitively (src/util/import-graph.ts). */
 export const QUALITY_STEP_VERSION = implementationVersion(import.meta.url)
 
-export interface ScoresFile {
-  readonly corpus: Readonly<Record<string, number>>
-  readonly items: ReadonlyArray<{ readonly id: string } & Readonly<Record<string, number>>>
-  /** a mixed eval set scored per dataset (steps-score.ts) */
-  readonly by_dataset?: Readonly<Record<string, { readonly corpus: Readonly<Record<string, number>>; readonly items: number }>>
-}
-
-export interface Cell {
-  readonly mq: number
-  readonly items: number
-  readonly [metric: string]: number
-}
+export type { AggregateFile, Cell, Means, ProofAnalysis, ScoresFile, SelectionFile, SqFile, SqNotes }
 
 /** A matrix cell: MQ by eval set `e`'s MQ metrics, and every corpus value. A mixed eval set
  * scored per dataset (its datasets judged by different metrics) has MQ = the mean of its
@@ -69,22 +59,6 @@ const degenerateCells = (
     if (d !== null) out[cell] = d
   }
   return out
-}
-
-export interface AggregateFile {
-  readonly datasets: ReadonlyArray<string>
-  readonly mq_metrics: ReadonlyArray<string>
-  readonly cross: Record<string, Record<string, Cell>>
-  /** DQ as configured, without the degenerate cells unless keep_degenerate */
-  readonly dq: Record<string, number | null>
-  /** DQ variants: in-domain normalised, raw (normalize none), normalised with self */
-  readonly dq_variants: Record<"normalized" | "raw" | "with_self", Record<string, number | null>>
-  /** degenerate cells `t@e` */
-  readonly degenerate: Record<string, Degeneracy>
-  /** the datasets whose own model is not the best in its column (tune set of the best) */
-  readonly not_best_in_column: Record<string, string>
-  /** DQ on mean sample MQ with a 95% bootstrap interval over eval items (degenerate cells left out as above) */
-  readonly dq_interval: Record<string, { readonly point: number; readonly lo: number; readonly hi: number } | null>
 }
 
 /** The tune-cross-evaluation matrix (MQ and every metric per cell), degenerate cells, and DQ. */
@@ -151,30 +125,6 @@ export const aggregateStep = (
 
 const prefixed = (prefix: string, refs: Readonly<Record<string, OutputRef>>): Record<string, OutputRef> =>
   Object.fromEntries(Object.entries(refs).map(([k, v]) => [`${prefix}:${k}`, v]))
-
-export interface SqFile {
-  /** dataset -> part -> rows sorted by sample id */
-  readonly [dataset: string]: {
-    readonly train: ReadonlyArray<{ readonly id: string; readonly sq: number; readonly per_model: Readonly<Record<string, number>> }>
-    readonly eval: ReadonlyArray<{ readonly id: string; readonly sq: number; readonly per_model: Readonly<Record<string, number>> }>
-  }
-}
-
-/** What the sq task left out, per dataset and part, so the report can list it. */
-export interface SqNotes {
-  readonly [dataset: string]: {
-    readonly [part in "train" | "eval"]: {
-      /** models left out of this dataset's SQ for want of signal (ratio, zscore) */
-      readonly excluded: ReadonlyArray<ExcludedModel>
-      /** models left out because their answers on this dataset's eval set are degenerate */
-      readonly degenerate: ReadonlyArray<string>
-      /** (sample, model) pairs not scored because the model's train split holds the sample's image */
-      readonly same_image: number
-      /** samples no usable model scored: they get the neutral SQ (rank 0.5, ratio 1, zscore 0) */
-      readonly unscored: number
-    }
-  }
-}
 
 const NEUTRAL_SQ = { rank: 0.5, ratio: 1, zscore: 0 } as const
 
@@ -279,19 +229,6 @@ export const sqStep = (
 export const randomSeedSet = (i: number): string => (i === 0 ? "random" : `random-s${i}`)
 export const budgetTag = (b: number): string => `b${String(Math.round(b * 1000)).padStart(3, "0")}`
 export const BOTTOM_SET = "revo-lion-bottom"
-
-export interface SelectionFile {
-  readonly train: Record<string, Array<string>>
-  readonly eval: Record<string, Array<string>>
-  /** ties at each dataset's cut-off (REVO-LION train) */
-  readonly ties: Record<string, CutTies>
-  /** seeds of the random controls, in order; control i is tune set randomSeedSet(i) */
-  readonly random_seeds: Array<number>
-  /** tune set -> dataset -> samples (every extra tune set's per-dataset size) */
-  readonly sizes: Record<string, Record<string, number>>
-  /** budget curve: budget -> [REVO-LION set, random set] (the main budget reuses revo-lion / random) */
-  readonly budgets: Array<{ readonly budget: number; readonly revolion: string; readonly random: string }>
-}
 
 /**
  * REVO-LION train and eval sets, the random controls (stratified to REVO-LION's per-dataset sizes,
@@ -402,46 +339,6 @@ export interface ProofOptions {
   readonly seed: number
   readonly min_distinct: number
   readonly keep_degenerate: boolean
-}
-
-/** A headline mean: macro (over eval sets) and item-weighted. */
-export interface Means { readonly macro: number; readonly weighted: number }
-
-export interface ProofAnalysis {
-  readonly statistic: string
-  readonly bootstrap: number
-  readonly margin: number
-  readonly seed: number
-  /** the datasets' eval splits the headline is computed on */
-  readonly eval_sets: ReadonlyArray<string>
-  /** eval sets left out of the headline, and why */
-  readonly left_out: Record<string, string>
-  /** degenerate cells `set@eval` of the proof's tune sets */
-  readonly degenerate: Record<string, Degeneracy>
-  /** REVO-LION - union and REVO-LION - random (per item, the mean over the random seeds) */
-  readonly headline: Record<string, BootstrapResult>
-  /** every tune set's headline means */
-  readonly means: Record<string, Means>
-  /** the random controls' seeds and the spread of their headline means and of REVO-LION's gap to each */
-  readonly seeds: {
-    readonly sets: ReadonlyArray<string>
-    readonly seeds: ReadonlyArray<number>
-    readonly macro: ReturnType<typeof spread>
-    readonly weighted: ReturnType<typeof spread>
-    readonly rel_macro: ReturnType<typeof spread>
-  } | null
-  /** REVO-LION's eval set (selected by SQ, so it cannot judge REVO-LION): per control, one estimate */
-  readonly revolion_eval: Record<string, Estimate>
-  /** ablation: REVO-LION - bottom half by SQ (same sizes) */
-  readonly bottom: BootstrapResult | null
-  /** the budget curve, budgets ascending: each set's headline means, relative to the union's */
-  readonly budget_curve: ReadonlyArray<{
-    readonly budget: number
-    readonly revolion: Means
-    readonly random: Means
-    readonly rel_revolion: Means
-    readonly rel_random: Means
-  }>
 }
 
 /**

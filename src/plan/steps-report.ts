@@ -1,27 +1,21 @@
 /**
- * The report task: assembles report.json from the results (every number the pages show), renders
- * report.md and report.html, writes REVO-LION as Parquet and the revo.lock. Its content depends
- * only on the results, so the same spec gives the same bytes.
+ * The report task: decodes what the upstream tasks wrote and hands it to src/report/build.ts,
+ * which assembles report.json, report.md, report.html and REVO-LION as Parquet; the task adds
+ * the revo.lock. Its content depends only on the results, so the same spec gives the same bytes.
  */
 import { readFileSync } from "node:fs"
 import * as Effect from "effect/Effect"
 import type { Sample } from "../data/sample.ts"
-import { comparisonFromProof } from "../report/render-verdict.ts"
-import { renderHtml } from "../report/render-html.ts"
-import { renderMarkdown } from "../report/render-md.ts"
-import { binCounts } from "../report/svg-dist.ts"
-import { BAD_ROWS_FILE, BAD_ROWS_IN_REPORT, decodeReport, type Report } from "../report/types.ts"
-import { quantile, summarize } from "../quality/sq.ts"
+import type { LoadSummary, ProofFile, SplitSummary } from "../report/build.ts"
+import type { AggregateFile, SelectionFile, SqFile, SqNotes } from "../quality/outputs.ts"
 import type { OutputRef, TaskSpec } from "../runtime/task.ts"
+import type { LoadedSpec } from "../spec/load.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
 import { implementationVersion } from "../util/import-graph.ts"
 import { REVOLION_EVAL } from "./names.ts"
 import { evalMetricsReport } from "../spec/metric-sets.ts"
-import type { PipelineInput } from "./pipeline.ts"
-import type { AggregateFile, Cell, ProofAnalysis, SelectionFile, SqFile, SqNotes } from "./steps-quality.ts"
 import type { LoadedPlugin } from "../backends/registry.ts"
 import { isDemo, pluginInputs } from "../backends/contract.ts"
-import { revolionParquet } from "./revolion-parquet.ts"
 
 /** The hash of every module this file loads, transitively (src/util/import-graph.ts). */
 export const REPORT_STEP_VERSION = implementationVersion(import.meta.url)
@@ -41,17 +35,14 @@ export const backendOf = (plugin: LoadedPlugin) => ({
   description: plugin.manifest.description ?? ""
 })
 
-export interface LoadSummary {
-  readonly samples: number
-  readonly items: number
-  readonly bad_rows: { readonly count: number; readonly rows: ReadonlyArray<{ file: string; line?: number; index?: number; reason: string }> }
+/** What the report task needs besides its inputs: the spec, the plugin, the datasets' keys. */
+export interface ReportContext {
+  readonly loaded: LoadedSpec
+  readonly plugin: LoadedPlugin
+  readonly datasetKeys: Readonly<Record<string, string>>
 }
 
-export interface SplitSummary {
-  readonly [dataset: string]: { readonly train: number; readonly eval: number; readonly moved_for_leakage: number }
-}
-
-export const reportStep = (input: PipelineInput, ids: ReadonlyArray<string>, inputs: Readonly<Record<string, OutputRef>>): TaskSpec => {
+export const reportStep = (input: ReportContext, ids: ReadonlyArray<string>, inputs: Readonly<Record<string, OutputRef>>): TaskSpec => {
   const { loaded, plugin } = input
   const spec = loaded.spec
   const lock = {
@@ -69,81 +60,28 @@ export const reportStep = (input: PipelineInput, ids: ReadonlyArray<string>, inp
     inputs,
     resource: "cpu",
     run: (ctx) =>
-      Effect.sync(() => {
-        const agg = ctx.inputJson<AggregateFile>("aggregate")
-        const proof = ctx.inputJson<{ proof_sets: Array<string>; cross: Record<string, Record<string, Cell>>; analysis: ProofAnalysis }>("proof")
-        const sq = ctx.inputJson<SqFile>("sq")
-        const sqNotes = ctx.inputJson<SqNotes>("sq-notes")
-        const selection = ctx.inputJson<SelectionFile>("select")
-        const split = ctx.inputJson<SplitSummary>("split")
-
-        const cross: Record<string, Record<string, Cell>> = {}
-        for (const t of [...ids, ...proof.proof_sets]) {
-          cross[t] = { ...(agg.cross[t] ?? {}), ...(proof.cross[t] ?? {}) }
-        }
-        const trainSq = Object.fromEntries(ids.map((d) => [d, sq[d]!.train.map((r) => r.sq)]))
-        // The shared histogram range spans the 1st to 99th percentile of all SQ values, so a few
-        // extreme samples do not squash every distribution into one bin (outliers land in the end bins).
-        const all = Object.values(trainSq).flat().sort((a, b) => a - b)
-        const lo = all.length ? Math.min(0, quantile(all, 0.01)) : 0
-        const hi = all.length ? quantile(all, 0.99) : 1
-        const bins = 20
-        const unionSize = ids.reduce((n, d) => n + split[d]!.train, 0)
-        const revolionTrain = ids.reduce((n, d) => n + selection.train[d]!.length, 0)
-        const a = proof.analysis
-        const sizeOf = (set: string) => Object.values(selection.sizes[set] ?? {}).reduce((x, y) => x + y, 0)
-        const comparison = (control: "union" | "random") => {
-          const result = a.headline[control] ?? { per_eval: {}, macro: null, weighted: null }
-          return comparisonFromProof({
-            control, result,
-            subjectTrainSize: revolionTrain,
-            controlTrainSize: control === "union" ? unionSize : sizeOf("random"),
-            unionTrainSize: unionSize,
-            margin: a.margin,
-            resamples: a.bootstrap,
-            statistic: a.statistic,
-            seeds: a.seeds?.sets.length ?? 0
-          })
-        }
-        // report.json keeps each dataset's count and its first rows; bad-rows.jsonl lists them all.
-        const loadSummaries = ids.map((d) => [d, ctx.inputJson<LoadSummary>(`load:${d}`)] as const)
-        const badRows = Object.fromEntries(loadSummaries.map(([d, s]) => [d, { count: s.bad_rows.count, rows: s.bad_rows.rows.slice(0, BAD_ROWS_IN_REPORT) }]))
-        const badRowsFile = loadSummaries.flatMap(([d, s]) => s.bad_rows.rows.map((row) => canonicalJson({ dataset: d, ...row }) + "\n")).join("")
-        const nonNull = (r: Record<string, number | null>) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== null))
-        const report: Report = decodeReport(JSON.parse(canonicalJson({
+      Effect.gen(function*() {
+        // Loaded when the report is built, not when the plan is (renderers and Parquet are large).
+        const { buildReport } = yield* Effect.promise(() => import("../report/build.ts"))
+        const files = buildReport({
           experiment: spec.name,
-          spec_sha256: loaded.hash,
-          datasets: ids,
-          mq_metrics: agg.mq_metrics,
-          eval_metrics: evalMetricsReport(spec, REVOLION_EVAL),
-          cross,
-          dq: nonNull(agg.dq),
-          dq_variants: { normalized: nonNull(agg.dq_variants.normalized), raw: nonNull(agg.dq_variants.raw), with_self: nonNull(agg.dq_variants.with_self) },
-          dq_not_best: agg.not_best_in_column,
-          dq_interval: Object.fromEntries(Object.entries(agg.dq_interval).filter(([, v]) => v !== null)),
-          degenerate: agg.degenerate,
-          sq: Object.fromEntries(ids.map((d) => [d, summarize(trainSq[d]!)])),
-          sq_hist: { lo, hi: hi > lo ? hi : lo + 1, bins, counts: Object.fromEntries(ids.map((d) => [d, binCounts(trainSq[d]!, lo, hi > lo ? hi : lo + 1, bins)])) },
-          sq_notes: sqNotes,
-          revolion: {
-            budget: spec.select.budget,
-            train_size: revolionTrain,
-            eval_size: ids.reduce((n, d) => n + selection.eval[d]!.length, 0),
-            per_dataset: Object.fromEntries(ids.map((d) => [d, {
-              train: selection.train[d]!.length, eval: selection.eval[d]!.length, train_split: split[d]!.train, eval_split: split[d]!.eval
-            }])),
-            ties: selection.ties
-          },
-          comparison: { union: comparison("union"), random: comparison("random") },
-          proof: a,
+          specHash: loaded.hash,
+          ids,
+          aggregate: ctx.inputJson<AggregateFile>("aggregate"),
+          proof: ctx.inputJson<ProofFile>("proof"),
+          sq: ctx.inputJson<SqFile>("sq"),
+          sqNotes: ctx.inputJson<SqNotes>("sq-notes"),
+          selection: ctx.inputJson<SelectionFile>("select"),
+          split: ctx.inputJson<SplitSummary>("split"),
+          loads: Object.fromEntries(ids.map((d) => [d, ctx.inputJson<LoadSummary>(`load:${d}`)])),
+          revolionTrain: ctx.inputJson<ReadonlyArray<Sample>>("train:revo-lion"),
+          revolionEval: ctx.inputJson<ReadonlyArray<Sample>>(`eval:${REVOLION_EVAL}`),
+          evalMetrics: evalMetricsReport(spec, REVOLION_EVAL),
           backend: backendOf(plugin),
-          provenance: {
-            spec_sha256: loaded.hash,
-            dataset_keys: Object.fromEntries(ids.map((d) => [d, input.datasetKeys[d]!])),
-            plugin: { name: plugin.identity.name, version: plugin.identity.version, code_sha256: plugin.codeHash },
-            tools: toolVersions()
-          },
-          bad_rows: badRows,
+          plugin: { name: plugin.identity.name, version: plugin.identity.version, code_sha256: plugin.codeHash },
+          datasetKeys: Object.fromEntries(ids.map((d) => [d, input.datasetKeys[d]!])),
+          tools: toolVersions(),
+          budget: spec.select.budget,
           settings: {
             dq: spec.quality.dq,
             sq: spec.quality.sq,
@@ -151,22 +89,10 @@ export const reportStep = (input: PipelineInput, ids: ReadonlyArray<string>, inp
             keep_degenerate: spec.quality.keep_degenerate,
             backend: `${plugin.identity.name} ${plugin.identity.version} (${spec.backend.executor.kind})`,
             seed: spec.seed
-          }
-        })))
-        const json = JSON.stringify(JSON.parse(canonicalJson(report)), null, 2) + "\n"
-        const trainSamples = ctx.inputJson<ReadonlyArray<Sample>>("train:revo-lion")
-        const evalSamples = ctx.inputJson<ReadonlyArray<Sample>>(`eval:${REVOLION_EVAL}`)
-        const parquet = revolionParquet(trainSamples, evalSamples, sq)
-        return {
-          "report.json": json,
-          [BAD_ROWS_FILE]: badRowsFile,
-          ...(spec.report.formats.includes("md") ? { "report.md": renderMarkdown(report) } : {}),
-          ...(spec.report.formats.includes("html") ? { "report.html": renderHtml(report) } : {}),
-          "revolion/train.parquet": parquet.train,
-          "revolion/eval.parquet": parquet.eval,
-          "revolion/sq.parquet": parquet.sq,
-          "revo.lock": JSON.stringify(JSON.parse(canonicalJson(lock)), null, 2) + "\n"
-        }
+          },
+          formats: spec.report.formats
+        })
+        return { ...files, "revo.lock": JSON.stringify(JSON.parse(canonicalJson(lock)), null, 2) + "\n" }
       })
   }
 }

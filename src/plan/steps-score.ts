@@ -10,7 +10,7 @@
  */
 import * as Effect from "effect/Effect"
 import { itemsOf, type Sample } from "../data/sample.ts"
-import { type MetricName, type ScoreResult, Scorer } from "../metrics/index.ts"
+import type { MetricName, ScoreResult, Scorer } from "../metrics/index.ts"
 import type { OutputRef, TaskSpec } from "../runtime/task.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
 import { implementationVersion } from "../util/import-graph.ts"
@@ -44,6 +44,8 @@ export const scoreStep = (tuneSet: string, evalPart: string, metrics: ScoreMetri
     resource: "cpu",
     run: (ctx) =>
       Effect.gen(function*() {
+        // Loaded when a score task runs, not when the plan is built: a no-op run never needs it.
+        const { Scorer } = yield* Effect.promise(() => import("../metrics/index.ts"))
         const preds = ctx.inputJson<Readonly<Record<string, string>>>("predictions")
         const samples = ctx.inputJson<ReadonlyArray<Sample>>("items")
         const evalItems = samples.flatMap((s) => itemsOf(s).map((it) => ({ dataset: s.dataset, id: it.id, references: it.references })))

@@ -4,6 +4,7 @@
  */
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { asStorageFailure, guardStorage, StorageFailure } from "./storage-failure.ts"
 
 export type EventName = "start" | "done" | "cached" | "failed" | "retry" | "skipped" | "interrupted" | "log"
 
@@ -26,12 +27,21 @@ export class EventLog {
   readonly file: string
   constructor(runsDir: string, runId: string) {
     this.dir = join(runsDir, runId)
-    mkdirSync(this.dir, { recursive: true })
     this.file = join(this.dir, "events.jsonl")
-    writeFileSync(this.file, "")
+    guardStorage(this.file, () => {
+      mkdirSync(this.dir, { recursive: true })
+      writeFileSync(this.file, "")
+    })
   }
+  /** Lines the file system refused (a full disk): the journal is for humans, the run goes on. */
+  lost = 0
   write(e: Omit<TaskEvent, "time">): void {
-    appendFileSync(this.file, JSON.stringify({ ...e, time: new Date().toISOString() }) + "\n")
+    try {
+      appendFileSync(this.file, JSON.stringify({ ...e, time: new Date().toISOString() }) + "\n")
+    } catch (err) {
+      if (!(asStorageFailure(err, this.file) instanceof StorageFailure)) throw err
+      this.lost++
+    }
   }
 }
 

@@ -16,6 +16,7 @@ import { linkSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from "node:path"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import { asStorageFailure, StorageFailure, StoreUnwritable } from "./storage-failure.ts"
 import { thisHost } from "./store.ts"
 
 export class StoreLocked extends Schema.TaggedError<StoreLocked>()("StoreLocked", {
@@ -132,12 +133,14 @@ export const tryLock = (store: string, command: string): { readonly path: string
   const me: LockHolder = { pid: process.pid, host: thisHost(), started: new Date().toISOString(), command, nonce: Math.random().toString(36).slice(2) }
   const text = JSON.stringify(me) + "\n"
   const mine = `${path}.${process.pid}-${me.nonce}`
-  writeFileSync(mine, text)
   try {
+    writeFileSync(mine, text)
     const r = acquire(path, text, mine, 0)
     if (!r.won) return { busy: r.holder }
     sweepLeftovers(store)
     return { path, holder: me }
+  } catch (e) {
+    throw asStorageFailure(e, path, "take the store's lock at")
   } finally {
     rmSync(mine, { force: true })
     rmSync(`${mine}.next`, { force: true })
@@ -169,8 +172,14 @@ export const unlock = (path: string, me: LockHolder): void => {
 /** Hold the store's lock for the scope's lifetime. */
 export const lockStore = (store: string, command: string) =>
   Effect.acquireRelease(
-    Effect.suspend(() => {
-      const r = tryLock(store, command)
+    Effect.suspend((): Effect.Effect<{ readonly path: string; readonly holder: LockHolder }, StoreLocked | StoreUnwritable> => {
+      let r: ReturnType<typeof tryLock>
+      try {
+        r = tryLock(store, command)
+      } catch (e) {
+        if (e instanceof StorageFailure) return Effect.fail(new StoreUnwritable({ message: e.message }))
+        throw e
+      }
       if ("path" in r) return Effect.succeed(r)
       const h = r.busy
       return Effect.fail(new StoreLocked({

@@ -15,6 +15,7 @@ import * as Semaphore from "effect/Semaphore"
 import type { JobHandle } from "../backends/executors/types.ts"
 import type { EventLog } from "./events.ts"
 import type { ProgressSink } from "./progress.ts"
+import { asStorageFailure, guardStorage, StorageFailure } from "./storage-failure.ts"
 import { type Store, thisHost } from "./store.ts"
 import { globMatcher, type Outputs, type RunContext, TaskFailure, taskKey, type TaskSpec } from "./task.ts"
 
@@ -114,7 +115,7 @@ export const runGraph = (tasks: ReadonlyArray<TaskSpec>, options: RunOptions): E
         if (check.done && !isForced(task.label)) {
           progress.finish(task.label, task.kind, "cached", 0)
           events.write({ event: "cached", task: task.label, key })
-          store.writeLabel(options.scope, task.label, key)
+          bestEffort(() => store.writeLabel(options.scope, task.label, key))
           return { status: "cached", key, outputs: check.record.outputs } as const
         }
         if (!check.done && check.reason === "damaged") progress.note(`${task.label}: ${check.detail}; recomputing it`)
@@ -129,7 +130,6 @@ export const runGraph = (tasks: ReadonlyArray<TaskSpec>, options: RunOptions): E
       Effect.gen(function*() {
         const workDir = store.workDir(key)
         const logFile = store.logPath(key)
-        mkdirSync(workDir, { recursive: true })
         let attempt = previousAttempt
         let job: JobHandle | undefined = adopt
         const started = new Date().toISOString()
@@ -142,7 +142,14 @@ export const runGraph = (tasks: ReadonlyArray<TaskSpec>, options: RunOptions): E
 
         const once = Effect.suspend(() => {
           attempt++
-          store.writeRecord({ ...baseRecord(), status: "running" })
+          // A store that refuses writes (full, read-only) fails the task with what to do, not a stack trace.
+          try {
+            guardStorage(workDir, () => mkdirSync(workDir, { recursive: true }), "create")
+            store.writeRecord({ ...baseRecord(), status: "running" })
+          } catch (e) {
+            if (e instanceof StorageFailure) return Effect.fail(new TaskFailure({ message: e.message }))
+            throw e
+          }
           events.write({ event: "start", task: task.label, key, attempt, reason })
           const ctx: RunContext = {
             key, label: task.label, attempt, workDir, logFile,
@@ -188,29 +195,29 @@ export const runGraph = (tasks: ReadonlyArray<TaskSpec>, options: RunOptions): E
           })
         )))
         const seconds = (Date.now() - t0) / 1000
+        let storeError: string | undefined
         if (Exit.isSuccess(exit)) {
-          const outputs = storeOutputs(store, exit.value)
-          store.writeRecord({ ...baseRecord(), outputs, status: "done", ended: new Date().toISOString() })
-          store.writeLabel(options.scope, task.label, key)
-          events.write({ event: "done", task: task.label, key, attempt, seconds })
-          progress.finish(task.label, task.kind, "done", seconds)
-          return { status: "done", key, outputs } as const
+          try {
+            const outputs = storeOutputs(store, exit.value)
+            store.writeRecord({ ...baseRecord(), outputs, status: "done", ended: new Date().toISOString() })
+            bestEffort(() => store.writeLabel(options.scope, task.label, key))
+            events.write({ event: "done", task: task.label, key, attempt, seconds })
+            progress.finish(task.label, task.kind, "done", seconds)
+            return { status: "done", key, outputs } as const
+          } catch (e) {
+            if (!(e instanceof StorageFailure)) throw e
+            // Computed, but not kept: the record does not say done, so the next run computes it again.
+            storeError = `computed, but its outputs could not be stored: ${e.message}`
+          }
         }
-        if (Cause.hasInterruptsOnly(exit.cause)) {
+        if (storeError === undefined && Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)) {
           if (!interruptedJournaled) events.write({ event: "interrupted", task: task.label, key, attempt })
           return yield* Effect.interrupt
         }
-        const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
-        const last = failure && failure._tag === "Fail" ? failure.error as TaskFailure : undefined
-        const tries = attempt - previousAttempt
-        // A transient failure that is still failing after every retry: say that it was retried.
-        const error = last === undefined
-          ? Cause.pretty(exit.cause)
-          : last.transient === true && tries > 1
-          ? `after ${tries} attempts: ${last.message}`
-          : last.message
-        store.writeRecord({ ...baseRecord(), status: "failed", ended: new Date().toISOString(), error })
-        appendFileSync(logFile, `FAILED: ${error}\n`)
+        const error = storeError ?? (Exit.isFailure(exit) ? failureMessage(exit.cause, attempt - previousAttempt) : "")
+        // With a full or read-only store these writes fail too; the outcome below still says why.
+        bestEffort(() => store.writeRecord({ ...baseRecord(), status: "failed", ended: new Date().toISOString(), error }))
+        bestEffort(() => appendFileSync(logFile, `FAILED: ${error}\n`))
         events.write({ event: "failed", task: task.label, key, attempt, error })
         progress.finish(task.label, task.kind, "failed", seconds, headline(error))
         return { status: "failed", key, error } as const
@@ -229,13 +236,36 @@ export const runGraph = (tasks: ReadonlyArray<TaskSpec>, options: RunOptions): E
     return { outcomes, failures }
   })
 
+/** Why a task failed: its TaskFailure's message, or a storage failure it threw, or the defect in full. */
+const failureMessage = (cause: Cause.Cause<TaskFailure>, tries: number): string => {
+  const failure = cause.reasons.find((r) => r._tag === "Fail")
+  const last = failure && failure._tag === "Fail" ? failure.error : undefined
+  if (last === undefined) {
+    const die = cause.reasons.find((r) => r._tag === "Die")
+    const defect = die && die._tag === "Die" ? asStorageFailure(die.defect, "") : undefined
+    return defect instanceof StorageFailure ? defect.message : Cause.pretty(cause)
+  }
+  // A transient failure that is still failing after every retry: say that it was retried.
+  return last.transient === true && tries > 1 ? `after ${tries} attempts: ${last.message}` : last.message
+}
+
+/** Bookkeeping that must not turn a task's outcome into a crash when the disk refuses it. */
+const bestEffort = (f: () => void): void => {
+  try {
+    f()
+  } catch (e) {
+    if (!(asStorageFailure(e, "") instanceof StorageFailure)) throw e
+  }
+}
+
 /**
  * The first line of an error and, when that line only introduces what follows ("...last lines
- * of stderr:"), the last non-empty line after it: a traceback ends with its cause.
+ * of stderr:"), the last non-empty line after it that the plugin wrote: a traceback ends with its cause.
  */
 export const headline = (error: string): string => {
   const [first = "", ...rest] = error.split("\n")
-  const cause = rest.filter((l) => l.trim() !== "").at(-1)
+  // revo's own diagnostics in a log ("[revo <time>] slurm job 7: FAILED") are not the cause
+  const cause = rest.filter((l) => l.trim() !== "" && !l.startsWith("[revo ")).at(-1)
   return first.endsWith(":") && cause !== undefined ? `${first} ${cause.trim()}` : first
 }
 

@@ -12,10 +12,11 @@
  * with the recorded hash.
  */
 import { createHash } from "node:crypto"
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from "node:fs"
+import { closeSync, type Dirent, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs"
 import { hostname } from "node:os"
 import { dirname, join } from "node:path"
 import * as Schema from "effect/Schema"
+import { asStorageFailure, guardStorage } from "./storage-failure.ts"
 
 export const sha256 = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex")
 
@@ -44,20 +45,62 @@ export type TaskRecord = typeof TaskRecord.Type
 
 const decodeRecord = Schema.decodeUnknownSync(TaskRecord)
 
-/** Write a file atomically: a reader sees the old bytes or the new ones, never a torn file. */
+/**
+ * Write a file atomically: a reader sees the old bytes or the new ones, never a torn file. A
+ * write the file system refuses (full disk, read-only) leaves no temp file behind and fails
+ * with a StorageFailure naming the file.
+ */
 export const writeFileAtomic = (path: string, data: string | Uint8Array): void => {
-  mkdirSync(dirname(path), { recursive: true })
-  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`
-  const fd = openSync(tmp, "w")
+  const tmp = `${path}${TMP_MARK}${process.pid}-${Math.random().toString(36).slice(2)}`
   try {
-    const bytes = typeof data === "string" ? Buffer.from(data) : data
-    let off = 0
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off)
-    fsyncSync(fd)
-  } finally {
-    closeSync(fd)
+    mkdirSync(dirname(path), { recursive: true })
+    const fd = openSync(tmp, "w")
+    try {
+      const bytes = typeof data === "string" ? Buffer.from(data) : data
+      let off = 0
+      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off)
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+    renameSync(tmp, path)
+  } catch (e) {
+    try {
+      rmSync(tmp, { force: true })
+    } catch {
+      // the temp file could not be removed either (read-only): the next run's sweep removes it
+    }
+    throw asStorageFailure(e, path)
   }
-  renameSync(tmp, path)
+}
+
+/** What marks revo's temp files and dirs (`<name>.tmp-<pid>-…`), so a later run can sweep them. */
+export const TMP_MARK = ".tmp-"
+const isLeftover = (name: string) => /\.(tmp|stale)-\d+/.test(name)
+
+/**
+ * Remove temp files and dirs that interrupted writes left under `dir` (recursively; `skip`
+ * names subfolders left alone). Only safe while holding the store's lock: no live writer then.
+ */
+export const sweepTemp = (dir: string, skip: ReadonlyArray<string> = []): number => {
+  let removed = 0
+  const walk = (d: string) => {
+    let entries: Array<Dirent>
+    try {
+      entries = readdirSync(d, { withFileTypes: true })
+    } catch {
+      return
+    }
+    for (const ent of entries) {
+      const p = join(d, ent.name)
+      if (isLeftover(ent.name)) {
+        rmSync(p, { recursive: true, force: true })
+        removed++
+      } else if (ent.isDirectory() && !skip.includes(p)) walk(p)
+    }
+  }
+  walk(dir)
+  return removed
 }
 
 export type DoneCheck =
@@ -68,7 +111,12 @@ export class Store {
   readonly root: string
   constructor(root: string) {
     this.root = root
-    for (const d of ["objects", "tasks", "work", "logs", "labels"]) mkdirSync(join(root, d), { recursive: true })
+    for (const d of ["objects", "tasks", "work", "logs", "labels"]) guardStorage(join(root, d), () => mkdirSync(join(root, d), { recursive: true }), "create")
+  }
+
+  /** Sweep what interrupted writes left (hold the lock): plugins' work dirs are theirs, not swept. */
+  sweep(): number {
+    return sweepTemp(this.root, [join(this.root, "work")])
   }
 
   objectPath(hash: string): string {

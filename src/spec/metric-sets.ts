@@ -4,7 +4,7 @@
  * `datasets.<id>.mq`), so POPE is judged by yes_no and OK-VQA by vqa_accuracy while
  * conversations keep the caption metrics. MQ(T→E) always uses E's set (DESIGN.md section 1).
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { ALL_METRICS, isMetricName, unknownMetricMessage, type MetricName } from "./metric-names.ts"
 
 /** A metric name; a typo gets "did you mean" (the check aborts, so one message per name). */

@@ -1,9 +1,66 @@
 /**
- * File-system and hashing primitives, one home for each (atomic writes, walks, hashes, JSON
- * Lines). Everything that writes results or hashes content goes through here, so durability and
- * hashing are the same everywhere.
+ * File-system and hashing primitives, one home for each (atomic writes, walks, hashes). Whatever
+ * writes results or hashes content goes through here, so durability and hashing are the same
+ * everywhere. This module must not know about tasks, stores or datasets.
  */
 import { createHash } from "node:crypto"
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs"
+import { dirname, join, relative, sep } from "node:path"
 
 /** sha256 of bytes or text (UTF-8), lowercase hex. */
 export const sha256 = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex")
+
+/** sha256 of a file's bytes. */
+export const sha256File = (path: string): string => sha256(readFileSync(path))
+
+/** fsync a directory, so a rename or a new entry in it survives a power loss (not on Windows). */
+const fsyncDir = (dir: string): void => {
+  if (process.platform === "win32") return
+  const fd = openSync(dir, "r")
+  try {
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/**
+ * Write a file atomically and durably: bytes to a temp file beside it, fsync, rename over the
+ * target, fsync the folder. A reader (or a restart after a crash) sees the old bytes or the new
+ * ones, never a torn file; the temp file is removed when the write fails.
+ */
+export const writeFileAtomic = (path: string, data: string | Uint8Array): void => {
+  const dir = dirname(path)
+  mkdirSync(dir, { recursive: true })
+  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`
+  try {
+    const fd = openSync(tmp, "w")
+    try {
+      const bytes = typeof data === "string" ? Buffer.from(data) : data
+      let off = 0
+      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off)
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+    renameSync(tmp, path)
+  } catch (e) {
+    rmSync(tmp, { force: true })
+    throw e
+  }
+  fsyncDir(dir)
+}
+
+/** Every file under `dir` (recursively), as sorted `/`-separated paths relative to it; none if it does not exist. */
+export const listFiles = (dir: string): Array<string> => {
+  const out: Array<string> = []
+  const walk = (d: string) => {
+    for (const ent of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, ent.name)
+      if (ent.isDirectory()) walk(p)
+      else if (ent.isFile()) out.push(relative(dir, p).split(sep).join("/"))
+    }
+  }
+  if (existsSync(dir)) walk(dir)
+  return out.sort()
+}

@@ -21,7 +21,8 @@
 import { existsSync, readFileSync } from "node:fs"
 import { dirname, join, relative, resolve, sep } from "node:path"
 import { fileURLToPath } from "node:url"
-import { sha256 } from "./fs.ts"
+import { revoCacheDir } from "./cache-dir.ts"
+import { sha256, writeFileAtomic } from "./fs.ts"
 
 export interface ModuleScan {
   /** Local modules (absolute paths) this file loads. */
@@ -60,15 +61,64 @@ export const packageName = (specifier: string): string => {
 
 const isLocal = (specifier: string) => specifier.startsWith("./") || specifier.startsWith("../") || specifier.startsWith("/")
 
+/**
+ * Specifiers by the content hash of the text they were scanned from, kept on disk between runs:
+ * every plan reads and hashes each module anyway (that is the version), but need not scan it
+ * again (the scan is most of the cost). Keyed by content, an entry can never be stale.
+ */
+export class ScanCache {
+  private readonly file: string | undefined
+  private entries: Record<string, ReadonlyArray<string>> | undefined
+  private added = 0
+
+  /** `file`: where the cache lives; undefined keeps it in memory only. */
+  constructor(file: string | undefined) {
+    this.file = file
+  }
+
+  specifiers(hash: string, text: string): ReadonlyArray<string> {
+    this.entries ??= this.load()
+    const hit = this.entries[hash]
+    if (hit !== undefined) return hit
+    const found = scanSpecifiers(text)
+    this.entries[hash] = found
+    this.added++
+    return found
+  }
+
+  /** Write the entries added since loading (atomically; a lost race only costs a rescan). */
+  save(): void {
+    if (this.file === undefined || this.entries === undefined || this.added === 0) return
+    try {
+      writeFileAtomic(this.file, JSON.stringify(this.entries))
+      this.added = 0
+    } catch {
+      // a read-only cache folder only costs speed
+    }
+  }
+
+  private load(): Record<string, ReadonlyArray<string>> {
+    if (this.file === undefined || !existsSync(this.file)) return {}
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(this.file, "utf8"))
+      return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) ? parsed as Record<string, ReadonlyArray<string>> : {}
+    } catch {
+      return {} // torn or foreign: rebuilt
+    }
+  }
+}
+
 export class ImportGraph {
   readonly root: string
-  /** Per file: the content hash it was scanned at and what it loads (one scan per file per process). */
+  /** Per file: the content hash it was scanned at and what it loads (one read per file per process). */
   private readonly scans = new Map<string, { readonly hash: string; readonly scan: ModuleScan }>()
   private readonly packageVersions = new Map<string, string>()
+  private readonly cache: ScanCache
 
   /** `root`: the project folder; closure paths are hashed relative to it, so a moved checkout keeps its keys. */
-  constructor(root: string) {
+  constructor(root: string, cache: ScanCache = new ScanCache(undefined)) {
     this.root = resolve(root)
+    this.cache = cache
   }
 
   private read(file: string): { readonly hash: string; readonly scan: ModuleScan } {
@@ -76,9 +126,10 @@ export class ImportGraph {
     if (hit) return hit
     if (!existsSync(file)) throw new Error(`import graph: ${relative(this.root, file)} does not exist`)
     const text = readFileSync(file, "utf8")
+    const hash = sha256(text)
     const local: Array<string> = []
     const packages: Array<string> = []
-    for (const s of scanSpecifiers(text)) {
+    for (const s of this.cache.specifiers(hash, text)) {
       if (s.startsWith("node:")) continue
       if (isLocal(s)) {
         const target = resolve(dirname(file), s)
@@ -86,7 +137,7 @@ export class ImportGraph {
         if (target.endsWith(".ts") || target.endsWith(".js")) local.push(target)
       } else packages.push(packageName(s))
     }
-    const entry = { hash: sha256(text), scan: { local, packages } }
+    const entry = { hash, scan: { local, packages } }
     this.scans.set(file, entry)
     return entry
   }
@@ -124,12 +175,14 @@ export class ImportGraph {
       ...modules.map((m) => `${relative(this.root, m).split(sep).join("/")} ${this.read(m).hash}`),
       ...packages.map((p) => `${p}@${this.packageVersion(p)}`)
     ]
-    return sha256(lines.join("\n")).slice(0, 16)
+    const version = sha256(lines.join("\n")).slice(0, 16)
+    this.cache.save()
+    return version
   }
 }
 
 const projectRoot = fileURLToPath(new URL("../../", import.meta.url))
-const shared = new ImportGraph(projectRoot)
+const shared = new ImportGraph(projectRoot, new ScanCache(join(revoCacheDir(), "import-scans-v1.json")))
 
 /**
  * The implementation version of the module at `moduleUrl` (pass `import.meta.url`): the hash of

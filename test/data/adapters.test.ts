@@ -29,6 +29,9 @@ before(async () => {
 
 test("every quickstart dataset loads with the counts of its SOURCE.md and no bad rows", () => {
   assert.deepEqual(Object.keys(all).sort(), Object.keys(EXPECTED).sort())
+  // the quickstart's 31,100 samples, unchanged by the dataset forms of issue 14; nothing filtered, no warning
+  assert.equal(Object.values(all).reduce((n, d) => n + d.samples.length, 0), 31100)
+  assert.ok(Object.values(all).every((d) => d.filtered === 0 && d.warnings.length === 0))
   for (const [id, want] of Object.entries(EXPECTED)) {
     const d = all[id]!
     const turns = d.samples.flatMap((s) => s.turns)

@@ -179,6 +179,16 @@ test("where: raw paths, joins, mapped $fields, in, not; dropped rows are counted
   })
   assert.ok(aok.samples.length > 0 && aok.samples.length < 1145)
   assert.equal(aok.samples[0]!.id, "22jbM6gDxdaMaunuzgrsBB")
+  // a raw condition is checked before the joins: the rows it drops never become a required join's bad rows
+  const one = await pope("image = COCO_val2014_000000210789.jpg")
+  assert.deepEqual([one.samples.length, one.badRows.length], [6, 0])
+  const required = await load("pope", {
+    source: { format: "jsonl", path: "pope-coco/coco_pope_adversarial.json" },
+    joins: [{ as: "caps", path: "coco-captions-val2017/captions_val2017.json", records: "annotations", key: "image_id", on: "image", many: true, match: "coco-image-id", required: true }],
+    fields: { id: "question_id", image: "image", instruction: "text", references: "label" },
+    where: "image = COCO_val2014_000000210789.jpg"
+  })
+  assert.deepEqual([required.samples.length, required.badRows.length, required.filtered], [6, 0, 2994])
   // keep only rows with an image
   const withImage = await load("okvqa", { ...OKVQA_BOXED, optional: ["image"], where: "exists $image" })
   assert.deepEqual([withImage.samples.length, withImage.filtered], [8, 4448])

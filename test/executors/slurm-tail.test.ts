@@ -8,7 +8,7 @@ import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { test } from "node:test"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { makeTail } from "../../src/backends/executors/slurm-tail.ts"
 import { STDOUT_LINE_LIMIT } from "../../src/backends/executors/output.ts"
 

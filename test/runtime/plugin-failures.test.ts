@@ -8,8 +8,9 @@
 import assert from "node:assert/strict"
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { describe, it } from "node:test"
+import { after, before, describe, it } from "node:test"
 import { STDERR_LOG_LIMIT, STDERR_TAIL, STDOUT_LINE_LIMIT } from "../../src/backends/executors/output.ts"
+import { type Cluster, ensureSlurm } from "../executors/slurm-cluster.ts"
 import { repoRoot, revo } from "../support/cli.ts"
 import { lastRunEvents, smallSpec } from "../support/small-spec.ts"
 
@@ -105,9 +106,10 @@ process.on("exit", () => writeFileSync(${JSON.stringify(rssFile)}, String(proces
     assert.match(r.stderr, /- tune:llava-instruct-100: after 3 attempts: /)
   })
 
-  it("a 200 MB stdout line is refused with the limit, without holding it in memory", () => {
-    assert.match(failedWith("tune:union"), new RegExp(`bad event on stdout line 1: line longer than ${STDOUT_LINE_LIMIT} bytes`))
+  it("a 200 MB stdout line is refused with the limit, without holding it in memory", (t) => {
     const maxRssKiB = Number(readFileSync(rssFile, "utf8"))
+    t.diagnostic(`revo's peak resident memory: ${Math.round(maxRssKiB / 1024)} MiB`)
+    assert.match(failedWith("tune:union"), new RegExp(`bad event on stdout line 1: line longer than ${STDOUT_LINE_LIMIT} bytes`))
     assert.ok(maxRssKiB < 400 * 1024, `revo peaked at ${Math.round(maxRssKiB / 1024)} MiB`)
   })
 
@@ -117,5 +119,41 @@ process.on("exit", () => writeFileSync(${JSON.stringify(rssFile)}, String(proces
     const size = statSync(unionLog).size
     assert.ok(size > STDERR_LOG_LIMIT && size < STDERR_LOG_LIMIT + STDERR_TAIL + 64 * 1024, `log is ${size} bytes`)
     assert.match(readFileSync(unionLog, "latin1"), /\[revo\] stderr exceeded 32 MiB this attempt: \d+ bytes after the first 32 MiB were not kept; the last \d+ bytes follow\n/)
+  })
+})
+
+describe("runtime: secrets through the Slurm executor", { timeout: 300_000 }, () => {
+  let cluster: Cluster = { skip: undefined, dir: undefined, stop: () => {} }
+  before(() => {
+    cluster = ensureSlurm()
+  })
+  after(() => cluster.stop())
+
+  it("Slurm writes the job's stdout and stderr itself: revo masks both files once the job ends", (t) => {
+    if (cluster.skip !== undefined) return t.skip(cluster.skip)
+    const s = smallSpec()
+    const p = join(s.dir, "leaky")
+    mkdirSync(p, { recursive: true })
+    // every tune prints the secrets on both channels and fails, so the graph ends after the tunes
+    writeFileSync(join(p, "wrapper.sh"), `#!/bin/bash
+echo "{\\"event\\":\\"log\\",\\"level\\":\\"info\\",\\"message\\":\\"token $HF_TOKEN key $WANDB_API_KEY\\"}"
+echo "using $HF_TOKEN / $WANDB_API_KEY" >&2
+exit 3
+`)
+    writeFileSync(join(p, "revo-plugin.json"), JSON.stringify({ name: "leaky", version: "0.0.1", kind: "process", capabilities: ["tune", "answer"], command: ["bash", "wrapper.sh"] }))
+    const r = revo(
+      ["run", s.spec, "--store", s.store, "--set", `backend.plugin=${p}`, "--set", "backend.env=[HF_TOKEN, WANDB_API_KEY]", "--set", "backend.executor.kind=slurm"],
+      { env: { ...process.env, HF_TOKEN: TOKEN, WANDB_API_KEY: API_KEY } }
+    )
+    assert.equal(r.code, 1, r.stderr)
+    assert.match(r.stderr, /tune:coco-mini: plugin "leaky" \(task tune:coco-mini\): .*using \*\*\* \/ \*\*\*/)
+    const files = filesUnder(s.dir).filter((f) => f.includes(join("results", "")))
+    assert.ok(files.some((f) => f.endsWith(".out")), "the Slurm stdout files are there")
+    const leaks = files.filter((f) => {
+      const text = readFileSync(f, "latin1")
+      return text.includes(TOKEN) || text.includes(API_KEY)
+    })
+    assert.deepEqual(leaks, [])
+    assert.ok(!r.stderr.includes(TOKEN) && !r.stdout.includes(TOKEN))
   })
 })

@@ -39,13 +39,13 @@ describe("revo validate: the data check", () => {
     const r = revo(["validate", file], { env })
     assert.equal(r.code, 2, r.stdout)
     assert.deepEqual(r.stderr.trim().split("\n"), [
-      `${file}:7:97 datasets.pope.joins.0.key: "imagee": none of the first 80 records of llava-bench-coco/caps_boxes_coco2014_val_80.jsonl has the field "imagee" (did you mean "image"?)`,
-      `${file}:8:59 datasets.pope.fields.instruction: "txet": none of the first 100 records of pope-coco/coco_pope_adversarial.json has the field "txet" (did you mean "text"?)`,
-      `${file}:9:14 datasets.pope.context: "{ctx.captoin}": none of the first 80 rows of llava-bench-coco/caps_boxes_coco2014_val_80.jsonl has the field "captoin" at ctx.captoin (did you mean "captions"?)`,
-      `${file}:13:90 datasets.bench.joins.0.key: "question_idd": none of the first 90 records of llava-bench-coco/qa90_gpt4_answer.jsonl has the field "question_idd" (did you mean "question_id"?)`,
+      `${file}:7:97 datasets.pope.joins.0.key: "imagee": none of the 80 records of llava-bench-coco/caps_boxes_coco2014_val_80.jsonl has the field "imagee" (did you mean "image"?)`,
+      `${file}:8:59 datasets.pope.fields.instruction: "txet": none of the 3000 records of pope-coco/coco_pope_adversarial.json has the field "txet" (did you mean "text"?)`,
+      `${file}:9:14 datasets.pope.context: "{ctx.captoin}": none of the 80 rows of llava-bench-coco/caps_boxes_coco2014_val_80.jsonl has the field "captoin" at ctx.captoin (did you mean "captions"?)`,
+      `${file}:13:90 datasets.bench.joins.0.key: "question_idd": none of the 90 records of llava-bench-coco/qa90_gpt4_answer.jsonl has the field "question_idd" (did you mean "question_id"?)`,
       `${file}:13:108 datasets.bench.joins.0.on: "$key": $key: the records of llava-bench-coco/qa90_questions.jsonl are not keyed by id ($key needs records: "*", the values of an object)`,
-      `${file}:14:77 datasets.bench.fields.references: "answer.txt": none of the first 90 rows of llava-bench-coco/qa90_gpt4_answer.jsonl has the field "txt" at answer.txt (did you mean "text"?)`,
-      `${file}:15:12 datasets.bench.where: categori: none of the first 90 records of llava-bench-coco/qa90_questions.jsonl has the field "categori" (did you mean "category"?)`
+      `${file}:14:77 datasets.bench.fields.references: "answer.txt": none of the 90 rows of llava-bench-coco/qa90_gpt4_answer.jsonl has the field "txt" at answer.txt (did you mean "text"?)`,
+      `${file}:15:12 datasets.bench.where: categori: none of the 90 records of llava-bench-coco/qa90_questions.jsonl has the field "categori" (did you mean "category"?)`
     ])
     const skipped = revo(["validate", file, "--no-data"], { env })
     assert.equal(skipped.code, 0, skipped.stderr)
@@ -86,7 +86,7 @@ describe("revo validate: the data check", () => {
   it("the quickstart passes the data check", () => {
     const r = revo(["validate", "experiments/quickstart.yaml"], { env })
     assert.equal(r.code, 0, r.stderr)
-    assert.match(r.stdout, /data checked \(paths on the first records of every source and join; joins and where on every record\)/u)
+    assert.match(r.stdout, /data checked \(paths, joins and where on every record of every source and join\)/u)
   })
 })
 
@@ -167,5 +167,48 @@ describe("revo validate: joins and where on every record", () => {
       `${file}:22:107 datasets.bench.joins.0.on: required join "answer" matches none of the 90 records of llava-bench-coco/qa90_questions.jsonl: no row with key "000000441147.jpg" (read from on: {image}); keys of llava-bench-coco/qa90_gpt4_answer.jsonl look like "0"`,
       `${file}:27:113 datasets.pope-caps.joins.0.on: required join "caps" finds no row for 2556 of 3000 records of pope-coco/coco_pope_adversarial.json (more than split.max_bad_fraction 1.00%), e.g. no row with key "310196" (read from on: image); keys of coco-captions-val2017/captions_val2017.json look like "179765"`
     ])
+  })
+})
+
+describe("revo plan and revo run: the data check before any task", () => {
+  it("a where that keeps nothing stops plan and run with the located error (exit 2), before any task", () => {
+    const file = spec("plan-empty", `datasets:
+  pope:
+    source: { format: jsonl, path: pope-coco/coco_pope_adversarial.json }
+    fields: { id: question_id, instruction: text, references: label }
+    where: label = maybe
+  coco-mini:
+    source: { format: coco-captions, path: coco-mini/annotations/captions_train2017.json }
+    instruction: Describe the image briefly.
+`)
+    const expected = `${file}:7:12 datasets.pope.where: keeps none of the 3000 records of pope-coco/coco_pope_adversarial.json: the dataset would be empty`
+    for (const command of ["plan", "run"]) {
+      const r = revo([command, file, "--store", join(dir, "store", ".revo")], { env, cwd: dir })
+      assert.equal(r.code, 2, `${command}: ${r.stderr}`)
+      assert.equal(r.stderr.trim(), expected, command)
+    }
+  })
+})
+
+describe("revo validate: a where on the record's own fields applies before the joins", () => {
+  it("a required join that misses only rows the where drops passes", () => {
+    const file = spec("where-join", `datasets:
+  pope:
+    source: { format: jsonl, path: pope-coco/coco_pope_adversarial.json }
+    joins:
+      - { as: caps, path: coco-captions-val2017/captions_val2017.json, records: annotations, key: image_id, on: image, many: true, match: coco-image-id, required: true }
+    fields: { id: question_id, image: image, instruction: text, references: label }
+    context: "{caps[*].caption}"
+    where: image = COCO_val2014_000000210789.jpg
+  coco-mini:
+    source: { format: coco-captions, path: coco-mini/annotations/captions_train2017.json }
+    instruction: Describe the image briefly.
+`)
+    const r = revo(["validate", file], { env })
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.stderr, "")
+    const without = revo(["validate", file, "--set", "datasets.pope.where=label = yes"], { env })
+    assert.equal(without.code, 2)
+    assert.match(without.stderr, /datasets\.pope\.joins\.0\.on: required join "caps" finds no row for 1278 of 1500 records of pope-coco\/coco_pope_adversarial\.json/u)
   })
 })

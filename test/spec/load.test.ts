@@ -108,7 +108,7 @@ const cases: ReadonlyArray<{ name: string; text: string; set?: ReadonlyArray<str
   {
     name: "unknown key far from any known one lists the known keys",
     text: base + "select:\n  zzz: 1\n",
-    expect: [`SPEC:11:3 select.zzz: Unknown key "zzz" (known keys: budget, controls, eval_size, per_dataset, policy)`]
+    expect: [`SPEC:11:3 select.zzz: Unknown key "zzz" (known keys: budget, controls, eval_size, per_dataset, policy, proof)`]
   },
   {
     name: "wrong type for a count",

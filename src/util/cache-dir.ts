@@ -1,4 +1,4 @@
-// Where revo keeps rebuildable caches (the WordNet index, Node's compile cache):
+// Where revo keeps rebuildable caches (the WordNet index, Node's compile cache, the import scans):
 // $REVO_CACHE_DIR if set, else node_modules/.cache/revo/ next to the WordNet packages.
 
 import { createRequire } from "node:module"

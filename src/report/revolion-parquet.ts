@@ -1,8 +1,7 @@
 /** REVO-LION's train and eval samples, and every train sample's SQ, as Parquet bytes. */
 import { type Sample, sourceId } from "../data/sample.ts"
 import { encodeSampleRows, encodeSqRows, sampleKey, sampleRow } from "../hub/parquet.ts"
-import type { SqFile } from "./steps-quality.ts"
-
+import type { SqFile } from "../quality/outputs.ts"
 
 export const revolionParquet = (train: ReadonlyArray<Sample>, evalSet: ReadonlyArray<Sample>, sq: SqFile) => {
   const sqOf = (part: "train" | "eval") => {
