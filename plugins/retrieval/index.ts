@@ -14,7 +14,7 @@ export const manifest = new Manifest({
   name: processManifest.name,
   version: processManifest.version,
   kind: "module",
-  description: "BM25 nearest-training-turn retrieval over instruction + context (in process).",
+  description: processManifest.description,
   capabilities: ["tune", "answer"],
   resources: { cpus: 1, gpus: 0 },
   // what it sees, whether it is a demo and its params schema: one declaration, in revo-plugin.json

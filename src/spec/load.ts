@@ -3,6 +3,7 @@
  * Schema decode -> cross-field checks -> paths resolved. Every problem is collected and
  * reported at once as `file:line:col path: message`, never only the first.
  */
+import { Worker } from "node:worker_threads"
 import { existsSync, readFileSync, statSync } from "node:fs"
 import { dirname, isAbsolute, relative, resolve } from "node:path"
 import * as Cause from "effect/Cause"
@@ -65,9 +66,44 @@ export const hubOptions = (loaded: LoadedSpec): { endpoint?: string; cacheDir?: 
 })
 
 export const loadSpec = (file: string, options: SpecLoadOptions = {}): Effect.Effect<LoadedSpec, SpecError> =>
-  Effect.suspend(() => {
+  Effect.gen(function*() {
+    // A large spec is checked in a worker first, where an interruption can stop it (see load-worker.ts).
+    if (fileSize(file) > PRECHECK_IN_WORKER_BYTES) {
+      const found = yield* precheckInWorker(file, options)
+      if (found !== undefined) return yield* found
+    }
     const result = loadSpecSync(file, options)
-    return result._tag === "ok" ? Effect.succeed(result.value) : Effect.fail(result.error)
+    return result._tag === "ok" ? result.value : yield* result.error
+  })
+
+/** Specs above this size are pre-checked in a worker thread (real specs are a few KiB). */
+export const PRECHECK_IN_WORKER_BYTES = 256 * 1024
+
+const fileSize = (file: string): number => {
+  try {
+    return statSync(file).size
+  } catch {
+    return 0
+  }
+}
+
+/** The spec's problems found in a worker (undefined: none, or the worker could not run, so the main thread decides). */
+const precheckInWorker = (file: string, options: SpecLoadOptions): Effect.Effect<SpecError | undefined> =>
+  Effect.callback<SpecError | undefined>((resume) => {
+    const worker = new Worker(new URL("./load-worker.ts", import.meta.url), {
+      workerData: {
+        file,
+        options: {
+          ...(options.set !== undefined ? { set: [...options.set] } : {}),
+          ...(options.dataRoot !== undefined ? { dataRoot: options.dataRoot } : {}),
+          env: { ...(options.env ?? process.env) }
+        }
+      }
+    })
+    worker.once("message", (m: { ok: boolean; file?: string; problems?: Array<SpecProblem> }) =>
+      resume(Effect.succeed(m.ok ? undefined : new SpecError({ file: m.file ?? file, problems: m.problems ?? [] }))))
+    worker.once("error", () => resume(Effect.succeed(undefined)))
+    return Effect.sync(() => void worker.terminate())
   })
 
 export const loadSpecSync = (
