@@ -7,14 +7,15 @@
  * The check is structural (does any record have this field at this place?), not
  * a load: it never decides that a join matches, only that its key and `on` paths exist.
  */
+import { existsSync, statSync } from "node:fs"
 import * as Effect from "effect/Effect"
 import type { Dataset } from "../spec/dataset.ts"
 import { didYouMean } from "../spec/did-you-mean.ts"
 import { cocoCaptionRecords } from "./coco.ts"
 import { DataFileError, DataJoinError, type DataError } from "./errors.ts"
 import type { Join } from "../spec/dataset.ts"
-import { buildJoinIndex, joinFor, rowLookup } from "./joins.ts"
-import { compileExpr, pathsOf, type Expr, type Lookup, type PathExpr } from "./mapping.ts"
+import { buildJoinIndex, joinFor, rowLookup, type JoinIndex } from "./joins.ts"
+import { compileExpr, evalPath, pathsOf, type Expr, type Lookup, type PathExpr } from "./mapping.ts"
 import { DEFAULT_MAX_BAD_FRACTION, localPath, readKind, type LoadContext } from "./load.ts"
 import { joinWarning } from "./warnings.ts"
 import { ParseCache, parseFile, selectRecords, type Parsed, type RawRecord } from "./read.ts"
@@ -112,10 +113,15 @@ export const pathProblem = (p: PathExpr, scope: Scope): string | undefined => {
   }
   if (p.root === "$index" || p.root === "$line") return undefined
   const join = scope.joins.get(p.root)
+  // Fast path: the first record (or joined row) that has the whole path settles it; the
+  // diagnostic walk over every value runs only when none has it.
+  const has = (value: unknown) => value !== undefined && value !== null && evalPath(p, (root) => (root === p.root ? value : undefined)).ok
   if (join !== undefined) {
+    if (join.side.records.some((r) => has(join.many ? [r.value] : r.value))) return undefined
     const rows = join.side.records.map((r) => r.value)
     return walk(p, join.many ? [rows] : rows, `the ${rows.length} rows of ${join.side.file}`)
   }
+  if (side.records.some((r) => has(isObject(r.value) ? r.value[p.root] : undefined))) return undefined
   const roots: Array<unknown> = []
   for (const r of side.records) {
     const v = isObject(r.value) ? r.value[p.root] : undefined
@@ -154,7 +160,11 @@ const recordsOf = (dataset: string, declared: string, parsed: Parsed, records: s
 }
 
 /** Check one dataset's declaration against the records of its files. */
-export const checkDatasetData = <E = never>(id: string, decl: Dataset, ctx: LoadContext<E> & { readonly cache: ParseCache }): Effect.Effect<DatasetCheck, DataError | E> =>
+export const checkDatasetData = <E = never>(
+  id: string,
+  decl: Dataset,
+  ctx: LoadContext<E> & { readonly cache: ParseCache; readonly joinIndexes?: Map<string, JoinIndex> }
+): Effect.Effect<DatasetCheck, DataError | E> =>
   Effect.gen(function*() {
     const read = (declared: string, kind: "json" | "jsonl" | "csv", delimiter: string) =>
       Effect.flatMap(localPath(id, declared, ctx), (local) =>
@@ -207,7 +217,7 @@ export const checkDatasetData = <E = never>(id: string, decl: Dataset, ctx: Load
       // Both paths exist: match every record (the files are parsed whole already, this is cheap).
       // An `on` that reads an earlier join is left to the load.
       if (problems.length === before && typeof key !== "string" && typeof on !== "string" && !pathsOf(on).some((p) => joins.has(p.root))) {
-        if (kept.length > 0) matchJoin(id, j, i, key, on, all, kept, decl.source.path, ctx.maxBadFraction ?? DEFAULT_MAX_BAD_FRACTION, problems, warnings)
+        if (kept.length > 0) matchJoin(id, j, i, key, on, all, kept, decl.source.path, ctx.maxBadFraction ?? DEFAULT_MAX_BAD_FRACTION, problems, warnings, ctx.joinIndexes ?? new Map())
       }
       joins.set(j.as, { side, many: j.many })
     }
@@ -256,9 +266,17 @@ const recordLookup = (r: RawRecord): Lookup => rowLookup(r)
 const matchJoin = (
   id: string, j: Join, i: number, key: Expr, on: Expr,
   rows: ReadonlyArray<RawRecord>, records: ReadonlyArray<RawRecord>, sourceFile: string, maxBad: number,
-  problems: Array<DataProblem>, warnings: Array<DataProblem>
+  problems: Array<DataProblem>, warnings: Array<DataProblem>, indexes: Map<string, JoinIndex>
 ): void => {
-  const idx = buildJoinIndex(id, j, key, on, rows)
+  const cacheKey = `${j.path}\u0000${j.records ?? ""}\u0000${j.key}\u0000${j.match}\u0000${j.many}\u0000${j.as}`
+  let built: JoinIndex | DataJoinError | undefined = indexes.get(cacheKey)
+  if (built === undefined) {
+    built = buildJoinIndex(id, j, key, on, rows)
+    // errors name their dataset: only indexes are shared
+    if (!(built instanceof DataJoinError)) indexes.set(cacheKey, built)
+  }
+  // a fresh `on` and fresh counts for this dataset's use of a shared index
+  const idx = built instanceof DataJoinError ? built : { ...built, on, counts: { looked: 0, matched: 0 } }
   if (idx instanceof DataJoinError) {
     problems.push({ path: ["datasets", id, "joins", i, "key"], message: idx.message.replace(`Dataset ${id}, join "${j.as}": `, "") })
     return
@@ -296,9 +314,16 @@ export interface DataCheck {
 }
 
 /** Check every dataset; file errors become problems at the file's spec path. */
-export const checkData = <E extends { readonly message: string } = never>(datasets: Readonly<Record<string, Dataset>>, ctx: LoadContext<E>): Effect.Effect<DataCheck> =>
+export const checkData = <E extends { readonly message: string } = never>(
+  datasets: Readonly<Record<string, Dataset>>,
+  ctx: LoadContext<E>,
+  /** Skip a dataset with a file larger than this (plan and run, which parse the files again in their load tasks). */
+  options: { readonly maxFileBytes?: number } = {}
+): Effect.Effect<DataCheck> =>
   Effect.gen(function*() {
     const cache = ctx.cache ?? new ParseCache()
+    // a join file indexed the same way by several datasets (COCO captions by image id) is indexed once
+    const joinIndexes = new Map<string, JoinIndex>()
     const out: Array<DataProblem> = []
     const warned: Array<DataProblem> = []
     const skipped: Array<string> = []
@@ -311,7 +336,16 @@ export const checkData = <E extends { readonly message: string } = never>(datase
         skipped.push(id)
         continue
       }
-      const r = yield* Effect.result(checkDatasetData(id, decl, { ...ctx, cache }))
+      if (options.maxFileBytes !== undefined) {
+        const max = options.maxFileBytes
+        const sizes = yield* Effect.forEach([decl.source.path, ...decl.joins.map((j) => j.path)], (p) =>
+          localPath(id, p, ctx).pipe(Effect.map((local) => (existsSync(local) ? statSync(local).size : 0)), Effect.orElseSucceed(() => 0)))
+        if (sizes.some((b) => b > max)) {
+          skipped.push(id)
+          continue
+        }
+      }
+      const r = yield* Effect.result(checkDatasetData(id, decl, { ...ctx, cache, joinIndexes }))
       if (r._tag === "Success") {
         out.push(...r.success.problems)
         warned.push(...r.success.warnings)

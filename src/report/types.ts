@@ -1,5 +1,5 @@
 /**
- * report.json: the one object the report renderers read (issue 8, "Outputs").
+ * report.json: the one object the report renderers read (DESIGN.md section 6, "Outputs").
  * Every number that report.md or report.html shows lives here, so either page can be rebuilt
  * from this file alone. Keys are snake_case because the file is read by people and scripts.
  */

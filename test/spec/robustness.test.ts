@@ -57,19 +57,20 @@ describe("spec robustness", () => {
     assert.equal(summary.line, quickstart.split("\n").length + UNKNOWN_KEYS_LISTED)
   })
 
-  it("revo validate on 60,000 unknown keys answers SIGTERM in seconds (it took 125 s and ignored it)", async () => {
-    const file = write("keys-60000.yaml", withUnknownKeys(60000))
+  it("revo validate stays responsive to SIGTERM while it checks 200,000 unknown keys (60,000 took 125 s and ignored it)", async () => {
+    const file = write("keys-200000.yaml", withUnknownKeys(200000))
     const child = spawn(process.execPath, [join(repoRoot, "src/cli/main.ts"), "validate", file], { env: { ...process.env, REVO_DATA_ROOT: dataRoot } })
     let stderr = ""
     child.stderr.on("data", (d) => (stderr += d))
-    const t0 = Date.now()
     // late enough that revo is loaded and busy checking (a signal during start-up proves nothing)
-    setTimeout(() => child.kill("SIGTERM"), 5000)
-    const code = await new Promise<number | null>((resolve) => child.on("close", (c, signal) => resolve(c ?? (signal === null ? null : 128))))
-    const seconds = (Date.now() - t0) / 1000
-    assert.ok(seconds < 45, `exited after ${seconds} s`)
-    // Either the check finished first (exit 2, one summary line) or the signal stopped it.
-    assert.ok(code === 2 || code === 130 || code === 143 || code === 128, `exit ${code}: ${stderr.slice(0, 500)}`)
-    if (code === 2) assert.ok(stderr.split("\n").length < 40 && stderr.includes("59980 more unknown keys here"), stderr.slice(0, 2000))
+    const signalled = new Promise<number>((resolve) => setTimeout(() => {
+      child.kill("SIGTERM")
+      resolve(Date.now())
+    }, 5000))
+    const closed = await new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal })))
+    const seconds = (Date.now() - (await signalled)) / 1000
+    // The check runs in a worker that the interruption terminates: revo ends at once, as interrupted.
+    assert.ok(seconds < 8, `exited ${seconds} s after SIGTERM`)
+    assert.ok(closed.code === 130 || closed.signal === "SIGTERM", `exit ${closed.code} ${closed.signal}: ${stderr.slice(0, 500)}`)
   })
 })
