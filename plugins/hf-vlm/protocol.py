@@ -189,6 +189,17 @@ def is_tiny(p):
     return p["model_name_or_path"] == "tiny"
 
 
+def require_gpu(p, cuda_available, allow_cpu=False):
+    """A model other than tiny is never run on a CPU (a 7B model would run for weeks and look like
+    progress): without CUDA this is a transient failure (exit 75), so the executor can retry on a
+    GPU node. allow_cpu (HF_VLM_ALLOW_CPU=1, which revo never passes) is for checking the code path."""
+    if cuda_available or is_tiny(p) or allow_cpu:
+        return
+    raise TransientFailure(
+        f"no CUDA device visible (CUDA_VISIBLE_DEVICES={os.environ.get('CUDA_VISIBLE_DEVICES', 'unset')}): "
+        f"{p['model_name_or_path']} is not run on a CPU; exit 75 so the executor can retry on a GPU node")
+
+
 # ---------------------------------------------------------------- JSONL
 
 def read_jsonl(path):

@@ -334,6 +334,18 @@ class ExitCodeTest(unittest.TestCase):
             self.assertTrue(reason.startswith("transient failure"), reason)
         self.assertIn("no CUDA device visible", P.exit_code_for(cases[-1])[1])
 
+    def test_no_gpu_for_a_real_model_is_75_with_a_message_tiny_runs_on_cpu(self):
+        real = P.resolve_params({"model_name_or_path": "llava-hf/llava-1.5-7b-hf", "image_root": IMAGES})
+        with self.assertRaises(P.TransientFailure) as cm:
+            P.require_gpu(real, cuda_available=False)
+        code, reason = P.exit_code_for(cm.exception)
+        self.assertEqual(code, 75)
+        self.assertRegex(reason, r"^transient failure \(TransientFailure\): no CUDA device visible \(CUDA_VISIBLE_DEVICES=.*\): "
+                                 r"llava-hf/llava-1.5-7b-hf is not run on a CPU; exit 75 so the executor can retry on a GPU node$")
+        P.require_gpu(real, cuda_available=True)
+        P.require_gpu(P.resolve_params({}), cuda_available=False)
+        P.require_gpu(real, cuda_available=False, allow_cpu=True)
+
     def test_other_failures(self):
         self.assertEqual(P.exit_code_for(ValueError("bad shape"))[0], 1)
         self.assertEqual(P.exit_code_for(RuntimeError("checkpoint x does not fit the model"))[0], 1)

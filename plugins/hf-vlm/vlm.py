@@ -59,10 +59,7 @@ def device_and_dtype(p):
         torch.zeros(1, device="cuda")  # a busy or broken GPU fails here (exit 75), not mid-run
         dtype = torch.bfloat16 if p["bf16"] and torch.cuda.is_bf16_supported() else torch.float32
         return torch.device("cuda"), dtype
-    if not P.is_tiny(p) and os.environ.get("HF_VLM_ALLOW_CPU") != "1":  # =1: a check of the code path on a small model
-        raise P.TransientFailure(
-            f"no CUDA device visible (CUDA_VISIBLE_DEVICES={os.environ.get('CUDA_VISIBLE_DEVICES', 'unset')}): "
-            f"{p['model_name_or_path']} is not run on a CPU; exit 75 so the executor can retry on a GPU node")
+    P.require_gpu(p, False, os.environ.get("HF_VLM_ALLOW_CPU") == "1")
     return torch.device("cpu"), torch.float32
 
 

@@ -3,7 +3,7 @@
  * answer returns the response of the best-matching training turn.
  */
 import * as Effect from "effect/Effect"
-import { type ModulePlugin, Manifest, PluginFailure, type Progress } from "../../src/backends/contract.ts"
+import { type ModulePlugin, Manifest, PluginFailure, type PluginProgress } from "../../src/backends/contract.ts"
 import type { Item, Sample } from "../../src/data/sample.ts"
 import { buildIndex, docsOf, queryText, tokenize } from "./bm25.ts"
 import { loadSearcher, resolveParams, writeModel } from "./model.ts"
@@ -55,7 +55,7 @@ export const answerItems = (
   modelDir: string,
   items: ReadonlyArray<Item>,
   params: unknown,
-  onChunk: (p: Progress) => Effect.Effect<void>
+  onChunk: (p: PluginProgress) => Effect.Effect<void>
 ): Effect.Effect<Map<string, string>, PluginFailure> =>
   Effect.gen(function*() {
     const p = yield* Effect.try({ try: () => resolveParams(params), catch: fail("bad params") })

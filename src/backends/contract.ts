@@ -76,7 +76,7 @@ export type Params = Readonly<Record<string, unknown>>
 
 /** Which task asks, for messages, logs and the work dir (one per task key, kept across attempts). */
 export interface TaskInfo {
-  /** e.g. "tune:okvqa" or "predict:okvqa->gqa" */
+  /** e.g. "tune:okvqa" or "predict:okvqa@gqa.eval" (tune set @ eval set . part) */
   readonly label: string
   /** hex task key */
   readonly key: string
@@ -86,7 +86,7 @@ export interface TaskInfo {
   readonly logFile: string
 }
 
-export interface Progress {
+export interface PluginProgress {
   readonly done: number
   readonly total: number
   readonly message?: string
@@ -105,14 +105,14 @@ export interface ModulePlugin {
     readonly tuneSet: TuneSet
     readonly params: Params
     readonly outDir: string
-    readonly onProgress: (p: Progress) => Effect.Effect<void>
+    readonly onProgress: (p: PluginProgress) => Effect.Effect<void>
   }) => Effect.Effect<void, PluginFailure>
   /** One prediction per item id, any order, nothing missing. */
   readonly answer: (req: {
     readonly modelDir: string
     readonly items: ReadonlyArray<Item>
     readonly params: Params
-    readonly onProgress: (p: Progress) => Effect.Effect<void>
+    readonly onProgress: (p: PluginProgress) => Effect.Effect<void>
   }) => Effect.Effect<ReadonlyMap<string, string>, PluginFailure>
 }
 

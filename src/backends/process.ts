@@ -10,12 +10,13 @@
  *
  * The command runs through an Executor (local or Slurm); stderr lands in the task's log.
  */
-import { createReadStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, closeSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { createReadStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, closeSync, rmSync, statSync } from "node:fs"
 import { isAbsolute, join, resolve } from "node:path"
 import { createInterface } from "node:readline"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import { writeFileAtomic } from "../util/fs.ts"
 import { redact, secretValues } from "../util/redact.ts"
 import type { Item, Sample } from "../data/sample.ts"
 import {
@@ -28,7 +29,7 @@ import {
   PluginProtocolError,
   PluginTaskError,
   PredictionLine,
-  type Progress,
+  type PluginProgress,
   type TaskInfo,
   type TuneSet
 } from "./contract.ts"
@@ -38,7 +39,7 @@ import type { Executor, JobHandle, Resources } from "./executors/types.ts"
 export const PROTOCOL_VERSION = 1
 
 /** Per-call options of a process plugin run (ignored by module plugins). */
-export interface RunOptions {
+export interface ProcessRunOptions {
   /** where the command runs; the local executor when absent */
   readonly executor?: Executor<unknown>
   /** names of revo's environment variables the spec grants the plugin (e.g. "HF_TOKEN") */
@@ -59,9 +60,9 @@ export interface ProcessTuneRequest {
   readonly tuneSet: TuneSet
   readonly params: Params
   readonly outDir: string
-  readonly onProgress?: (p: Progress) => Effect.Effect<void>
+  readonly onProgress?: (p: PluginProgress) => Effect.Effect<void>
   readonly onEvent?: (e: PluginEvent) => Effect.Effect<void>
-  readonly run?: RunOptions
+  readonly run?: ProcessRunOptions
 }
 
 export interface ProcessAnswerRequest {
@@ -69,9 +70,9 @@ export interface ProcessAnswerRequest {
   readonly modelDir: string
   readonly items: ReadonlyArray<Item>
   readonly params: Params
-  readonly onProgress?: (p: Progress) => Effect.Effect<void>
+  readonly onProgress?: (p: PluginProgress) => Effect.Effect<void>
   readonly onEvent?: (e: PluginEvent) => Effect.Effect<void>
-  readonly run?: RunOptions
+  readonly run?: ProcessRunOptions
 }
 
 export type ProcessError = PluginTaskError | PluginExitError | PluginProtocolError | PluginOutputError
@@ -86,7 +87,7 @@ export const pluginEnv = (
   manifest: Manifest,
   dir: string,
   requestPath: string,
-  run: RunOptions | undefined
+  run: ProcessRunOptions | undefined
 ): Record<string, string> => {
   const parent = run?.parentEnv ?? process.env
   const env: Record<string, string> = {}
@@ -112,11 +113,6 @@ export const resolveCommand = (command: ReadonlyArray<string>, dir: string): Arr
     return existsSync(p) && (i > 0 || arg.includes("/")) ? p : arg
   })
 
-const atomicWrite = (path: string, data: string | Uint8Array) => {
-  const tmp = `${path}.tmp-${process.pid}`
-  writeFileSync(tmp, data)
-  renameSync(tmp, path)
-}
 
 const jsonl = (rows: ReadonlyArray<unknown>): string => {
   let s = ""
@@ -172,9 +168,9 @@ const runPlugin = (
   /** clears a previous attempt's outputs; run by the executor only before it starts a new job */
   clean: (() => void) | undefined,
   hooks: {
-    readonly onProgress: ((p: Progress) => Effect.Effect<void>) | undefined
+    readonly onProgress: ((p: PluginProgress) => Effect.Effect<void>) | undefined
     readonly onEvent: ((e: PluginEvent) => Effect.Effect<void>) | undefined
-    readonly run: RunOptions | undefined
+    readonly run: ProcessRunOptions | undefined
   }
 ): Effect.Effect<Readonly<Record<string, unknown>>, ProcessError> =>
   Effect.gen(function*() {
@@ -196,7 +192,7 @@ const runPlugin = (
       try: () => {
         mkdirSync(join(workDir, "checkpoints"), { recursive: true })
         prepare()
-        atomicWrite(
+        writeFileAtomic(
           requestPath,
           JSON.stringify({
             protocol: PROTOCOL_VERSION,
@@ -359,7 +355,7 @@ const redactLog = (logFile: string, from: number, secrets: ReadonlyArray<string>
     const head = all.subarray(0, Math.min(from, all.length))
     const tail = all.subarray(head.length).toString("utf8")
     const masked = redact(tail, secrets)
-    if (masked !== tail) atomicWrite(logFile, Buffer.concat([head, Buffer.from(masked)]))
+    if (masked !== tail) writeFileAtomic(logFile, Buffer.concat([head, Buffer.from(masked)]))
   } catch {
     // no log yet: nothing to mask
   }
@@ -381,7 +377,7 @@ export const tuneProcess = (plugin: Loaded, req: ProcessTuneRequest): Effect.Eff
     },
     () => {
       mkdirSync(outDir, { recursive: true })
-      atomicWrite(tunePath, jsonl(req.tuneSet.samples as ReadonlyArray<Sample>))
+      writeFileAtomic(tunePath, jsonl(req.tuneSet.samples as ReadonlyArray<Sample>))
     },
     undefined,
     { onProgress: req.onProgress, onEvent: req.onEvent, run: req.run }
@@ -434,7 +430,7 @@ export const answerProcess = (plugin: Loaded, req: ProcessAnswerRequest): Effect
       inputs: { items: itemsPath, modelDir: resolve(req.modelDir), count: req.items.length },
       outputs: { predictions: predictionsPath }
     },
-    () => atomicWrite(itemsPath, jsonl(req.items)),
+    () => writeFileAtomic(itemsPath, jsonl(req.items)),
     // a stale file from an earlier attempt must never be taken for this attempt's output
     () => rmSync(predictionsPath, { force: true }),
     { onProgress: req.onProgress, onEvent: req.onEvent, run: req.run }

@@ -6,9 +6,8 @@
  *   loadPlugin("hf-vlm")               a process plugin found by name under the search paths
  *   loadPlugin("./plugins/retrieval")  a process plugin by directory (or its revo-plugin.json)
  */
-import { createHash } from "node:crypto"
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs"
-import { basename, dirname, join, relative, resolve, sep } from "node:path"
+import { basename, dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
@@ -24,6 +23,7 @@ import {
   PluginTaskError
 } from "./contract.ts"
 import { schemaProblems } from "./params-schema.ts"
+import { listFiles, sha256, sha256File } from "../util/fs.ts"
 import { didYouMean } from "../spec/did-you-mean.ts"
 import { answerProcess, type ProcessAnswerRequest, type ProcessTuneRequest, tuneProcess } from "./process.ts"
 
@@ -63,27 +63,9 @@ export interface LoadedPlugin {
 const SKIP_DIR = new Set(["__pycache__", "node_modules", ".git", ".venv", ".pytest_cache"])
 const skipFile = (f: string) => f.startsWith(".") || f.endsWith(".pyc") || f.endsWith("~")
 
-const listFiles = (dir: string): Array<string> => {
-  const out: Array<string> = []
-  const walk = (d: string) => {
-    for (const ent of readdirSync(d, { withFileTypes: true })) {
-      if (ent.isDirectory()) {
-        if (!SKIP_DIR.has(ent.name) && !ent.name.startsWith(".")) walk(join(d, ent.name))
-      } else if (ent.isFile() && !skipFile(ent.name)) out.push(relative(dir, join(d, ent.name)).split(sep).join("/"))
-    }
-  }
-  walk(dir)
-  return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-}
-
 /** sha256 over "path\0sha256(content)\n" for every file, paths sorted: independent of mtimes and of where the dir lives. */
-export const codeHashOf = (dir: string): string => {
-  const h = createHash("sha256")
-  for (const f of listFiles(dir)) {
-    h.update(f).update("\0").update(createHash("sha256").update(readFileSync(join(dir, f))).digest("hex")).update("\n")
-  }
-  return h.digest("hex")
-}
+export const codeHashOf = (dir: string): string =>
+  sha256(listFiles(dir, { skipDir: (d) => SKIP_DIR.has(d) || d.startsWith("."), skipFile }).map((f) => `${f}\0${sha256File(join(dir, f))}\n`).join(""))
 
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e))
 
@@ -180,7 +162,7 @@ const fromProcess = (manifest: Manifest, dir: string, codeHash: string): LoadedP
   }
 }
 
-export interface LoadOptions {
+export interface PluginLoadOptions {
   /** where relative paths are resolved (e.g. the spec's folder); process.cwd() when absent */
   readonly baseDir?: string
   /** folders whose sub-folders are searched for a manifest with the wanted name; [plugins/] when absent */
@@ -246,7 +228,7 @@ const namesUnder = (searched: ReadonlyArray<string>, baseDir: string): Array<{ n
   return out
 }
 
-export const locatePlugin = (ref: string, options: LoadOptions = {}): PluginLocation => {
+export const locatePlugin = (ref: string, options: PluginLoadOptions = {}): PluginLocation => {
   const builtin = BUILTIN[ref]
   if (builtin !== undefined) return { _tag: "builtin", dir: builtin.dir, manifestFile: join(builtin.dir, MANIFEST_FILE) }
   const baseDir = options.baseDir ?? process.cwd()
@@ -272,7 +254,7 @@ export const locatePlugin = (ref: string, options: LoadOptions = {}): PluginLoca
 }
 
 /** Load a plugin by built-in name, by process-plugin name (searched), or by path to its dir or manifest. */
-export const loadPlugin = (ref: string, options: LoadOptions = {}): Effect.Effect<LoadedPlugin, PluginLoadError> =>
+export const loadPlugin = (ref: string, options: PluginLoadOptions = {}): Effect.Effect<LoadedPlugin, PluginLoadError> =>
   Effect.gen(function*() {
     const where = locatePlugin(ref, options)
     if (where._tag === "missing") {

@@ -5,6 +5,7 @@
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
 import * as Cause from "effect/Cause"
+import * as Option from "effect/Option"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -122,8 +123,8 @@ export const main = (argv: ReadonlyArray<string>) =>
     Effect.flatMap((exit) => {
       if (Exit.isSuccess(exit)) return Effect.void
       if (Cause.hasInterruptsOnly(exit.cause)) return Effect.sync(() => { process.exitCode = 130 })
-      const failure = exit.cause.reasons.find((r) => r._tag === "Fail")
-      const { code, message } = failure && failure._tag === "Fail" ? exitCodeOf(failure.error) : { code: 1, message: Cause.pretty(exit.cause) }
+      const failure = Cause.findErrorOption(exit.cause)
+      const { code, message } = Option.isSome(failure) ? exitCodeOf(failure.value) : { code: 1, message: Cause.pretty(exit.cause) }
       return (message ? Console.error(message) : Effect.void).pipe(Effect.andThen(Effect.sync(() => { process.exitCode = code })))
     })
   )

@@ -42,6 +42,9 @@ export interface Session {
 export const storeDirOf = (store: Option.Option<string>): string => resolve(Option.getOrElse(store, () => join("results", ".revo")))
 
 /** Load the spec, open the store, load the plugin, hash the datasets and build the task graph. */
+/** The largest file `revo plan` / `revo run` read for the data check before the tasks. */
+export const RUN_CHECK_MAX_BYTES = 256 * 1024 * 1024
+
 export const openSession = (args: SpecArgs, options: { readonly checkData?: boolean } = {}) =>
   Effect.gen(function*() {
     const loaded = yield* loadSpec(args.spec, {
@@ -51,7 +54,8 @@ export const openSession = (args: SpecArgs, options: { readonly checkData?: bool
     })
     // validate's data check, before any task: an empty dataset or a join that cannot match is a
     // located spec error here, not a failed load task (its warnings come from the loads).
-    if (options.checkData === true) yield* checkSpecData(loaded, args.spec)
+    // Files over 256 MB are left to the load tasks, which parse them anyway (validate checks them all).
+    if (options.checkData === true) yield* checkSpecData(loaded, args.spec, { maxFileBytes: RUN_CHECK_MAX_BYTES })
     const storeDir = storeDirOf(args.store)
     const store = yield* storageEffect(storeDir, () => new Store(storeDir))
     const plugin = yield* loadPlugin(loaded.spec.backend.plugin, { baseDir: dirname(loaded.file), executor: loaded.spec.backend.executor.kind }).pipe(

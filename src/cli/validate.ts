@@ -20,10 +20,11 @@ import { hubOptions, loadSpec, specLocator, type LoadedSpec } from "../spec/load
  * (exit 2); warnings come back formatted the same way. Also run by `revo plan` and `revo run`
  * before any task, so a dataset that would be empty or a join that cannot match stops there.
  */
-export const checkSpecData = (loaded: LoadedSpec, shown: string, options: { readonly printWarnings?: boolean } = {}) =>
+export const checkSpecData = (loaded: LoadedSpec, shown: string, options: { readonly printWarnings?: boolean; readonly maxFileBytes?: number } = {}) =>
   Effect.gen(function*() {
     const s = loaded.spec
-    const { problems, warnings, skipped } = yield* checkData(s.datasets, { dataRoot: loaded.dataRoot, remote: hubFiles(hubOptions(loaded)), maxBadFraction: s.split.max_bad_fraction })
+    const { problems, warnings, skipped } = yield* checkData(s.datasets, { dataRoot: loaded.dataRoot, remote: hubFiles(hubOptions(loaded)), maxBadFraction: s.split.max_bad_fraction },
+      options.maxFileBytes === undefined ? {} : { maxFileBytes: options.maxFileBytes })
     const locate = specLocator(loaded.file)
     const located = (p: DataProblem) => ({ ...locate(p.path), path: p.path.map(String).join("."), message: p.message })
     if (options.printWarnings === true) for (const w of warnings) yield* Console.error(`warning: ${formatProblem(shown, located(w))}`)

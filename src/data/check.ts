@@ -7,6 +7,7 @@
  * The check is structural (does any record have this field at this place?), not
  * a load: it never decides that a join matches, only that its key and `on` paths exist.
  */
+import { existsSync, statSync } from "node:fs"
 import * as Effect from "effect/Effect"
 import type { Dataset } from "../spec/dataset.ts"
 import { didYouMean } from "../spec/did-you-mean.ts"
@@ -313,7 +314,12 @@ export interface DataCheck {
 }
 
 /** Check every dataset; file errors become problems at the file's spec path. */
-export const checkData = <E extends { readonly message: string } = never>(datasets: Readonly<Record<string, Dataset>>, ctx: LoadContext<E>): Effect.Effect<DataCheck> =>
+export const checkData = <E extends { readonly message: string } = never>(
+  datasets: Readonly<Record<string, Dataset>>,
+  ctx: LoadContext<E>,
+  /** Skip a dataset with a file larger than this (plan and run, which parse the files again in their load tasks). */
+  options: { readonly maxFileBytes?: number } = {}
+): Effect.Effect<DataCheck> =>
   Effect.gen(function*() {
     const cache = ctx.cache ?? new ParseCache()
     // a join file indexed the same way by several datasets (COCO captions by image id) is indexed once
@@ -329,6 +335,15 @@ export const checkData = <E extends { readonly message: string } = never>(datase
       if (cached.includes(false)) {
         skipped.push(id)
         continue
+      }
+      if (options.maxFileBytes !== undefined) {
+        const max = options.maxFileBytes
+        const sizes = yield* Effect.forEach([decl.source.path, ...decl.joins.map((j) => j.path)], (p) =>
+          localPath(id, p, ctx).pipe(Effect.map((local) => (existsSync(local) ? statSync(local).size : 0)), Effect.orElseSucceed(() => 0)))
+        if (sizes.some((b) => b > max)) {
+          skipped.push(id)
+          continue
+        }
       }
       const r = yield* Effect.result(checkDatasetData(id, decl, { ...ctx, cache, joinIndexes }))
       if (r._tag === "Success") {

@@ -3,11 +3,11 @@
  * per session), build join indexes, run every record through the adapter, count bad rows and
  * fail above `max_bad_fraction`, and compute the dataset's content key from the same bytes.
  */
-import { createHash } from "node:crypto"
 import * as Effect from "effect/Effect"
 import type { Dataset } from "../spec/dataset.ts"
 import { resolveDataPath } from "../spec/load.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
+import { sha256 } from "../util/fs.ts"
 import { cocoCaptionRecords } from "./coco.ts"
 import { DataFileError, DataJoinError, DataMappingError, EmptyDataset, TooManyBadRows, formatBadRow, type BadRow, type DataError } from "./errors.ts"
 import { buildJoinIndex, type JoinIndex } from "./joins.ts"
@@ -77,12 +77,12 @@ const keyedDeclaration = (decl: Dataset): unknown => {
 
 /** The dataset key from its declaration and its files' digests (pure; the same bytes give the same key anywhere). */
 export const keyOf = (id: string, decl: Dataset, files: ReadonlyArray<Pick<DatasetFile, "role" | "sha256">>): string =>
-  createHash("sha256").update(canonicalJson({
+  sha256(canonicalJson({
     adapter_version: ADAPTER_VERSION,
     id,
     declaration: keyedDeclaration(decl),
     files: files.map((f) => ({ role: f.role, sha256: f.sha256 }))
-  })).digest("hex")
+  }))
 
 interface FilePlan { readonly role: string; readonly declared: string }
 

@@ -9,6 +9,7 @@ import { readFile } from "node:fs/promises"
 import { CsvReader, type CsvRecord } from "./csv.ts"
 import { DataFileError, type BadRow } from "./errors.ts"
 import { describeInvalidByte, firstInvalidUtf8, isUtf8 } from "./utf8.ts"
+import { sha256 } from "../util/fs.ts"
 
 export interface RawRecord {
   readonly value: unknown
@@ -65,7 +66,7 @@ export const parseFile = async (dataset: string, declared: string, local: string
     } catch (e) {
       throw fail(dataset, declared, `cannot read ${local}: ${ioMessage(e)}`)
     }
-    const digest = { sha256: createHash("sha256").update(buf).digest("hex"), bytes: buf.length }
+    const digest = { sha256: sha256(buf), bytes: buf.length }
     // One document: a byte that is not UTF-8 cannot be pinned on one record, so the file is refused.
     if (!isUtf8(buf)) {
       const at = firstInvalidUtf8(buf)

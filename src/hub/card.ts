@@ -171,6 +171,7 @@ const outcomeText = (outcome: string, control: string): string =>
   outcome === "falls short" ? `REVO-LION **falls short** of ${control}`
     : outcome === "inconclusive" ? `REVO-LION against ${control}: **inconclusive**`
     : `REVO-LION **${outcome}** ${control}`
+const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1)
 const signedPct = (x: number): string => `${x >= 0 ? "+" : "−"}${Math.abs(100 * x).toFixed(1)}%`
 const num = (x: number | undefined, digits = 4): string => (x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(digits))
 const share = (k: number, n: number): string => (n === 0 ? "–" : `${((100 * k) / n).toFixed(1)}%`)
@@ -318,7 +319,7 @@ export const cardBody = (input: CardInput, layout: CardLayout): string => {
     return `- **${label}** (${c.control_train_size} samples, REVO-LION ${c.subject_train_size}): ` +
       (c.outcome !== undefined ? `${outcomeText(c.outcome, c.control === "union" ? "the union" : "the random subset")}. ` : "") +
       `${c.verdict.trim()} ` +
-      `${c.statistic ?? "Mean MQ"}: ${num(c.subject_mean)} vs ${num(c.control_mean)} (difference ${num(c.diff)}${interval}; ` +
+      `${capitalize(c.statistic ?? "mean MQ")}: ${num(c.subject_mean)} vs ${num(c.control_mean)} (difference ${num(c.diff)}${interval}; ` +
       `${plural(c.wins, "win")} / ${plural(c.losses, "loss", "losses")} over ${plural(c.eval_sets.length, "eval set")}).`
   }
   out.push(versus("Against the union of all train splits", union), versus("Against a random subset of the same size", random))
@@ -329,7 +330,7 @@ export const cardBody = (input: CardInput, layout: CardLayout): string => {
       `- **Near-zero SQ.** Share of each source's train split with an SQ below ${NEAR_ZERO}, and with every other-dataset model's raw sample-level MQ below ${NEAR_ZERO}: ` +
         "for the latter SQ has no signal to rank on, and the order among those samples is decided by ties.",
       "",
-      table(["source", "train samples scored", `SQ below ${NEAR_ZERO}`, `no model above ${NEAR_ZERO}`, "tied at the cut-off (kept)"], scoredSources.map((d) => {
+      table(["source", "train samples scored", `SQ below ${NEAR_ZERO}`, `no model above ${NEAR_ZERO} (or none left to score)`, "tied at the cut-off (kept)"], scoredSources.map((d) => {
         const f = rowFacts[d]!
         const t = r.ties?.[d]
         return [d, String(f.scored), share(f.sqNearZero, f.scored), share(f.nearZero, f.scored), t === undefined || t.tied <= 1 ? "–" : `${t.tied} at SQ ${num(t.cutoff_sq)} (${t.kept})`]

@@ -17,6 +17,7 @@ import { checkTokenShape, endpointFrom, tokenFromEnv } from "./endpoint.ts"
 import { HubAuthError, HubRequestError, HubUrlError, type HubError } from "./errors.ts"
 import { DEFAULT_RETRY, hubCall, withRetry, type RetryPolicy } from "./http.ts"
 import { MANAGED_DIRS, type TreeFile } from "./tree.ts"
+import { sha256 } from "../util/fs.ts"
 
 export { endpointFrom } from "./endpoint.ts"
 
@@ -54,7 +55,6 @@ const REPO_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/
 export const MAX_BATCH = 100
 
 const gitBlobOid = (b: Uint8Array): string => createHash("sha1").update(`blob ${b.length}\0`).update(b).digest("hex")
-const sha256 = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex")
 
 export const publishTree = (tree: ReadonlyArray<TreeFile>, opts: PublishOptions): Effect.Effect<PublishResult, HubError> =>
   Effect.gen(function*() {

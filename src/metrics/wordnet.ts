@@ -7,10 +7,11 @@
 // cached on disk. Cache location: $REVO_CACHE_DIR if set, else node_modules/.cache/revo/
 // (next to the WordNet packages), file wordnet-<version>-v<FORMAT>.bin.
 
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs"
+import { existsSync, readFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
 import { revoCacheDir } from "../util/cache-dir.ts"
+import { writeFileAtomic } from "../util/fs.ts"
 
 export type WordNetVersion = "3.0" | "3.1"
 
@@ -213,16 +214,7 @@ function writeCache(path: string, t: Tables): void {
   const pad = (4 - (pre % 4)) % 4
   const len = Buffer.alloc(4)
   len.writeUInt32LE(header.length)
-  mkdirSync(dirname(path), { recursive: true })
-  const tmp = `${path}.${process.pid}.tmp`
-  const fd = openSync(tmp, "w")
-  try {
-    for (const b of [len, header, wordsBuf, Buffer.alloc(pad)]) writeSync(fd, b)
-    for (const s of sections) writeSync(fd, new Uint8Array(s.buffer, s.byteOffset, s.byteLength))
-  } finally {
-    closeSync(fd)
-  }
-  renameSync(tmp, path)
+  writeFileAtomic(path, [len, header, wordsBuf, Buffer.alloc(pad), ...sections.map((s) => new Uint8Array(s.buffer, s.byteOffset, s.byteLength))])
 }
 
 function readCache(path: string): Tables | undefined {

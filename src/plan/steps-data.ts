@@ -52,7 +52,6 @@ export const loadStep = (id: string, decl: Dataset, loaded: LoadedSpec, datasetK
     )
 })
 
-/** One split over all datasets: the leakage rule crosses datasets (an image in any eval split is in no train split). */
 /**
  * Fold k of K for a train sample, grouped by image: every sample of an image falls in the same
  * fold, so a fold model never saw the image of a sample it scores (scoring by sample id put 100%
@@ -78,6 +77,7 @@ export const emptySplitReason = (
   return null
 }
 
+/** One split over all datasets: the leakage rule crosses datasets (an image in any eval split is in no train split). */
 export const splitStep = (ids: ReadonlyArray<string>, spec: Spec, samples: Readonly<Record<string, OutputRef>>): TaskSpec => ({
   label: "split",
   kind: "split",

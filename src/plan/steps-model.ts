@@ -3,8 +3,8 @@
  * set of files the plugin wrote; each file goes into the store by content and the task's
  * output is their manifest, so a model can be materialised again anywhere from the store.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
-import { dirname, join, relative, sep } from "node:path"
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import { dirname, join } from "node:path"
 import * as Effect from "effect/Effect"
 import type { PluginEvent } from "../backends/contract.ts"
 import type { Resources } from "../backends/executors/types.ts"
@@ -15,6 +15,7 @@ import { isTransient } from "./transient.ts"
 import type { Spec } from "../spec/schema.ts"
 import { type OutputRef, type RunContext, TaskFailure, type TaskSpec } from "../runtime/task.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
+import { listFiles } from "../util/fs.ts"
 import { implementationVersion } from "../util/import-graph.ts"
 import { asStorageFailure } from "../runtime/storage-failure.ts"
 import { sha256, type Store } from "../runtime/store.ts"
@@ -66,18 +67,6 @@ const recordLog = (ctx: RunContext, e: PluginEvent): Effect.Effect<void> =>
 
 const failure = (e: { readonly message: string; readonly _tag?: string }) => new TaskFailure({ message: e.message, ...(isTransient(e) ? { transient: true } : {}) })
 
-const listFiles = (dir: string): Array<string> => {
-  const out: Array<string> = []
-  const walk = (d: string) => {
-    for (const ent of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, ent.name)
-      if (ent.isDirectory()) walk(p)
-      else if (ent.isFile()) out.push(relative(dir, p).split(sep).join("/"))
-    }
-  }
-  if (existsSync(dir)) walk(dir)
-  return out.sort()
-}
 
 export const tuneStep = (tuneSet: string, plugin: LoadedPlugin, spec: Spec, train: OutputRef): TaskSpec => ({
   label: `tune:${tuneSet}`,

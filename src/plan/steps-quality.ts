@@ -356,7 +356,7 @@ export const proofStep = (
   items: Readonly<Record<string, OutputRef>>
 ): TaskSpec => ({
   label: "proof",
-  kind: "aggregate",
+  kind: "proof",
   version: QUALITY_STEP_VERSION,
   params: { mqMetrics, sets, options },
   inputs: { ...scores, ...prefixed("pred", predictions), ...prefixed("items", items) },

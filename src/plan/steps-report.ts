@@ -29,10 +29,8 @@ export const toolVersions = (): Record<string, string> => ({ revo: revoVersion, 
 export const backendOf = (plugin: LoadedPlugin) => ({
   name: plugin.identity.name,
   version: plugin.identity.version,
-  kind: plugin.identity.kind,
   inputs: [...pluginInputs(plugin.manifest)],
-  demo: isDemo(plugin.manifest),
-  description: plugin.manifest.description ?? ""
+  demo: isDemo(plugin.manifest)
 })
 
 /** What the report task needs besides its inputs: the spec, the plugin, the datasets' keys. */

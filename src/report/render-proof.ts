@@ -27,7 +27,7 @@ export const backendLines = (r: Report): ReadonlyArray<string> => {
   const sees = b.inputs.includes("image")
     ? `it sees ${b.inputs.join(" + ")}`
     : `it sees ${b.inputs.join(" + ")} only, no image pixels (for the retrieval backend: BM25 over the instruction and the text context that stands in for the image)`
-  const lines = [`Numbers produced by the ${b.name} ${b.version} backend (${b.kind} plugin): ${sees}.`]
+  const lines = [`Numbers produced by the ${b.name} ${b.version} backend: ${sees}.`]
   if (b.demo) {
     lines.push(`This backend is a demo: its REVO-LION shows the method end to end, it is not a finding about the data (publishing it needs --allow-demo).`)
   }

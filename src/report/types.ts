@@ -1,5 +1,5 @@
 /**
- * report.json: the one object the report renderers read (issue 8, "Outputs").
+ * report.json: the one object the report renderers read (DESIGN.md section 6, "Outputs").
  * Every number that report.md or report.html shows lives here, so either page can be rebuilt
  * from this file alone. Keys are snake_case because the file is read by people and scripts.
  */
@@ -147,16 +147,19 @@ export const Proof = Schema.Struct({
 })
 export type Proof = typeof Proof.Type
 
-/** What produced the numbers: the backend, what it sees, and whether it is a demo. */
+/**
+ * What produced the numbers: the backend, what it sees, and whether it is a demo. Not how it was
+ * called (module or process form of the same backend give the same report).
+ */
 export const Backend = Schema.Struct({
   name: Schema.String,
   version: Schema.String,
-  kind: Schema.String,
   /** what the backend's model sees (manifest `inputs`), e.g. ["text"] or ["text", "image"] */
   inputs: Schema.Array(Schema.String),
   /** a demo backend's REVO-LION is not a finding (manifest `demo`) */
   demo: Schema.Boolean,
-  description: Schema.String
+  /** not written by revo run (the module and process forms describe themselves differently); kept readable */
+  description: Schema.optionalKey(Schema.String)
 })
 export type Backend = typeof Backend.Type
 

@@ -11,13 +11,13 @@
  *   A marker left by a taker that died is itself a stale lock, taken over by the same rule.
  * This module must not decide anything else (what a run does with the store is not its business).
  */
-import { createHash } from "node:crypto"
 import { linkSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { asStorageFailure, StorageFailure, StoreUnwritable } from "./storage-failure.ts"
 import { thisHost } from "./store.ts"
+import { sha256 } from "../util/fs.ts"
 
 export class StoreLocked extends Schema.TaggedError<StoreLocked>()("StoreLocked", {
   store: Schema.String,
@@ -74,7 +74,7 @@ export const holderAlive = (h: LockHolder): boolean => h.host !== thisHost() || 
 
 type Attempt = { readonly won: true } | { readonly won: false; readonly holder: LockHolder | undefined }
 
-const sha = (s: string) => createHash("sha256").update(s).digest("hex").slice(0, 16)
+const sha = (s: string) => sha256(s).slice(0, 16)
 
 /** link(2) our prepared file to `path`: true if we created it, false if it already existed. */
 const linkInto = (mine: string, path: string): boolean => {

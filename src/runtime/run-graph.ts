@@ -4,8 +4,9 @@
  * task fails only what depends on it (the rest of the matrix completes), and an interruption
  * stops every running task cleanly (their records stay "running": the next run redoes them).
  */
-import { appendFileSync, mkdirSync, readFileSync } from "node:fs"
+import { appendFileSync, mkdirSync } from "node:fs"
 import * as Cause from "effect/Cause"
+import * as Option from "effect/Option"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -19,7 +20,7 @@ import { asStorageFailure, guardStorage, StorageFailure } from "./storage-failur
 import { type Store, thisHost } from "./store.ts"
 import { globMatcher, type Outputs, type RunContext, TaskFailure, taskKey, type TaskSpec } from "./task.ts"
 
-export interface RunOptions {
+export interface GraphOptions {
   readonly store: Store
   /** Scope of the label index (the experiment name), see Store.readLabel. */
   readonly scope: string
@@ -78,7 +79,7 @@ export const validateGraph = (tasks: ReadonlyArray<TaskSpec>): void => {
   }
 }
 
-export const runGraph = (tasks: ReadonlyArray<TaskSpec>, options: RunOptions): Effect.Effect<GraphResult> =>
+export const runGraph = (tasks: ReadonlyArray<TaskSpec>, options: GraphOptions): Effect.Effect<GraphResult> =>
   Effect.gen(function*() {
     validateGraph(tasks)
     const { store, events, progress } = options
@@ -238,11 +239,11 @@ export const runGraph = (tasks: ReadonlyArray<TaskSpec>, options: RunOptions): E
 
 /** Why a task failed: its TaskFailure's message, or a storage failure it threw, or the defect in full. */
 const failureMessage = (cause: Cause.Cause<TaskFailure>, tries: number): string => {
-  const failure = cause.reasons.find((r) => r._tag === "Fail")
-  const last = failure && failure._tag === "Fail" ? failure.error : undefined
+  // The typed failure (a TaskFailure), if the cause holds one rather than only a defect.
+  const last = Option.getOrUndefined(Cause.findErrorOption(cause))
   if (last === undefined) {
-    const die = cause.reasons.find((r) => r._tag === "Die")
-    const defect = die && die._tag === "Die" ? asStorageFailure(die.defect, "") : undefined
+    const die = Cause.findDefect(cause)
+    const defect = die._tag === "Success" ? asStorageFailure(die.success, "") : undefined
     return defect instanceof StorageFailure ? defect.message : Cause.pretty(cause)
   }
   // A transient failure that is still failing after every retry: say that it was retried.
@@ -275,11 +276,5 @@ const storeOutputs = (store: Store, outputs: Outputs): Record<string, { hash: st
   return result
 }
 
-/** Read a stored output as text (for reports built after the graph ran). */
-export const outputText = (store: Store, outcome: TaskOutcome | undefined, name: string): string | undefined => {
-  if (!outcome || (outcome.status !== "done" && outcome.status !== "cached")) return undefined
-  const o = outcome.outputs[name]
-  return o ? readFileSync(store.objectPath(o.hash), "utf8") : undefined
-}
 
 export { TaskFailure }

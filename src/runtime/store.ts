@@ -11,20 +11,19 @@
  * the new one. A task counts as done only when its record says so and every output exists
  * with the recorded hash.
  */
-import { createHash } from "node:crypto"
-import { closeSync, type Dirent, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs"
+import { type Dirent, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs"
 import { hostname } from "node:os"
-import { dirname, join } from "node:path"
+import { join } from "node:path"
 import * as Schema from "effect/Schema"
+import { sha256, writeFileAtomic as writeDurably } from "../util/fs.ts"
 import { asStorageFailure, guardStorage } from "./storage-failure.ts"
 
-export const sha256 = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex")
 
 export const TaskRecord = Schema.Struct({
   key: Schema.String,
   kind: Schema.String,
   label: Schema.String,
-  /** The input tasks' keys, by the task label they came from. */
+  /** Each input's content hash, by input name (what the key hashed; `revo plan` names the ones that changed). */
   inputs: Schema.Record(Schema.String, Schema.String),
   /** The parameters hashed into the key, kept so `revo plan` can say which one changed. */
   params: Schema.Unknown,
@@ -45,31 +44,17 @@ export type TaskRecord = typeof TaskRecord.Type
 
 const decodeRecord = Schema.decodeUnknownSync(TaskRecord)
 
+export { sha256 }
+
 /**
- * Write a file atomically: a reader sees the old bytes or the new ones, never a torn file. A
- * write the file system refuses (full disk, read-only) leaves no temp file behind and fails
- * with a StorageFailure naming the file.
+ * Write a file atomically and durably (src/util/fs.ts: temp file, fsync, rename, fsync of the
+ * folder; the temp file removed on failure). A write the file system refuses (full disk,
+ * read-only) fails with a StorageFailure naming the file.
  */
 export const writeFileAtomic = (path: string, data: string | Uint8Array): void => {
-  const tmp = `${path}${TMP_MARK}${process.pid}-${Math.random().toString(36).slice(2)}`
   try {
-    mkdirSync(dirname(path), { recursive: true })
-    const fd = openSync(tmp, "w")
-    try {
-      const bytes = typeof data === "string" ? Buffer.from(data) : data
-      let off = 0
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off)
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
-    }
-    renameSync(tmp, path)
+    writeDurably(path, data)
   } catch (e) {
-    try {
-      rmSync(tmp, { force: true })
-    } catch {
-      // the temp file could not be removed either (read-only): the next run's sweep removes it
-    }
     throw asStorageFailure(e, path)
   }
 }

@@ -11,7 +11,7 @@ import type { JobHandle } from "../backends/executors/types.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
 import { sha256 } from "./store.ts"
 
-export const TaskKinds = ["load", "split", "tune", "predict", "score", "aggregate", "sq", "select", "report"] as const
+export const TaskKinds = ["load", "split", "tune", "predict", "score", "aggregate", "sq", "select", "proof", "report"] as const
 export type TaskKind = (typeof TaskKinds)[number]
 
 export interface OutputRef {

@@ -5,8 +5,8 @@
  * (the problems) goes back; the spec itself is decoded again on the main thread.
  */
 import { parentPort, workerData } from "node:worker_threads"
-import { loadSpecSync, type LoadOptions } from "./load.ts"
+import { loadSpecSync, type SpecLoadOptions } from "./load.ts"
 
-const { file, options } = workerData as { file: string; options: LoadOptions }
+const { file, options } = workerData as { file: string; options: SpecLoadOptions }
 const result = loadSpecSync(file, { ...options, checkFiles: false })
 parentPort?.postMessage(result._tag === "ok" ? { ok: true } : { ok: false, file: result.error.file, problems: result.error.problems })

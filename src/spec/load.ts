@@ -3,12 +3,13 @@
  * Schema decode -> cross-field checks -> paths resolved. Every problem is collected and
  * reported at once as `file:line:col path: message`, never only the first.
  */
-import { createHash } from "node:crypto"
 import { Worker } from "node:worker_threads"
 import { existsSync, readFileSync, statSync } from "node:fs"
 import { dirname, isAbsolute, relative, resolve } from "node:path"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as SchemaIssue from "effect/SchemaIssue"
 import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parse as parseYamlValue, parseDocument, visit } from "yaml"
@@ -18,8 +19,9 @@ import { didYouMean } from "./did-you-mean.ts"
 import { knownKeysAt } from "./json-schema.ts"
 import { Spec } from "./schema.ts"
 import { SpecError, type SpecProblem } from "./errors.ts"
+import { sha256 } from "../util/fs.ts"
 
-export interface LoadOptions {
+export interface SpecLoadOptions {
   /** `path=value` overrides, applied after interpolation. */
   readonly set?: ReadonlyArray<string>
   /** Overrides `data_root` (the CLI's --data-root). */
@@ -63,7 +65,7 @@ export const hubOptions = (loaded: LoadedSpec): { endpoint?: string; cacheDir?: 
   ...(loaded.spec.hub.cache_dir !== undefined ? { cacheDir: resolve(dirname(loaded.file), loaded.spec.hub.cache_dir) } : {})
 })
 
-export const loadSpec = (file: string, options: LoadOptions = {}): Effect.Effect<LoadedSpec, SpecError> =>
+export const loadSpec = (file: string, options: SpecLoadOptions = {}): Effect.Effect<LoadedSpec, SpecError> =>
   Effect.gen(function*() {
     // A large spec is checked in a worker first, where an interruption can stop it (see load-worker.ts).
     if (fileSize(file) > PRECHECK_IN_WORKER_BYTES) {
@@ -86,7 +88,7 @@ const fileSize = (file: string): number => {
 }
 
 /** The spec's problems found in a worker (undefined: none, or the worker could not run, so the main thread decides). */
-const precheckInWorker = (file: string, options: LoadOptions): Effect.Effect<SpecError | undefined> =>
+const precheckInWorker = (file: string, options: SpecLoadOptions): Effect.Effect<SpecError | undefined> =>
   Effect.callback<SpecError | undefined>((resume) => {
     const worker = new Worker(new URL("./load-worker.ts", import.meta.url), {
       workerData: {
@@ -106,7 +108,7 @@ const precheckInWorker = (file: string, options: LoadOptions): Effect.Effect<Spe
 
 export const loadSpecSync = (
   file: string,
-  options: LoadOptions = {}
+  options: SpecLoadOptions = {}
 ): { readonly _tag: "ok"; readonly value: LoadedSpec } | { readonly _tag: "error"; readonly error: SpecError } => {
   const shown = displayPath(file)
   const fail = (problems: ReadonlyArray<SpecProblem>) => ({ _tag: "error" as const, error: new SpecError({ file: shown, problems }) })
@@ -196,9 +198,9 @@ export const loadSpecSync = (
   }
   const exit = Schema.decodeUnknownExit(Spec)(input, { errors: "all", onExcessProperty: "error" })
   if (Exit.isFailure(exit)) {
-    const error = exit.cause.reasons.find((r) => r._tag === "Fail")
-    if (error === undefined || error._tag !== "Fail") throw new Error("spec decoding died unexpectedly")
-    const formatted = SchemaIssue.makeFormatterStandardSchemaV1({ leafHook })(error.error.issue).issues
+    const error = Option.getOrUndefined(Cause.findErrorOption(exit.cause))
+    if (error === undefined) throw new Error("spec decoding died unexpectedly")
+    const formatted = SchemaIssue.makeFormatterStandardSchemaV1({ leafHook })(error.issue).issues
     // Unknown keys are listed up to a limit per mapping, then counted: 60,000 typos need one line, not 60,000.
     const unknownAt = new Map<string, { path: Array<string | number>; count: number; firstUnlisted?: Array<string | number> }>()
     for (const issue of formatted) {
@@ -238,7 +240,7 @@ export const loadSpecSync = (
   if (options.checkFiles !== false) problems.push(...missingFileProblems(spec, dataRoot, doc, at, options.dataRoot !== undefined || envRoot !== undefined))
   if (problems.length > 0) return fail(dedupe(problems.sort(byPosition)))
 
-  const hash = createHash("sha256").update(canonicalJson(spec)).digest("hex")
+  const hash = sha256(canonicalJson(spec))
   return { _tag: "ok", value: { file: resolve(file), spec, dataRoot, hash } }
 }
 

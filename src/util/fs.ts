@@ -29,36 +29,49 @@ const fsyncDir = (dir: string): void => {
  * target, fsync the folder. A reader (or a restart after a crash) sees the old bytes or the new
  * ones, never a torn file; the temp file is removed when the write fails.
  */
-export const writeFileAtomic = (path: string, data: string | Uint8Array): void => {
+export const writeFileAtomic = (path: string, data: string | Uint8Array | ReadonlyArray<Uint8Array>): void => {
   const dir = dirname(path)
   mkdirSync(dir, { recursive: true })
   const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`
   try {
     const fd = openSync(tmp, "w")
     try {
-      const bytes = typeof data === "string" ? Buffer.from(data) : data
-      let off = 0
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off)
+      for (const bytes of typeof data === "string" ? [Buffer.from(data)] : data instanceof Uint8Array ? [data] : data) {
+        let off = 0
+        while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off)
+      }
       fsyncSync(fd)
     } finally {
       closeSync(fd)
     }
     renameSync(tmp, path)
   } catch (e) {
-    rmSync(tmp, { force: true })
+    try {
+      rmSync(tmp, { force: true })
+    } catch {
+      // not removable either (a read-only folder): the store's start-up sweep removes `.tmp-` files
+    }
     throw e
   }
   fsyncDir(dir)
 }
 
+export interface ListOptions {
+  /** Folders not to enter, by name. */
+  readonly skipDir?: (name: string) => boolean
+  /** Files to leave out, by name. */
+  readonly skipFile?: (name: string) => boolean
+}
+
 /** Every file under `dir` (recursively), as sorted `/`-separated paths relative to it; none if it does not exist. */
-export const listFiles = (dir: string): Array<string> => {
+export const listFiles = (dir: string, options: ListOptions = {}): Array<string> => {
   const out: Array<string> = []
   const walk = (d: string) => {
     for (const ent of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, ent.name)
-      if (ent.isDirectory()) walk(p)
-      else if (ent.isFile()) out.push(relative(dir, p).split(sep).join("/"))
+      if (ent.isDirectory()) {
+        if (!options.skipDir?.(ent.name)) walk(p)
+      } else if (ent.isFile() && !options.skipFile?.(ent.name)) out.push(relative(dir, p).split(sep).join("/"))
     }
   }
   if (existsSync(dir)) walk(dir)

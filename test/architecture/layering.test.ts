@@ -69,7 +69,14 @@ describe("layering", () => {
   })
 
   it("no cycle of imports between modules", () => {
-    const graph = new Map(files.map((f) => { const { value, types } = importsOf(f); return [f, [...new Set([...value, ...types])]] }))
+    // A worker's entry point (new URL("x.ts", import.meta.url)) runs as a module graph of its own,
+    // so a worker that calls back into the module starting it is not a cycle.
+    const workers = (f: string) => new Set([...readFileSync(f, "utf8").matchAll(/new\s+URL\(\s*["']([^"']+\.ts)["']\s*,\s*import\.meta\.url/g)].map((m) => resolve(dirname(f), m[1]!)))
+    const graph = new Map(files.map((f) => {
+      const { value, types } = importsOf(f)
+      const w = workers(f)
+      return [f, [...new Set([...value, ...types])].filter((t) => !w.has(t))]
+    }))
     const state = new Map<string, "open" | "done">()
     const cycles: Array<string> = []
     const visit = (f: string, path: Array<string>) => {

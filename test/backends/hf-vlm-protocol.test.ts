@@ -15,7 +15,7 @@ import { run } from "./support/tasks.ts"
 
 const dir = fileURLToPath(new URL("../../plugins/hf-vlm/", import.meta.url))
 
-test("hf-vlm pure parts: python3 -m unittest discover (test_protocol, test_print_events)", () => {
+test("hf-vlm: python3 -m unittest discover (test_protocol, test_print_events; test_torch_paths where torch is)", () => {
   const r = spawnSync("python3", ["-B", "-m", "unittest", "discover", "-v", "-p", "test_*.py"], { cwd: dir, encoding: "utf8" })
   rmSync(`${dir}__pycache__`, { recursive: true, force: true })
   assert.equal(r.status, 0, r.stderr)
@@ -25,7 +25,8 @@ test("hf-vlm pure parts: python3 -m unittest discover (test_protocol, test_print
     "test_a_stray_line_is_shown_and_fails_but_reading_goes_on", "test_image_expansion_and_truncation_of_the_end_only"]) {
     assert.match(r.stderr, new RegExp(`${name} .*ok`))
   }
-  assert.match(r.stderr, /\nOK\n/)
+  // test_torch_paths runs where python3 has torch (the GPU machine) and is skipped here
+  assert.match(r.stderr, /\nOK( \(skipped=\d+\))?\n/)
 })
 
 test("hf-vlm manifest: a GPU process plugin found by name", async () => {

@@ -7,9 +7,9 @@
  */
 import assert from "node:assert/strict"
 import { execFileSync } from "node:child_process"
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs"
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { after, before, describe, it } from "node:test"
 import { listFiles } from "@huggingface/hub"
 import { parquetMetadata } from "hyparquet"
@@ -51,19 +51,22 @@ const tableRow = (text: string, key: string): Array<string> | undefined => {
   return line?.split(" | ").map((c) => c.replace(/^\| |\s*\|$/g, ""))
 }
 
-describe("the quickstart's dataset card", { timeout: 1_200_000 }, () => {
+describe("the quickstart's dataset card", { timeout: 2_400_000 }, () => {
   let dir: string
   let dry: string
   let readme: string
   let fm: Record<string, any>
   let report: any
   let hub: MockHub
+  let store: string
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "revo-qs-card-"))
-    const store = join(dir, "store", ".revo")
+    // REVO_QUICKSTART_STORE=DIR runs (or resumes) the quickstart in a store that outlives the test
+    store = process.env.REVO_QUICKSTART_STORE ?? join(dir, "store", ".revo")
     const t0 = Date.now()
-    const run = revo(["run", SPEC, "--store", store, "-j", "2"])
+    // The quickstart takes ~2 min alone and far longer on a busy machine: allow it 30.
+    const run = revo(["run", SPEC, "--store", store, "-j", "2"], { timeout: 1_800_000 })
     assert.equal(run.code, 0, run.stderr.slice(-4000))
     process.stderr.write(`# quickstart run: ${((Date.now() - t0) / 1000).toFixed(0)} s\n`)
     dry = join(dir, "dry")
@@ -71,11 +74,13 @@ describe("the quickstart's dataset card", { timeout: 1_200_000 }, () => {
     assert.equal(pub.code, 0, pub.stderr)
     readme = readFileSync(join(dry, "README.md"), "utf8")
     fm = parse(frontMatterText(readme)) as Record<string, any>
-    report = JSON.parse(readFileSync(join(dir, "store", "quickstart", "report.json"), "utf8"))
+    report = JSON.parse(readFileSync(join(dirname(store), "quickstart", "report.json"), "utf8"))
     hub = await startMockHub({ tokens: [TOKEN] })
   })
   after(async () => {
     await hub?.close()
+    // REVO_KEEP_CARD=DIR keeps the dry-run tree for a look (the README's excerpt is taken from it)
+    if (process.env.REVO_KEEP_CARD) cpSync(dry, process.env.REVO_KEEP_CARD, { recursive: true })
     rmSync(dir, { recursive: true, force: true })
   })
 
@@ -222,7 +227,6 @@ describe("the quickstart's dataset card", { timeout: 1_200_000 }, () => {
   })
 
   it("the dry run is exactly what a publish commits", async () => {
-    const store = join(dir, "store", ".revo")
     const p = await revoAsync(["publish", SPEC, "--store", store, "--repo", "revo-test/revo-lion", "--endpoint", hub.url, "--allow-demo"], { HF_TOKEN: TOKEN })
     assert.equal(p.code, 0, p.stderr)
     const remote: Array<string> = []

@@ -231,7 +231,7 @@ export const fixtureReport = (opts: FixtureOptions = {}): Report => {
       random: comparisonFromProof({ ...common, control: "random", result: headline.random, controlTrainSize: rlTrain, seeds: seedSets.length })
     },
     proof,
-    backend: { name: "retrieval", version: "1.0.0", kind: "module", inputs: ["text"], demo: true, description: "BM25 nearest-training-turn retrieval" },
+    backend: { name: "retrieval", version: "1.0.0", inputs: ["text"], demo: true },
     degenerate,
     dq_variants: { normalized: dq, raw: dq, with_self: dq },
     dq_not_best: datasets.length > 1 ? { [datasets[1]!]: "union" } : {},

@@ -106,7 +106,7 @@ test("the proof in both pages: backend first, intervals with verdicts, seeds, th
   const html = renderHtml(r)
   // the first lines after the title say what produced the numbers and what it sees
   const firstLines = md.split("\n").slice(1, 5).join("\n")
-  assert.match(firstLines, /retrieval 1\.0\.0 backend \(module plugin\): it sees text only, no image pixels/)
+  assert.match(firstLines, /retrieval 1\.0\.0 backend: it sees text only, no image pixels/)
   assert.match(firstLines, /demo/)
   assert.ok(html.indexOf(`class="backend"`) < html.indexOf(`id="summary"`))
   const u = r.proof!.headline["union"]!.macro!

@@ -212,3 +212,27 @@ describe("revo validate: a where on the record's own fields applies before the j
     assert.match(without.stderr, /datasets\.pope\.joins\.0\.on: required join "caps" finds no row for 1278 of 1500 records of pope-coco\/coco_pope_adversarial\.json/u)
   })
 })
+
+describe("the data check before plan/run skips files over its size cap", () => {
+  it("a dataset with a file over maxFileBytes is skipped, not read", async () => {
+    const { Effect } = await import("effect")
+    const { checkData } = await import("../../src/data/check.ts")
+    const { loadSpec } = await import("../../src/spec/load.ts")
+    const file = spec("cap", `datasets:
+  pope:
+    source: { format: jsonl, path: pope-coco/coco_pope_adversarial.json }
+    fields: { id: question_id, instruction: text, references: label }
+    where: label = maybe
+  coco-mini:
+    source: { format: coco-captions, path: coco-mini/annotations/captions_train2017.json }
+    instruction: Describe the image briefly.
+`)
+    const loaded = await Effect.runPromise(loadSpec(file))
+    const ctx = { dataRoot: loaded.dataRoot }
+    // pope's file is 370,401 bytes, coco-mini's 65,526
+    const capped = await Effect.runPromise(checkData(loaded.spec.datasets, ctx, { maxFileBytes: 100_000 }))
+    assert.deepEqual([capped.problems, capped.skipped], [[], ["pope"]])
+    const all = await Effect.runPromise(checkData(loaded.spec.datasets, ctx))
+    assert.deepEqual([all.problems.map((p) => p.path.join(".")), all.skipped], [["datasets.pope.where"], []])
+  })
+})
