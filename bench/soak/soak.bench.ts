@@ -122,7 +122,7 @@ for (let i = 1; i <= rounds; i++) {
     resumed_exit: resumed.code, resume_s: resumed.seconds,
     resume_ran: after.filter((e) => e.event === "start").length,
     redone_after_done: redone, differing_files: differing,
-    verify_exit: verify.status, load: loadavg()
+    verify_exit: verify.status, ...(verify.status === 0 ? {} : { verify_output: verify.stdout.split("\n").slice(-20).join("\n") }), load: loadavg()
   }
   report.rounds.push(row)
   save()

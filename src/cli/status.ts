@@ -58,7 +58,9 @@ type RunState = "finished" | "running" | "interrupted" | "stopped before finishi
 
 /** Finished (summary written), running (its process holds the store's lock and is alive), or stopped. */
 const stateOf = (runDir: string, storeDir: string, events: ReadonlyArray<TaskEvent>): RunState => {
-  if (existsSync(join(runDir, "summary.json"))) return "finished"
+  const summary = readJson<{ readonly interrupted?: boolean }>(join(runDir, "summary.json"))
+  // Ctrl-C / SIGTERM write a summary too, marked interrupted.
+  if (summary !== undefined) return summary.interrupted === true ? "interrupted" : "finished"
   const holder = readLockHolder(storeDir)
   const info = readJson<RunInfo>(join(runDir, "run.json"))
   const held = holder !== undefined && holderAlive(holder) &&

@@ -61,5 +61,17 @@ describe("revo status", () => {
     const after = status()
     assert.match(after, /— finished \(`revo report /)
     assert.doesNotMatch(after, /stopped before finishing/)
+
+    // Ctrl-C: the run writes its summary, marked interrupted, and status says so.
+    const again = spawn(process.execPath, [main, "run", s.spec, "--store", s.store, "--force", "*"], { stdio: "ignore" })
+    const againExited = new Promise<number | null>((r) => again.on("exit", (code) => r(code)))
+    while (true) {
+      const j = journal()
+      if (j !== undefined && j.includes(`-${again.pid}/`) && existsSync(j) && (readFileSync(j, "utf8").match(/"event":"done"/g) ?? []).length >= 3) break
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    again.kill("SIGINT")
+    assert.equal(await againExited, 130)
+    assert.match(status(), /— interrupted \(`revo run /)
   })
 })
