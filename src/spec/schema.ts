@@ -6,6 +6,7 @@ import * as Schema from "effect/Schema"
 import { Dataset } from "./dataset.ts"
 import { Fraction, NonEmpty, NonNegativeInt, PositiveInt, SizeOrFraction, Slug, withDefault } from "./fields.ts"
 import { DEFAULT_METRICS } from "./metric-names.ts"
+import { HUB_REPO_ID } from "./hub-repo.ts"
 import { MetricNameSchema } from "./metric-sets.ts"
 
 export { DEFAULT_METRICS }
@@ -114,7 +115,7 @@ export const Report = Schema.Struct({
 })
 
 export const Publish = Schema.Struct({
-  repo: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/u, { message: "Expected a Hub repo id ORG/NAME" }))),
+  repo: Schema.optionalKey(Schema.String.check(Schema.isPattern(HUB_REPO_ID, { message: "Expected a Hub repo id ORG/NAME" }))),
   private: withDefault(Schema.Boolean, false),
   revision: withDefault(NonEmpty, "main"),
   endpoint: Schema.optionalKey(NonEmpty),
