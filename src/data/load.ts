@@ -12,9 +12,9 @@ import { cocoCaptionRecords } from "./coco.ts"
 import { DataFileError, DataJoinError, DataMappingError, EmptyDataset, TooManyBadRows, formatBadRow, type BadRow, type DataError } from "./errors.ts"
 import { buildJoinIndex, type JoinIndex } from "./joins.ts"
 import { llavaTurns, stripImageTokens } from "./llava.ts"
-import { compileExpr, evalText, type Expr } from "./mapping.ts"
+import { compileExpr, type Expr } from "./mapping.ts"
 import { ParseCache, hashFile, parseFile, selectRecords, type FileDigest, type Parsed, type RawRecord, type ReadKind } from "./read.ts"
-import { buildSample, cleanTexts, finalInstruction, mappedTurns, withInstruction, type Compiled, type LoadCounters, type RecordPlan } from "./records.ts"
+import { buildSample, cleanTexts, mappedInstruction, mappedTurns, withInstruction, type Compiled, type LoadCounters, type RecordPlan } from "./records.ts"
 import type { Sample } from "./sample.ts"
 import { datasetWarnings } from "./warnings.ts"
 import { compileWhere, isWhereError, whereErrorText } from "./where.ts"
@@ -212,13 +212,7 @@ const loadLocal = async (id: string, decl: Dataset, locals: ReadonlyArray<string
     fmt === "coco-captions" && !mapped ? (lookup, record) => {
       const caps = cleanTexts((record as { captions: ReadonlyArray<string> }).captions)
       if (caps.length === 0) return { ok: false, reason: "empty response (the image has no captions)" }
-      let own: string | undefined
-      if (exprs.instruction !== undefined) {
-        const r = evalText(exprs.instruction, lookup)
-        if (!r.ok) return { ...r, reason: `instruction: ${r.reason}` }
-        own = r.value
-      }
-      const instruction = finalInstruction(exprs, own, lookup)
+      const instruction = mappedInstruction(exprs, lookup)
       return instruction.ok ? { ok: true, value: [{ instruction: instruction.value, references: caps }] } : instruction
     } :
     fmt === "llava" ? (lookup) => {

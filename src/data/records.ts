@@ -213,15 +213,20 @@ export const withInstruction = (exprs: Compiled, turns: Eval<ReadonlyArray<Turn>
   return { ok: true, value: out }
 }
 
-/** One turn from the mapped instruction (through the dataset's `instruction`) and the mapped references. */
-export const mappedTurns = (exprs: Compiled, counters: LoadCounters) => (lookup: Lookup): Eval<ReadonlyArray<Turn>> => {
+/** The record's own mapped instruction (`fields.instruction`, if declared) through the dataset's `instruction`. */
+export const mappedInstruction = (exprs: Compiled, lookup: Lookup): Eval<string> => {
   let own: string | undefined
   if (exprs.instruction !== undefined) {
     const r = evalText(exprs.instruction, lookup)
     if (!r.ok) return { ...r, reason: `instruction: ${r.reason}` }
     own = r.value
   }
-  const instruction = finalInstruction(exprs, own, lookup)
+  return finalInstruction(exprs, own, lookup)
+}
+
+/** One turn from the mapped instruction (through the dataset's `instruction`) and the mapped references. */
+export const mappedTurns = (exprs: Compiled, counters: LoadCounters) => (lookup: Lookup): Eval<ReadonlyArray<Turn>> => {
+  const instruction = mappedInstruction(exprs, lookup)
   if (!instruction.ok) return instruction
   const references: Array<string> = []
   let empty = 0

@@ -18,6 +18,7 @@ import { HubAuthError, HubRequestError, HubUrlError, type HubError } from "./err
 import { DEFAULT_RETRY, hubCall, withRetry, type RetryPolicy } from "./http.ts"
 import { MANAGED_DIRS, type TreeFile } from "./tree.ts"
 import { sha256 } from "../util/fs.ts"
+import { HUB_REPO_ID } from "../spec/hub-repo.ts"
 
 export { endpointFrom } from "./endpoint.ts"
 
@@ -51,7 +52,6 @@ export interface PublishResult {
   readonly deleted: ReadonlyArray<string>
 }
 
-const REPO_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/
 export const MAX_BATCH = 100
 
 const gitBlobOid = (b: Uint8Array): string => createHash("sha1").update(`blob ${b.length}\0`).update(b).digest("hex")
@@ -63,7 +63,7 @@ export const publishTree = (tree: ReadonlyArray<TreeFile>, opts: PublishOptions)
     const branch = opts.revision ?? "main"
     const batchSize = Math.min(MAX_BATCH, Math.max(1, opts.batchSize ?? MAX_BATCH))
     const retry = withRetry(opts.retry ?? DEFAULT_RETRY)
-    if (!REPO_ID.test(opts.repo)) {
+    if (!HUB_REPO_ID.test(opts.repo)) {
       return yield* new HubUrlError({ url: opts.repo, message: `'${opts.repo}' is not a Hub repo id (expected ORG/NAME)` })
     }
     const paths = tree.map((f) => f.path)

@@ -4,6 +4,7 @@
  * it failed or was interrupted last time, or it waits on an upstream task that must run.
  */
 import type { Store } from "../runtime/store.ts"
+import { orderedTasks } from "../runtime/graph-check.ts"
 import { taskKey, type TaskSpec } from "../runtime/task.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
 
@@ -36,7 +37,8 @@ export const explainPlan = (
 ): Array<PlanRow> => {
   const outputs = new Map<string, Readonly<Record<string, { hash: string }>> | undefined>()
   const rows: Array<PlanRow> = []
-  for (const task of tasks) {
+  // In an order where each task follows its inputs (a cycle or a dangling input is an error naming the tasks).
+  for (const task of orderedTasks(tasks)) {
     const inputHashes: Record<string, string> = {}
     let waitsOn: string | undefined
     for (const [name, ref] of Object.entries(task.inputs)) {

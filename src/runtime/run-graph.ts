@@ -18,6 +18,7 @@ import type { EventLog } from "./events.ts"
 import type { ProgressSink } from "./progress.ts"
 import { asStorageFailure, guardStorage, StorageFailure } from "./storage-failure.ts"
 import { type Store, thisHost } from "./store.ts"
+import { orderedTasks, TaskGraphError } from "./graph-check.ts"
 import { globMatcher, type Outputs, type RunContext, TaskFailure, taskKey, type TaskSpec } from "./task.ts"
 
 export interface GraphOptions {
@@ -66,22 +67,10 @@ class JsonCache {
   }
 }
 
-export const validateGraph = (tasks: ReadonlyArray<TaskSpec>): void => {
-  const labels = new Set<string>()
-  for (const t of tasks) {
-    if (labels.has(t.label)) throw new Error(`task graph: duplicate task ${t.label}`)
-    labels.add(t.label)
-  }
-  for (const t of tasks) {
-    for (const [name, ref] of Object.entries(t.inputs)) {
-      if (!labels.has(ref.task)) throw new Error(`task graph: ${t.label} input ${name} names unknown task ${ref.task}`)
-    }
-  }
-}
 
-export const runGraph = (tasks: ReadonlyArray<TaskSpec>, options: GraphOptions): Effect.Effect<GraphResult> =>
+export const runGraph = (graph: ReadonlyArray<TaskSpec>, options: GraphOptions): Effect.Effect<GraphResult, TaskGraphError> =>
   Effect.gen(function*() {
-    validateGraph(tasks)
+    const tasks = yield* Effect.try({ try: () => orderedTasks(graph), catch: (e) => (e instanceof TaskGraphError ? e : new TaskGraphError({ message: String(e) })) })
     const { store, events, progress } = options
     const cpu = yield* Semaphore.make(Math.max(1, options.jobs))
     const gpu = yield* Semaphore.make(Math.max(1, options.gpus ?? 1))

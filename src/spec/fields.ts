@@ -14,6 +14,15 @@ export const withDefault = <S extends Schema.Top & Schema.WithoutConstructorDefa
   return described.pipe(Schema.withDecodingDefaultKey(Effect.succeed(value as S["Encoded"])))
 }
 
+/**
+ * A section (a struct of keys that all have defaults) that may be left out: absent, it decodes as
+ * `{}`, so each key's own default applies. The defaults are then written once, on the keys.
+ */
+export const defaultedSection = <S extends Schema.Top & Schema.WithoutConstructorDefault>(schema: S, description?: string) => {
+  const described = (description === undefined ? schema : schema.annotate({ description })) as S
+  return described.pipe(Schema.withDecodingDefaultKey(Effect.succeed({} as S["Encoded"])))
+}
+
 export const Slug = Schema.String.check(
   Schema.isPattern(/^[a-z0-9][a-z0-9_-]*$/u, {
     message: "Expected a lowercase id of letters, digits, '-' or '_' (e.g. okvqa, vqa-x)"

@@ -4,8 +4,9 @@
  */
 import * as Schema from "effect/Schema"
 import { Dataset } from "./dataset.ts"
-import { Fraction, NonEmpty, NonNegativeInt, PositiveInt, SizeOrFraction, Slug, withDefault } from "./fields.ts"
+import { Fraction, NonEmpty, NonNegativeInt, PositiveInt, SizeOrFraction, Slug, defaultedSection, withDefault } from "./fields.ts"
 import { DEFAULT_METRICS } from "./metric-names.ts"
+import { HUB_REPO_ID } from "./hub-repo.ts"
 import { MetricNameSchema } from "./metric-sets.ts"
 
 export { DEFAULT_METRICS }
@@ -68,22 +69,18 @@ const MinSignal = Schema.Struct({
   nonzero: withDefault(Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 })), 0.05)
 })
 
-const DEFAULT_SQ = { normalize: "rank" as const, min_signal: { mean: 1e-6, nonzero: 0.05 }, crossfit: 0, exclude_same_image: false }
-
-const DEFAULT_PROOF = { bootstrap: 1000, margin: 0.02, budgets: [0.1, 0.25, 0.5, 0.75], bottom: true }
-
 export const Quality = Schema.Struct({
   mq: Schema.optionalKey(Schema.Array(MetricName)).annotate({ description: "The metrics MQ averages; default: all of metrics. A dataset may set its own (datasets.<id>.mq)." }),
-  dq: withDefault(Schema.Struct({
+  dq: defaultedSection(Schema.Struct({
     normalize: withDefault(Schema.Literals(["in_domain", "none"]), "in_domain"),
     include_self: withDefault(Schema.Boolean, false)
-  }), { normalize: "in_domain" as const, include_self: false }),
-  sq: withDefault(Schema.Struct({
+  })),
+  sq: defaultedSection(Schema.Struct({
     normalize: withDefault(Schema.Literals(["rank", "ratio", "zscore"]), "rank", "How each model's sample MQ is made comparable before averaging: rank (mid-rank percentile among the dataset's samples of the same part, ties averaged), ratio (divided by the model's mean on the dataset), zscore."),
-    min_signal: withDefault(MinSignal, { mean: 1e-6, nonzero: 0.05 }, "ratio and zscore: a model whose mean sample MQ on a dataset, or whose share of items above that mean floor, is below these is left out of the dataset's SQ (listed in the report)."),
+    min_signal: defaultedSection(MinSignal, "ratio and zscore: a model whose mean sample MQ on a dataset, or whose share of items above that mean floor, is below these is left out of the dataset's SQ (listed in the report)."),
     crossfit: withDefault(NonNegativeInt.check(Schema.makeFilter((k: number) => k === 0 || k >= 2 || "Expected 0 (off) or at least 2 folds")), 0, "Also score a sample with K-fold models tuned on its own dataset, out of fold; folds are grouped by image (0: off)."),
     exclude_same_image: withDefault(Schema.Boolean, false, "A model whose train split holds a sample's image does not score that sample.")
-  }), DEFAULT_SQ),
+  })),
   min_distinct: withDefault(PositiveInt, 5, "A model whose answers on an eval set have fewer distinct strings than this (or whose most common answer covers more than half of the items) is degenerate there."),
   keep_degenerate: withDefault(Schema.Boolean, false, "Keep degenerate cells in DQ, SQ and the proof's headline (they are flagged either way).")
 })
@@ -93,18 +90,18 @@ export const Select = Schema.Struct({
   policy: withDefault(Schema.Literals(["per_dataset", "global"]), "per_dataset", "per_dataset: the top budget of each dataset, so none crowds out another. global: top budget overall."),
   per_dataset: withDefault(Schema.Record(Schema.String, Schema.Struct({ budget: Fraction })), {}, "Per-dataset budget overrides."),
   eval_size: withDefault(SizeOrFraction, 0.5, "REVO-LION eval items drawn per dataset from its eval split, by SQ."),
-  controls: withDefault(Schema.Struct({
+  controls: defaultedSection(Schema.Struct({
     union: withDefault(Schema.Boolean, true),
     random: withDefault(Schema.Boolean, true),
     seed: Schema.optionalKey(Schema.Int).annotate({ description: "First seed of the random controls; default: the experiment's seed." }),
     seeds: withDefault(PositiveInt, 5, "How many random controls (seeds seed, seed+1, ...), each stratified to REVO-LION's per-dataset sizes.")
-  }), { union: true, random: true, seeds: 5 }),
-  proof: withDefault(Schema.Struct({
+  })),
+  proof: defaultedSection(Schema.Struct({
     bootstrap: withDefault(PositiveInt, 1000, "Paired bootstrap resamples over eval items (seeded) for the intervals of REVO-LION - union and REVO-LION - random."),
     margin: withDefault(Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 })), 0.02, "Relative band: REVO-LION matches a control when the 95% interval of the relative difference lies inside +-margin."),
     budgets: withDefault(Schema.Array(Fraction), [0.1, 0.25, 0.5, 0.75], "Budget curve: REVO-LION and the stratified random control at these budgets, against the union ([] turns it off)."),
     bottom: withDefault(Schema.Boolean, true, "Ablation: tune on the bottom of each dataset by SQ (REVO-LION's sizes).")
-  }), DEFAULT_PROOF)
+  }))
 })
 
 export const Report = Schema.Struct({
@@ -114,7 +111,7 @@ export const Report = Schema.Struct({
 })
 
 export const Publish = Schema.Struct({
-  repo: Schema.optionalKey(Schema.String.check(Schema.isPattern(/^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/u, { message: "Expected a Hub repo id ORG/NAME" }))),
+  repo: Schema.optionalKey(Schema.String.check(Schema.isPattern(HUB_REPO_ID, { message: "Expected a Hub repo id ORG/NAME" }))),
   private: withDefault(Schema.Boolean, false),
   revision: withDefault(NonEmpty, "main"),
   endpoint: Schema.optionalKey(NonEmpty),
@@ -138,21 +135,14 @@ export const Spec = Schema.Struct({
   datasets: Schema.Record(Slug, Dataset).annotate({ description: "The datasets, keyed by id (lowercase slug); at least two." }).check(
     Schema.makeFilter((r: Record<string, unknown>) => Object.keys(r).length >= 2 || "Expected at least two datasets (cross-evaluation needs others to compare with)")
   ),
-  split: withDefault(Split, { eval: 0.1, leakage: "image" as const, max_bad_fraction: 0.01 }),
-  backend: withDefault(Backend, { plugin: "retrieval", params: {}, executor: { kind: "local" as const }, resources: {}, env: [] }),
+  split: defaultedSection(Split),
+  backend: defaultedSection(Backend),
   metrics: withDefault(Schema.Array(MetricName), DEFAULT_METRICS),
-  quality: withDefault(Quality, {
-    dq: { normalize: "in_domain" as const, include_self: false },
-    sq: DEFAULT_SQ,
-    min_distinct: 5,
-    keep_degenerate: false
-  }),
-  select: withDefault(Select, {
-    budget: 0.5, policy: "per_dataset" as const, per_dataset: {}, eval_size: 0.5, controls: { union: true, random: true, seeds: 5 }, proof: DEFAULT_PROOF
-  }),
-  report: withDefault(Report, { formats: ["json", "md", "html"] as const, examples: 2 }),
-  hub: withDefault(Hub, {}),
-  publish: withDefault(Publish, { private: false, revision: "main", shard_mb: 256 })
+  quality: defaultedSection(Quality),
+  select: defaultedSection(Select),
+  report: defaultedSection(Report),
+  hub: defaultedSection(Hub),
+  publish: defaultedSection(Publish)
 })
 export type Spec = typeof Spec.Type
 export type SpecInput = typeof Spec.Encoded

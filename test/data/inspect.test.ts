@@ -2,13 +2,13 @@
 import { test } from "node:test"
 import assert from "node:assert/strict"
 import { execFile } from "node:child_process"
-import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { TestConsole } from "effect/testing"
 import { runInspect } from "../../src/cli/inspect.ts"
 import { DATA_ROOT, QUICKSTART } from "./support.ts"
+import { mainTs } from "../support/cli.ts"
 
 const SOURCE_COUNTS: Record<string, { samples: number; items: number }> = {
   "llava-bench-coco": { samples: 90, items: 90 },
@@ -69,7 +69,6 @@ test("inspect text output and --dataset", async () => {
   await assert.rejects(inspect(false, "nope"), /--dataset nope: no such dataset/)
 })
 
-const mainTs = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url))
 test("revo inspect --json as a subprocess", async () => {
   const { stdout } = await promisify(execFile)(process.execPath, [mainTs, "inspect", QUICKSTART, "--json", "--data-root", DATA_ROOT], { maxBuffer: 64 << 20 })
   checkCounts(JSON.parse(stdout) as InspectJson)

@@ -8,11 +8,11 @@ import { spawn, type ChildProcess } from "node:child_process"
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { revo, type CliResult } from "../support/cli.ts"
+import { revo, type CliResult, mainTs } from "../support/cli.ts"
 import { smallSpec, type SmallSpec } from "../support/small-spec.ts"
 import { slurm } from "../executors/slurm-cluster.ts"
 
-const main = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url))
+const main = mainTs
 
 /** plugins/retrieval behind a wrapper with test-only knobs (tune_delay_ms, fail_tune); see its slow.ts. */
 export const slowPlugin = fileURLToPath(new URL("./fixtures/slow-retrieval", import.meta.url))

@@ -8,11 +8,10 @@ import { spawn } from "node:child_process"
 import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, it } from "node:test"
-import { fileURLToPath } from "node:url"
-import { revo } from "../support/cli.ts"
+import { revo, mainTs } from "../support/cli.ts"
 import { lastRunEvents, type RunEvent, smallSpec, type SmallSpec } from "../support/small-spec.ts"
 
-const main = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url))
+const main = mainTs
 
 type Event = RunEvent
 

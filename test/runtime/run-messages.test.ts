@@ -9,11 +9,10 @@ import { spawn } from "node:child_process"
 import { copyFileSync, mkdirSync, readdirSync, readlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, it } from "node:test"
-import { fileURLToPath } from "node:url"
-import { repoRoot, revo } from "../support/cli.ts"
+import { repoRoot, revo, mainTs } from "../support/cli.ts"
 import { lastRunEvents, smallSpec } from "../support/small-spec.ts"
 
-const main = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url))
+const main = mainTs
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
 
 /** Processes whose working directory is inside `dir` (Linux /proc). */

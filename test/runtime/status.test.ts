@@ -8,11 +8,10 @@ import { spawn } from "node:child_process"
 import { appendFileSync, existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, it } from "node:test"
-import { fileURLToPath } from "node:url"
-import { revo } from "../support/cli.ts"
+import { revo, mainTs } from "../support/cli.ts"
 import { smallSpec } from "../support/small-spec.ts"
 
-const main = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url))
+const main = mainTs
 
 describe("revo status", () => {
   it("running while the run holds the store, stopped after kill -9, tolerant of a torn journal line, finished after run and report", async () => {

@@ -4,7 +4,9 @@ import { fileURLToPath } from "node:url"
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url))
 export const sharedData = fileURLToPath(new URL("../../../shared/data", import.meta.url))
-const main = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url))
+/** The CLI entry the tests start (one definition for every test). */
+export const mainTs = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url))
+const main = mainTs
 
 export interface CliResult {
   readonly code: number | null
