@@ -8,28 +8,19 @@
  * modules may import each other, directly or through others (a cycle of value imports).
  */
 import assert from "node:assert/strict"
-import { readdirSync, readFileSync } from "node:fs"
+import { readFileSync } from "node:fs"
 import { dirname, join, relative, resolve, sep } from "node:path"
 import { describe, it } from "node:test"
 import { scanSpecifiers } from "../../src/util/import-graph.ts"
+import { listFiles } from "../../src/util/fs.ts"
 import { repoRoot } from "../support/cli.ts"
 
 const rank: Readonly<Record<string, number>> = {
   cli: 6, plan: 5, runtime: 4, backends: 3, quality: 3, report: 3, hub: 3, plugins: 3, data: 2, metrics: 2, spec: 1, util: 0
 }
 
-const sources = (): Array<string> => {
-  const out: Array<string> = []
-  const walk = (dir: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(join(dir, e.name))
-      else if (e.name.endsWith(".ts")) out.push(join(dir, e.name))
-    }
-  }
-  walk(join(repoRoot, "src"))
-  walk(join(repoRoot, "plugins"))
-  return out.sort()
-}
+const sources = (): Array<string> =>
+  ["src", "plugins"].flatMap((d) => listFiles(join(repoRoot, d)).filter((f) => f.endsWith(".ts")).map((f) => join(repoRoot, d, f))).sort()
 
 /** `src/data/load.ts` → "data"; `plugins/retrieval/x.ts` → "plugins". */
 const layerOf = (file: string): string => {

@@ -5,7 +5,8 @@
  * publish keys reach the card's metadata.
  */
 import assert from "node:assert/strict"
-import { readdirSync, readFileSync, statSync } from "node:fs"
+import { readFileSync, statSync } from "node:fs"
+import { listFiles as localFiles } from "../../src/util/fs.ts"
 import { join } from "node:path"
 import { after, before, describe, it } from "node:test"
 import { listFiles } from "@huggingface/hub"
@@ -18,18 +19,8 @@ const TOKEN = "hf_cliPublishSecret0123456789"
 
 
 
-const filesUnder = (dir: string): Array<string> => {
-  const out: Array<string> = []
-  const walk = (d: string) => {
-    for (const f of readdirSync(d)) {
-      const p = join(d, f)
-      if (statSync(p).isDirectory()) walk(p)
-      else out.push(p.slice(dir.length + 1))
-    }
-  }
-  walk(dir)
-  return out.sort()
-}
+// The published tree's files, relative and sorted: the product's own walker.
+const filesUnder = (dir: string): Array<string> => localFiles(dir)
 
 describe("revo publish", () => {
   let hub: MockHub

@@ -7,7 +7,8 @@
  */
 import assert from "node:assert/strict"
 import { execFileSync } from "node:child_process"
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs"
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { listFiles as localFiles } from "../../src/util/fs.ts"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { after, before, describe, it } from "node:test"
@@ -24,18 +25,8 @@ import { checkCardYaml, frontMatterText } from "./hub-card-yaml.ts"
 const TOKEN = "hf_quickstartCardSecret0123456789"
 const SPEC = join(repoRoot, "experiments/quickstart.yaml")
 
-const filesUnder = (dir: string): Array<string> => {
-  const out: Array<string> = []
-  const walk = (d: string) => {
-    for (const f of readdirSync(d)) {
-      const p = join(d, f)
-      if (statSync(p).isDirectory()) walk(p)
-      else out.push(p.slice(dir.length + 1))
-    }
-  }
-  walk(dir)
-  return out.sort()
-}
+// The published tree's files, relative and sorted: the product's own walker.
+const filesUnder = (dir: string): Array<string> => localFiles(dir)
 
 /** The text of a `## heading` section, up to the next one. */
 const section = (readme: string, heading: string): string => {

@@ -5,10 +5,10 @@
  */
 import assert from "node:assert/strict"
 import { spawnSync } from "node:child_process"
-import { readdirSync } from "node:fs"
 import { join } from "node:path"
 import { describe, it } from "node:test"
 import { ImportGraph, packageName, scanSpecifiers } from "../../src/util/import-graph.ts"
+import { listFiles } from "../../src/util/fs.ts"
 import { repoRoot } from "../support/cli.ts"
 
 describe("import scanner", () => {
@@ -45,14 +45,7 @@ describe("import scanner", () => {
 
   it("every local import of every source file resolves to a file", () => {
     const graph = new ImportGraph(repoRoot)
-    const files: Array<string> = []
-    const walk = (dir: string) => {
-      for (const e of readdirSync(dir, { withFileTypes: true })) {
-        if (e.isDirectory()) walk(join(dir, e.name))
-        else if (e.name.endsWith(".ts")) files.push(join(dir, e.name))
-      }
-    }
-    for (const d of ["src", "plugins"]) walk(join(repoRoot, d))
+    const files = ["src", "plugins"].flatMap((d) => listFiles(join(repoRoot, d)).filter((f) => f.endsWith(".ts")).map((f) => join(repoRoot, d, f)))
     assert.ok(files.length > 80)
     for (const f of files) assert.doesNotThrow(() => graph.closure(f), f)
   })
