@@ -170,9 +170,8 @@ describe("revo validate: joins and where on every record", () => {
   })
 })
 
-describe("revo plan and revo run: the data check before any task", () => {
-  it("a where that keeps nothing stops plan and run with the located error (exit 2), before any task", () => {
-    const file = spec("plan-empty", `datasets:
+/** POPE filtered to nothing (its labels are yes/no), beside a dataset that loads. */
+const EMPTY_WHERE = `datasets:
   pope:
     source: { format: jsonl, path: pope-coco/coco_pope_adversarial.json }
     fields: { id: question_id, instruction: text, references: label }
@@ -180,7 +179,11 @@ describe("revo plan and revo run: the data check before any task", () => {
   coco-mini:
     source: { format: coco-captions, path: coco-mini/annotations/captions_train2017.json }
     instruction: Describe the image briefly.
-`)
+`
+
+describe("revo plan and revo run: the data check before any task", () => {
+  it("a where that keeps nothing stops plan and run with the located error (exit 2), before any task", () => {
+    const file = spec("plan-empty", EMPTY_WHERE)
     const expected = `${file}:7:12 datasets.pope.where: keeps none of the 3000 records of pope-coco/coco_pope_adversarial.json: the dataset would be empty`
     for (const command of ["plan", "run"]) {
       const r = revo([command, file, "--store", join(dir, "store", ".revo")], { env, cwd: dir })
@@ -218,15 +221,7 @@ describe("the data check before plan/run skips files over its size cap", () => {
     const { Effect } = await import("effect")
     const { checkData } = await import("../../src/data/check.ts")
     const { loadSpec } = await import("../../src/spec/load.ts")
-    const file = spec("cap", `datasets:
-  pope:
-    source: { format: jsonl, path: pope-coco/coco_pope_adversarial.json }
-    fields: { id: question_id, instruction: text, references: label }
-    where: label = maybe
-  coco-mini:
-    source: { format: coco-captions, path: coco-mini/annotations/captions_train2017.json }
-    instruction: Describe the image briefly.
-`)
+    const file = spec("cap", EMPTY_WHERE)
     const loaded = await Effect.runPromise(loadSpec(file))
     const ctx = { dataRoot: loaded.dataRoot }
     // pope's file is 370,401 bytes, coco-mini's 65,526
