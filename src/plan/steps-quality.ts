@@ -8,7 +8,7 @@ import { type BootstrapResult, type Estimate, pairedBootstrap, rng, spread } fro
 import { type Degeneracy, degeneracyOf } from "../quality/degenerate.ts"
 import { dqIntervals, dqOf, type DqOptions } from "../quality/dq.ts"
 import { mqOf } from "../quality/mq.ts"
-import { keepCount, perDataset, rankBySq, type Scored, type Selection, stratifiedRandom, topGlobal } from "../quality/select.ts"
+import { evalPool, imagesOf, keepCount, perDataset, rankBySq, type Scored, type Selection, stratifiedRandom, topGlobal } from "../quality/select.ts"
 import { type MinSignal, sqOf, type SqNormalize } from "../quality/sq.ts"
 import {
   type AggregateFile, AggregateFileSchema, type Cell, type Means, type ProofAnalysis, type ProofFile, ProofFileSchema, type ScoresFile,
@@ -323,14 +323,11 @@ export const selectStep = (ids: ReadonlyArray<string>, spec: Spec, sq: Output<Sq
         const keyOf = (c: { dataset: string; id: string }) => `${c.dataset}\u0000${c.id}`
 
         // The eval set: by SQ on the eval splits, no image shared with any train split.
-        const trainImages = new Set<string>()
-        for (const d of ids) for (const s of trainSplit.get(d)!) if (s.image.id) trainImages.add(s.image.id)
+        const trainImages = imagesOf(ids.map((d) => trainSplit.get(d)!))
         const evalChosen: Array<Scored> = []
         for (const d of ids) {
-          const evalSamples = new Map(evalSplit.get(d)!.map((s) => [s.id, s]))
-          const rows = sqFile[d]!.eval
-            .filter((r) => { const img = evalSamples.get(r.id)?.image.id; return img === undefined || !trainImages.has(img) })
-            .map((r) => ({ id: r.id, dataset: d, sq: r.sq }))
+          const pool = new Set(evalPool(evalSplit.get(d)!, trainImages).map((s) => s.id))
+          const rows = sqFile[d]!.eval.filter((r) => pool.has(r.id)).map((r) => ({ id: r.id, dataset: d, sq: r.sq }))
           evalChosen.push(...rankBySq(rows, spec.seed).slice(0, keepCount(rows.length, spec.select.eval_size)))
         }
         const evalSet = new Set(evalChosen.map(keyOf))

@@ -506,12 +506,18 @@ const missingFileProblems = (
  * Where a spec path is in the file (line and column of its value), for problems found after
  * loading (the data check of `revo validate`). Unknown paths give the nearest ancestor.
  */
-export const specLocator = (file: string): ((path: ReadonlyArray<string | number>) => { line?: number; col?: number }) => {
+export const specLocator = (file: string): ((path: ReadonlyArray<string | number>) => { line?: number; col?: number }) => specPositions(file).locate
+
+/** specLocator, and whether the file itself writes a path (not a default, not a --set). */
+export const specPositions = (file: string): {
+  readonly locate: (path: ReadonlyArray<string | number>) => { line?: number; col?: number }
+  readonly declares: (path: ReadonlyArray<string | number>) => boolean
+} => {
   let text = ""
   try {
     text = readFileSync(file, "utf8")
   } catch {
-    return () => ({})
+    return { locate: () => ({}), declares: () => false }
   }
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false })
@@ -522,5 +528,5 @@ export const specLocator = (file: string): ((path: ReadonlyArray<string | number
     }
     return {}
   }
-  return (path) => positionOf(doc, path, at)
+  return { locate: (path) => positionOf(doc, path, at), declares: (path) => doc.hasIn(path) }
 }
