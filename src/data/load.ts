@@ -88,7 +88,8 @@ export const keyOf = (id: string, decl: Dataset, files: ReadonlyArray<Pick<Datas
 
 interface FilePlan { readonly role: string; readonly declared: string }
 
-const filesOf = (decl: Dataset): Array<FilePlan> => [
+/** The files a dataset declares (source, then joins), as written in the spec. */
+export const filesOf = (decl: Dataset): Array<FilePlan> => [
   { role: "source", declared: decl.source.path },
   ...decl.joins.map((j) => ({ role: `join:${j.as}`, declared: j.path }))
 ]
