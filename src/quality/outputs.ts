@@ -7,7 +7,8 @@
  */
 import * as Schema from "effect/Schema"
 import { ALL_METRICS } from "../spec/metric-names.ts"
-import type { BootstrapResult, Estimate, spread } from "./bootstrap.ts"
+import type { BootstrapResult, Estimate, Means, spread } from "./bootstrap.ts"
+import type { BudgetCurvePoint } from "./budget-curve.ts"
 import type { Degeneracy } from "./degenerate.ts"
 import type { CutTies } from "./select.ts"
 import type { ExcludedModel } from "./sq.ts"
@@ -74,12 +75,19 @@ export interface SelectionFile {
   readonly random_seeds: Array<number>
   /** tune set -> dataset -> samples (every extra tune set's per-dataset size) */
   readonly sizes: Record<string, Record<string, number>>
-  /** budget curve: budget -> [REVO-LION set, random set] (the main budget reuses revo-lion / random) */
-  readonly budgets: Array<{ readonly budget: number; readonly revolion: string; readonly random: string }>
+  /** budget curve: budget -> REVO-LION set and random sets with their seeds (the main budget reuses revo-lion and the main random controls) */
+  readonly budgets: Array<CurveSets>
 }
 
-/** A headline mean: macro (over eval sets) and item-weighted. */
-export interface Means { readonly macro: number; readonly weighted: number }
+export type { Means }
+
+/** The tune sets of one budget of the curve: REVO-LION's, and one random control per seed. */
+export interface CurveSets {
+  readonly budget: number
+  readonly revolion: string
+  readonly random: ReadonlyArray<string>
+  readonly seeds: ReadonlyArray<number>
+}
 
 export interface ProofAnalysis {
   readonly statistic: string
@@ -108,14 +116,8 @@ export interface ProofAnalysis {
   readonly revolion_eval: Record<string, Estimate>
   /** ablation: REVO-LION - bottom half by SQ (same sizes) */
   readonly bottom: BootstrapResult | null
-  /** the budget curve, budgets ascending: each set's headline means, relative to the union's */
-  readonly budget_curve: ReadonlyArray<{
-    readonly budget: number
-    readonly revolion: Means
-    readonly random: Means
-    readonly rel_revolion: Means
-    readonly rel_random: Means
-  }>
+  /** the budget curve, budgets ascending (src/quality/budget-curve.ts) */
+  readonly budget_curve: ReadonlyArray<BudgetCurvePoint>
 }
 
 /** The proof task's output: the proof sets' matrix rows and the analysis. */
@@ -183,7 +185,7 @@ export const SelectionFileSchema: Schema.Decoder<SelectionFile> = Schema.Struct(
   ties: Schema.Record(Schema.String, Schema.Struct({ cutoff_sq: Num, tied: Num, kept: Num }) satisfies Schema.Decoder<CutTies>),
   random_seeds: Schema.mutable(Schema.Array(Num)),
   sizes: Schema.Record(Schema.String, Values),
-  budgets: Schema.mutable(Schema.Array(Schema.Struct({ budget: Num, revolion: Schema.String, random: Schema.String })))
+  budgets: Schema.mutable(Schema.Array(Schema.Struct({ budget: Num, revolion: Schema.String, random: Names, seeds: Schema.Array(Num) })))
 })
 
 const EstimateSchema: Schema.Decoder<Estimate> = Schema.Struct({
@@ -197,6 +199,18 @@ const BootstrapSchema: Schema.Decoder<BootstrapResult> = Schema.Struct({
 })
 const MeansSchema: Schema.Decoder<Means> = Schema.Struct({ macro: Num, weighted: Num })
 const Spread = Schema.Struct({ mean: Num, sd: Num, min: Num, max: Num, n: Num })
+const CurveInterval = Schema.Struct({ macro: Schema.NullOr(EstimateSchema), weighted: Schema.NullOr(EstimateSchema) })
+const BudgetCurvePointSchema: Schema.Decoder<BudgetCurvePoint> = Schema.Struct({
+  budget: Num,
+  revolion: MeansSchema,
+  random: MeansSchema,
+  random_seeds: Schema.Struct({ sets: Names, seeds: Schema.Array(Num), macro: Spread, weighted: Spread }),
+  rel_revolion: MeansSchema,
+  rel_random: MeansSchema,
+  revolion_vs_union: Schema.NullOr(CurveInterval),
+  random_vs_union: Schema.NullOr(CurveInterval),
+  revolion_vs_random: CurveInterval
+})
 
 export const ProofFileSchema: Schema.Decoder<ProofFile> = Schema.Struct({
   datasets: Names,
@@ -215,6 +229,6 @@ export const ProofFileSchema: Schema.Decoder<ProofFile> = Schema.Struct({
     seeds: Schema.NullOr(Schema.Struct({ sets: Names, seeds: Schema.Array(Num), macro: Spread, weighted: Spread, rel_macro: Spread })),
     revolion_eval: Schema.Record(Schema.String, EstimateSchema),
     bottom: Schema.NullOr(BootstrapSchema),
-    budget_curve: Schema.Array(Schema.Struct({ budget: Num, revolion: MeansSchema, random: MeansSchema, rel_revolion: MeansSchema, rel_random: MeansSchema }))
+    budget_curve: Schema.Array(BudgetCurvePointSchema)
   })
 })
