@@ -36,6 +36,10 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-v")) {
   if (argv[0] === "score") {
     process.env.REVO_SCORE_DIRECT = "1"
     done = await import("../src/cli/score.ts").then((m) => m.scoreDirect(argv.slice(1)))
+  } else if (argv[0] === "run") {
+    // A rerun that a proof shows has nothing to do answers before the CLI framework loads
+    // (src/cli/run-fast.ts); anything else, or any doubt, falls through to the full run.
+    done = await import("../src/cli/run-fast.ts").then((m) => m.runFast(argv.slice(1)))
   }
   if (!done) await import("../src/cli/main.ts").then((m) => m.runCli(argv))
 } else {

@@ -63,9 +63,12 @@ export interface LoadedPlugin {
 const SKIP_DIR = new Set(["__pycache__", "node_modules", ".git", ".venv", ".pytest_cache"])
 const skipFile = (f: string) => f.startsWith(".") || f.endsWith(".pyc") || f.endsWith("~")
 
+/** The plugin dir's code files (relative, sorted): what its code hash covers. */
+export const pluginCodeFiles = (dir: string): Array<string> => listFiles(dir, { skipDir: (d) => SKIP_DIR.has(d) || d.startsWith("."), skipFile })
+
 /** sha256 over "path\0sha256(content)\n" for every file, paths sorted: independent of mtimes and of where the dir lives. */
 export const codeHashOf = (dir: string): string =>
-  sha256(listFiles(dir, { skipDir: (d) => SKIP_DIR.has(d) || d.startsWith("."), skipFile }).map((f) => `${f}\0${sha256File(join(dir, f))}\n`).join(""))
+  sha256(pluginCodeFiles(dir).map((f) => `${f}\0${sha256File(join(dir, f))}\n`).join(""))
 
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e))
 

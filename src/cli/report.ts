@@ -11,7 +11,7 @@ import { holderAlive, lockStore, readLockHolder, StoreLocked } from "../runtime/
 import { Progress } from "../runtime/progress.ts"
 import { runGraph } from "../runtime/run-graph.ts"
 import { TasksFailed, UsageError } from "./errors.ts"
-import { storageEffect } from "../runtime/storage-failure.ts"
+import { storageEffect } from "../runtime/storage-effect.ts"
 import { thisHost, writeFileAtomic } from "../runtime/store.ts"
 import { holderRun, openSession, type SpecArgs, writeResults } from "./run.ts"
 

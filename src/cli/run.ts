@@ -4,7 +4,7 @@
  * dataset keys, task graph).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs"
-import { dirname, join, resolve } from "node:path"
+import { dirname, join } from "node:path"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -16,12 +16,15 @@ import { EventLog, newRunId, writeRunInfo } from "../runtime/events.ts"
 import { lockStore } from "../runtime/lock.ts"
 import { Progress } from "../runtime/progress.ts"
 import { runGraph, type GraphResult } from "../runtime/run-graph.ts"
-import { StorageFailure, storageEffect } from "../runtime/storage-failure.ts"
+import { storageEffect } from "../runtime/storage-effect.ts"
 import { Store, sweepTemp, thisHost, writeFileAtomic } from "../runtime/store.ts"
 import type { TaskSpec } from "../runtime/task.ts"
 import { hubFiles } from "../hub/source.ts"
 import { hubOptions, loadSpec, type LoadedSpec } from "../spec/load.ts"
+import { removeProof } from "../runtime/rerun-proof.ts"
 import { TasksFailed, UsageError } from "./errors.ts"
+import { proofFileOf, recordRerunProof } from "./run-proof.ts"
+import { resultsWritten, storeDirFrom, summaryLine, writeRunSummary } from "./run-common.ts"
 import { checkSpecData } from "./validate.ts"
 
 export interface SpecArgs {
@@ -39,7 +42,7 @@ export interface Session {
   readonly tasks: ReadonlyArray<TaskSpec>
 }
 
-export const storeDirOf = (store: Option.Option<string>): string => resolve(Option.getOrElse(store, () => join("results", ".revo")))
+export const storeDirOf = (store: Option.Option<string>): string => storeDirFrom(Option.getOrUndefined(store))
 
 /** Load the spec, open the store, load the plugin, hash the datasets and build the task graph. */
 /** The largest file `revo plan` / `revo run` read for the data check before the tasks. */
@@ -103,9 +106,13 @@ export const loadWarnings = (session: Session, result: GraphResult): Array<strin
 export const runRun = (args: SpecArgs & { readonly jobs: number; readonly force: ReadonlyArray<string> }) =>
   Effect.scoped(Effect.gen(function*() {
     if (args.jobs < 1) return yield* new UsageError({ message: `-j must be at least 1 (got ${args.jobs})` })
+    const started = Date.now()
     const session = yield* openSession(args, { checkData: true })
     mkdirSync(session.store.root, { recursive: true })
     yield* lockStore(session.store.root, `revo run ${args.spec}`)
+    // This run may change the store: until it ends well, no proof says a rerun has nothing to do.
+    const proof = proofFileOf(args, session.store.root)
+    removeProof(proof.path)
     // Temp files of writes a crash or a full disk interrupted: safe to remove now that we hold the lock.
     const swept = session.store.sweep() + sweepTemp(session.resultsDir, [join(session.resultsDir, "runs")])
     if (swept > 0) yield* Console.error(`Removed ${swept} temp file(s) left by interrupted writes.`)
@@ -118,15 +125,10 @@ export const runRun = (args: SpecArgs & { readonly jobs: number; readonly force:
     const progress = new Progress()
     const summary = (fields: Record<string, unknown>) => {
       const s = progress.summary()
-      try {
-        writeFileAtomic(join(events.dir, "summary.json"), JSON.stringify({
-          run: runId, spec: session.loaded.file, spec_sha256: session.loaded.hash, tasks: session.tasks.length,
-          executed: s.executed, cached: s.cached, seconds: s.seconds, ...fields
-        }, null, 2) + "\n")
-      } catch (e) {
-        // A full disk must not hide the run's outcome, printed next; `revo status` then says "stopped".
-        if (!(e instanceof StorageFailure)) throw e
-      }
+      writeRunSummary(events.dir, {
+        run: runId, spec: session.loaded.file, spec_sha256: session.loaded.hash, tasks: session.tasks.length,
+        executed: s.executed, cached: s.cached, seconds: s.seconds, ...fields
+      })
       return s
     }
     const journal = join(events.dir, "events.jsonl")
@@ -147,13 +149,16 @@ export const runRun = (args: SpecArgs & { readonly jobs: number; readonly force:
       // Say which tasks failed before why the results could not be written (often the same full disk).
       Effect.tapError(() => result.failures.length > 0 ? Console.error(new TasksFailed({ failures: result.failures }).message) : Effect.void)
     )
-    for (const w of loadWarnings(session, result)) yield* Console.error(`warning: ${w}`)
+    const warnings = loadWarnings(session, result)
+    for (const w of warnings) yield* Console.error(`warning: ${w}`)
     const reported = reportWritten(result)
     const s = summary({ failed: result.failures, results: reported })
-    yield* Console.error(
-      `${session.tasks.length} tasks: ${s.executed} run, ${s.cached} cached, ${result.failures.length} failed in ${s.seconds.toFixed(1)}s. ` +
-        `${reported ? `Results in ${session.resultsDir}${written.length ? ` (updated: ${written.join(", ")})` : " (unchanged)"}` : resultsState(session, runId)}; journal ${journal}`
-    )
+    // Nothing failed and the results are this run's: the next run of this command line may prove it has nothing to do.
+    if (reported && result.failures.length === 0) recordRerunProof(proof, { started, session, result, warnings })
+    yield* Console.error(summaryLine(
+      { tasks: session.tasks.length, ...s }, result.failures.length,
+      reported ? resultsWritten(session.resultsDir, written) : resultsState(session, runId), journal
+    ))
     if (result.failures.length > 0) return yield* new TasksFailed({ failures: result.failures })
   }))
 

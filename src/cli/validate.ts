@@ -13,20 +13,28 @@ import { backendCheck } from "../backends/spec-check.ts"
 import { checkData, type DataProblem } from "../data/check.ts"
 import { SpecError, formatProblem } from "../spec/errors.ts"
 import { hubFiles } from "../hub/source.ts"
-import { hubOptions, loadSpec, specLocator, type LoadedSpec } from "../spec/load.ts"
+import { hubOptions, loadSpec, specPositions, type LoadedSpec } from "../spec/load.ts"
+import { splitProblems } from "../plan/split-check.ts"
 
 /**
  * The data check of a loaded spec: problems fail as a SpecError located at the spec's line:col
  * (exit 2); warnings come back formatted the same way. Also run by `revo plan` and `revo run`
- * before any task, so a dataset that would be empty or a join that cannot match stops there.
+ * before any task, so a dataset that would be empty, a join that cannot match, or a split with
+ * an empty side stops there (the datasets are loaded from the check's own parse and split).
  */
 export const checkSpecData = (loaded: LoadedSpec, shown: string, options: { readonly printWarnings?: boolean; readonly maxFileBytes?: number } = {}) =>
   Effect.gen(function*() {
     const s = loaded.spec
-    const { problems, warnings, skipped } = yield* checkData(s.datasets, { dataRoot: loaded.dataRoot, remote: hubFiles(hubOptions(loaded)), maxBadFraction: s.split.max_bad_fraction },
+    const checked = yield* checkData(s.datasets, { dataRoot: loaded.dataRoot, remote: hubFiles(hubOptions(loaded)), maxBadFraction: s.split.max_bad_fraction },
       options.maxFileBytes === undefined ? {} : { maxFileBytes: options.maxFileBytes })
-    const locate = specLocator(loaded.file)
-    const located = (p: DataProblem) => ({ ...locate(p.path), path: p.path.map(String).join("."), message: p.message })
+    const { warnings, skipped } = checked
+    // With every dataset clean, size the split (and the sets drawn from it) from the loads.
+    const problems = checked.problems.length > 0 ? checked.problems : yield* splitProblems(s, checked)
+    const { locate, declares } = specPositions(loaded.file)
+    const located = (p: DataProblem) => {
+      const path = p.orElse !== undefined && !declares(p.path) ? p.orElse : p.path
+      return { ...locate(path), path: path.map(String).join("."), message: p.message }
+    }
     if (options.printWarnings === true) for (const w of warnings) yield* Console.error(`warning: ${formatProblem(shown, located(w))}`)
     if (problems.length > 0) {
       return yield* new SpecError({

@@ -14,9 +14,10 @@ import { didYouMean } from "../spec/did-you-mean.ts"
 import { cocoCaptionRecords } from "./coco.ts"
 import { DataFileError, DataJoinError, type DataError } from "./errors.ts"
 import type { Join } from "../spec/dataset.ts"
-import { buildJoinIndex, joinFor, rowLookup, type JoinIndex } from "./joins.ts"
+import { JoinIndexCache, joinFor, rowLookup } from "./joins.ts"
 import { compileExpr, evalPath, pathsOf, type Expr, type Lookup, type PathExpr } from "./mapping.ts"
-import { DEFAULT_MAX_BAD_FRACTION, localPath, readKind, type LoadContext } from "./load.ts"
+import { DEFAULT_MAX_BAD_FRACTION, keyOf, loadDataset, localPath, readKind, type LoadContext } from "./load.ts"
+import type { SplitSample } from "./split.ts"
 import { joinWarning } from "./warnings.ts"
 import { ParseCache, parseFile, selectRecords, type Parsed, type RawRecord } from "./read.ts"
 import { compileWhere, evalWhere, isWhereError } from "./where.ts"
@@ -26,12 +27,16 @@ export interface DatasetCheck {
   readonly problems: Array<DataProblem>
   /** Not errors: an optional join that (almost) never matches. */
   readonly warnings: Array<DataProblem>
+  /** The dataset's content key (its load task's), from the digests of the parse; absent when there are problems. */
+  readonly key?: string
 }
 
 export interface DataProblem {
   /** The spec path the problem is about (datasets.<id>.fields.instruction ...). */
   readonly path: ReadonlyArray<string | number>
   readonly message: string
+  /** Where to point instead when the spec file does not write `path` (a default or a --set value). */
+  readonly orElse?: ReadonlyArray<string | number>
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v)
@@ -163,7 +168,7 @@ const recordsOf = (dataset: string, declared: string, parsed: Parsed, records: s
 export const checkDatasetData = <E = never>(
   id: string,
   decl: Dataset,
-  ctx: LoadContext<E> & { readonly cache: ParseCache; readonly joinIndexes?: Map<string, JoinIndex> }
+  ctx: LoadContext<E> & { readonly cache: ParseCache }
 ): Effect.Effect<DatasetCheck, DataError | E> =>
   Effect.gen(function*() {
     const read = (declared: string, kind: "json" | "jsonl" | "csv", delimiter: string) =>
@@ -176,6 +181,7 @@ export const checkDatasetData = <E = never>(
     const warnings: Array<DataProblem> = []
     const base = ["datasets", id]
     const sourceParsed = yield* read(decl.source.path, readKind(decl), decl.source.delimiter ?? ",")
+    const files = [{ role: "source", sha256: sourceParsed.digest.sha256 }]
     const allSource = yield* Effect.try({
       try: () => recordsOf(id, decl.source.path, sourceParsed, decl.source.records, decl.source.format === "coco-captions"),
       catch: (e) => e as DataFileError
@@ -198,6 +204,7 @@ export const checkDatasetData = <E = never>(
     for (let i = 0; i < decl.joins.length; i++) {
       const j = decl.joins[i]!
       const parsed = yield* read(j.path, j.format, j.delimiter ?? ",")
+      files.push({ role: `join:${j.as}`, sha256: parsed.digest.sha256 })
       const all = yield* Effect.try({ try: () => recordsOf(id, j.path, parsed, j.records, false), catch: (e) => e as DataFileError })
       if (all.length === 0) {
         problems.push({ path: [...base, "joins", i, "path"], message: `${j.path} holds no rows: the join "${j.as}" can match nothing` })
@@ -217,7 +224,7 @@ export const checkDatasetData = <E = never>(
       // Both paths exist: match every record (the files are parsed whole already, this is cheap).
       // An `on` that reads an earlier join is left to the load.
       if (problems.length === before && typeof key !== "string" && typeof on !== "string" && !pathsOf(on).some((p) => joins.has(p.root))) {
-        if (kept.length > 0) matchJoin(id, j, i, key, on, all, kept, decl.source.path, ctx.maxBadFraction ?? DEFAULT_MAX_BAD_FRACTION, problems, warnings, ctx.joinIndexes ?? new Map())
+        if (kept.length > 0) matchJoin(id, j, i, key, on, all, kept, decl.source.path, ctx.maxBadFraction ?? DEFAULT_MAX_BAD_FRACTION, problems, warnings, ctx.joinIndexes ?? new JoinIndexCache())
       }
       joins.set(j.as, { side, many: j.many })
     }
@@ -256,7 +263,7 @@ export const checkDatasetData = <E = never>(
         }
       }
     }
-    return { problems, warnings }
+    return problems.length > 0 ? { problems, warnings } : { problems, warnings, key: keyOf(id, decl, files) }
   })
 
 /** A lookup over a source record: its fields and $key / $index / $line. */
@@ -266,25 +273,19 @@ const recordLookup = (r: RawRecord): Lookup => rowLookup(r)
 const matchJoin = (
   id: string, j: Join, i: number, key: Expr, on: Expr,
   rows: ReadonlyArray<RawRecord>, records: ReadonlyArray<RawRecord>, sourceFile: string, maxBad: number,
-  problems: Array<DataProblem>, warnings: Array<DataProblem>, indexes: Map<string, JoinIndex>
+  problems: Array<DataProblem>, warnings: Array<DataProblem>, indexes: JoinIndexCache
 ): void => {
-  const cacheKey = `${j.path}\u0000${j.records ?? ""}\u0000${j.key}\u0000${j.match}\u0000${j.many}\u0000${j.as}`
-  let built: JoinIndex | DataJoinError | undefined = indexes.get(cacheKey)
-  if (built === undefined) {
-    built = buildJoinIndex(id, j, key, on, rows)
-    // errors name their dataset: only indexes are shared
-    if (!(built instanceof DataJoinError)) indexes.set(cacheKey, built)
-  }
-  // a fresh `on` and fresh counts for this dataset's use of a shared index
-  const idx = built instanceof DataJoinError ? built : { ...built, on, counts: { looked: 0, matched: 0 } }
+  const idx = indexes.get(id, j, key, on, rows)
   if (idx instanceof DataJoinError) {
     problems.push({ path: ["datasets", id, "joins", i, "key"], message: idx.message.replace(`Dataset ${id}, join "${j.as}": `, "") })
     return
   }
   let firstMiss: string | undefined
   let missed = 0
+  // every miss counted, also for an optional join (its counts are idx's: the same object)
+  const strict = { ...idx, required: true }
   for (const r of records) {
-    const res = joinFor({ ...idx, required: true }, recordLookup(r))
+    const res = joinFor(strict, recordLookup(r))
     if (!res.ok) {
       missed++
       firstMiss ??= res.reason.replace(`join "${j.as}": `, "")
@@ -309,24 +310,36 @@ const matchJoin = (
 export interface DataCheck {
   readonly problems: Array<DataProblem>
   readonly warnings: Array<DataProblem>
-  /** Datasets with an hf:// file not downloaded yet: not checked. */
+  /** Datasets with an hf:// file not downloaded yet (or over the size cap): not checked. */
   readonly skipped: Array<string>
+  /** The content key of each dataset that passed its check (what its load task is keyed by). */
+  readonly keys: Record<string, string>
+  /**
+   * Load the datasets that passed their check from the parse the check holds (no file is read
+   * twice), through the load tasks' own loader: their samples, as far as the split reads them
+   * (id and image id), and a problem at the source for each load that would fail (too many bad
+   * rows, no sample left).
+   */
+  readonly loadSamples: () => Effect.Effect<{ readonly samples: Record<string, ReadonlyArray<SplitSample>>; readonly problems: Array<DataProblem> }>
 }
 
 /** Check every dataset; file errors become problems at the file's spec path. */
 export const checkData = <E extends { readonly message: string } = never>(
   datasets: Readonly<Record<string, Dataset>>,
   ctx: LoadContext<E>,
-  /** Skip a dataset with a file larger than this (plan and run, which parse the files again in their load tasks). */
-  options: { readonly maxFileBytes?: number } = {}
+  options: {
+    /** Skip a dataset with a file larger than this (plan and run, which parse the files again in their load tasks). */
+    readonly maxFileBytes?: number
+  } = {}
 ): Effect.Effect<DataCheck> =>
   Effect.gen(function*() {
     const cache = ctx.cache ?? new ParseCache()
     // a join file indexed the same way by several datasets (COCO captions by image id) is indexed once
-    const joinIndexes = new Map<string, JoinIndex>()
+    const joinIndexes = ctx.joinIndexes ?? new JoinIndexCache()
     const out: Array<DataProblem> = []
     const warned: Array<DataProblem> = []
     const skipped: Array<string> = []
+    const keys: Record<string, string> = {}
     for (const id of Object.keys(datasets).sort()) {
       const decl = datasets[id]!
       // validate never downloads (the files can be GBs): a dataset with an hf:// file not cached yet is skipped.
@@ -349,13 +362,28 @@ export const checkData = <E extends { readonly message: string } = never>(
       if (r._tag === "Success") {
         out.push(...r.success.problems)
         warned.push(...r.success.warnings)
+        if (r.success.key !== undefined) keys[id] = r.success.key
       }
-      else {
-        const e = r.failure
-        const file = "file" in e && typeof e.file === "string" ? e.file : decl.source.path
-        const joinIndex = decl.joins.findIndex((j) => j.path === file)
-        out.push({ path: joinIndex >= 0 ? ["datasets", id, "joins", joinIndex, "path"] : ["datasets", id, "source", "path"], message: e.message })
-      }
+      else out.push(fileProblem(id, decl, r.failure))
     }
-    return { problems: out, warnings: warned, skipped }
+    const loadSamples = () =>
+      Effect.gen(function*() {
+        const samples: Record<string, ReadonlyArray<SplitSample>> = {}
+        const problems: Array<DataProblem> = []
+        for (const id of Object.keys(keys).sort()) {
+          const r = yield* Effect.result(loadDataset(id, datasets[id]!, { ...ctx, cache, joinIndexes }))
+          // only what the split reads is kept: the whole samples would stay alive for nothing
+          if (r._tag === "Success") samples[id] = r.success.samples.map((s) => ({ id: s.id, image: s.image.id === undefined ? {} : { id: s.image.id } }))
+          else problems.push(fileProblem(id, datasets[id]!, r.failure))
+        }
+        return { samples, problems }
+      })
+    return { problems: out, warnings: warned, skipped, keys, loadSamples }
   })
+
+/** A data error as a problem at the file it is about (the source's path by default). */
+const fileProblem = (id: string, decl: Dataset, e: { readonly message: string }): DataProblem => {
+  const file = "file" in e && typeof e.file === "string" ? e.file : decl.source.path
+  const joinIndex = decl.joins.findIndex((j) => j.path === file)
+  return { path: joinIndex >= 0 ? ["datasets", id, "joins", joinIndex, "path"] : ["datasets", id, "source", "path"], message: e.message }
+}

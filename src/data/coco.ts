@@ -16,6 +16,16 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
 
 /** The document's images with their captions; a string is why the document is not COCO captions. */
 export const cocoCaptionRecords = (doc: unknown): CocoRecords | string => {
+  // The data check and the load read the same parsed document: group its captions once.
+  if (!isObject(doc)) return cocoUncached(doc)
+  let r = grouped.get(doc)
+  if (r === undefined) grouped.set(doc, (r = cocoUncached(doc)))
+  return r
+}
+
+const grouped = new WeakMap<object, CocoRecords | string>()
+
+const cocoUncached = (doc: unknown): CocoRecords | string => {
   if (!isObject(doc)) return "expected a COCO caption document (an object with images and annotations)"
   const images = doc["images"]
   const annotations = doc["annotations"]

@@ -134,3 +134,23 @@ export const joinFor = (j: JoinIndex, lookup: Lookup): JoinResult => {
   j.counts.matched++
   return { ok: true, value: j.many ? found : found[0] }
 }
+
+/**
+ * Join indexes shared by the datasets of one check or load: a join file indexed the same way by
+ * several datasets (COCO captions by image id) is indexed once. Each use gets its own view, with
+ * its own `on`, `required` and counts; an error names its dataset, so only indexes are shared.
+ */
+export class JoinIndexCache {
+  private readonly built = new Map<string, JoinIndex>()
+  get(dataset: string, join: Join, key: Expr, on: Expr, records: ReadonlyArray<RawRecord>): JoinIndex | DataJoinError {
+    const cacheKey = `${join.path}\u0000${join.records ?? ""}\u0000${join.key}\u0000${join.match}\u0000${join.many}\u0000${join.as}`
+    let idx = this.built.get(cacheKey)
+    if (idx === undefined) {
+      const r = buildJoinIndex(dataset, join, key, on, records)
+      if (r instanceof DataJoinError) return r
+      this.built.set(cacheKey, r)
+      idx = r
+    }
+    return { ...idx, on, required: join.required, counts: { looked: 0, matched: 0 } }
+  }
+}

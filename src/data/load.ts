@@ -10,7 +10,7 @@ import { canonicalJson } from "../util/canonical-json.ts"
 import { sha256 } from "../util/fs.ts"
 import { cocoCaptionRecords } from "./coco.ts"
 import { DataFileError, DataJoinError, DataMappingError, EmptyDataset, TooManyBadRows, formatBadRow, type BadRow, type DataError } from "./errors.ts"
-import { buildJoinIndex, type JoinIndex } from "./joins.ts"
+import { JoinIndexCache, type JoinIndex } from "./joins.ts"
 import { llavaTurns, stripImageTokens } from "./llava.ts"
 import { compileExpr, type Expr } from "./mapping.ts"
 import { ParseCache, hashFile, parseFile, selectRecords, type FileDigest, type Parsed, type RawRecord, type ReadKind } from "./read.ts"
@@ -44,6 +44,8 @@ export interface LoadContext<E = never> {
   readonly remote?: RemoteFiles<E>
   /** Share parsed files between the datasets of one load (a join file read once). */
   readonly cache?: ParseCache
+  /** Share join indexes between the datasets of one load or check (a join file indexed once). */
+  readonly joinIndexes?: JoinIndexCache
 }
 
 /** A file a dataset read, by role (`source`, `join:<as>`), with the path as declared. */
@@ -86,7 +88,8 @@ export const keyOf = (id: string, decl: Dataset, files: ReadonlyArray<Pick<Datas
 
 interface FilePlan { readonly role: string; readonly declared: string }
 
-const filesOf = (decl: Dataset): Array<FilePlan> => [
+/** The files a dataset declares (source, then joins), as written in the spec. */
+export const filesOf = (decl: Dataset): Array<FilePlan> => [
   { role: "source", declared: decl.source.path },
   ...decl.joins.map((j) => ({ role: `join:${j.as}`, declared: j.path }))
 ]
@@ -172,7 +175,7 @@ const recordsOf = (dataset: string, declared: string, parsed: Parsed, records: s
 }
 
 /** The synchronous heart of a load, once every file is local. Throws only typed DataErrors. */
-const loadLocal = async (id: string, decl: Dataset, locals: ReadonlyArray<string>, cache: ParseCache): Promise<Omit<LoadedDataset, "key"> & { readonly files: ReadonlyArray<DatasetFile> }> => {
+const loadLocal = async (id: string, decl: Dataset, locals: ReadonlyArray<string>, cache: ParseCache, joinIndexes: JoinIndexCache): Promise<Omit<LoadedDataset, "key"> & { readonly files: ReadonlyArray<DatasetFile> }> => {
   const exprs = compileFields(id, decl)
   const plans = filesOf(decl)
   const kind = readKind(decl)
@@ -183,7 +186,7 @@ const loadLocal = async (id: string, decl: Dataset, locals: ReadonlyArray<string
   const files: Array<DatasetFile> = [parsedSource, ...parsedJoins].map((p, i) => ({ role: plans[i]!.role, path: plans[i]!.declared, ...p.digest }))
 
   const joins: Array<JoinIndex> = decl.joins.map((j, i) => {
-    const idx = buildJoinIndex(id, j, compile(id, `joins.${i}.key`, j.key), compile(id, `joins.${i}.on`, j.on), recordsOf(id, j.path, parsedJoins[i]!, j.records))
+    const idx = joinIndexes.get(id, j, compile(id, `joins.${i}.key`, j.key), compile(id, `joins.${i}.on`, j.on), recordsOf(id, j.path, parsedJoins[i]!, j.records))
     if (idx instanceof DataJoinError) throw idx
     return idx
   })
@@ -252,7 +255,7 @@ export const loadDataset = <E = never>(id: string, decl: Dataset, ctx: LoadConte
     const locals: Array<string> = []
     for (const f of filesOf(decl)) locals.push(yield* localPath(id, f.declared, ctx))
     const cache = ctx.cache ?? new ParseCache()
-    const loaded = yield* Effect.tryPromise({ try: () => loadLocal(id, decl, locals, cache), catch: (e) => asDataError(id, decl.source.path, e) })
+    const loaded = yield* Effect.tryPromise({ try: () => loadLocal(id, decl, locals, cache, ctx.joinIndexes ?? new JoinIndexCache()), catch: (e) => asDataError(id, decl.source.path, e) })
     const max = ctx.maxBadFraction ?? DEFAULT_MAX_BAD_FRACTION
     if (loaded.badRows.length > max * (loaded.rows - loaded.filtered)) {
       return yield* new TooManyBadRows({
@@ -276,7 +279,7 @@ export const loadDatasets = <E = never>(
   ctx: LoadContext<E>
 ): Effect.Effect<Record<string, LoadedDataset>, DataError | E> =>
   Effect.gen(function*() {
-    const shared: LoadContext<E> = { ...ctx, cache: ctx.cache ?? new ParseCache() }
+    const shared: LoadContext<E> = { ...ctx, cache: ctx.cache ?? new ParseCache(), joinIndexes: ctx.joinIndexes ?? new JoinIndexCache() }
     const ids = Object.keys(datasets).sort()
     const loaded = yield* Effect.forEach(ids, (id) => loadDataset(id, datasets[id]!, shared), { concurrency: 4 })
     const out: Record<string, LoadedDataset> = {}

@@ -251,6 +251,19 @@ export const hashFile = async (dataset: string, declared: string, local: string)
  * path (`annotations`), or the values of an object (`*`, `data.*`) with their keys.
  */
 export const selectRecords = (doc: unknown, records: string | undefined): ReadonlyArray<RawRecord> | string => {
+  // The same document is selected from by the data check and every load that joins it: once each.
+  if (doc === null || typeof doc !== "object") return selectUncached(doc, records)
+  let byRecords = selected.get(doc)
+  if (byRecords === undefined) selected.set(doc, (byRecords = new Map()))
+  const k = records ?? ""
+  let r = byRecords.get(k)
+  if (r === undefined) byRecords.set(k, (r = selectUncached(doc, records)))
+  return r
+}
+
+const selected = new WeakMap<object, Map<string, ReadonlyArray<RawRecord> | string>>()
+
+const selectUncached = (doc: unknown, records: string | undefined): ReadonlyArray<RawRecord> | string => {
   const parts = records === undefined ? [] : records.split(".")
   let v = doc
   let where = "the document"

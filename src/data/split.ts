@@ -14,6 +14,7 @@
  *    to train). Samples are moved, never copied; afterwards no eval image is in any train split.
  */
 import { hash } from "node:crypto"
+import type { Spec } from "../spec/schema.ts"
 import type { Sample } from "./sample.ts"
 
 export interface SplitConfig {
@@ -22,9 +23,12 @@ export interface SplitConfig {
   readonly leakage: "image" | "none"
 }
 
-export interface SplitInput {
+/** What the split reads of a sample: its id and its image id. */
+export type SplitSample = Pick<Sample, "id" | "image">
+
+export interface SplitInput<S extends SplitSample = Sample> {
   readonly id: string
-  readonly samples: ReadonlyArray<Sample>
+  readonly samples: ReadonlyArray<S>
   /** Overrides `SplitConfig.eval` for this dataset (`datasets.<id>.split.eval`). */
   readonly eval?: number | undefined
 }
@@ -34,18 +38,18 @@ export interface Moves {
   readonly toTrain: number
 }
 
-export interface DatasetSplit {
+export interface DatasetSplit<S extends SplitSample = Sample> {
   /** In source order. */
-  readonly train: ReadonlyArray<Sample>
-  readonly eval: ReadonlyArray<Sample>
+  readonly train: ReadonlyArray<S>
+  readonly eval: ReadonlyArray<S>
   /** The eval size step 1 chose (the target the leakage step steers towards). */
   readonly target: number
   /** Samples of this dataset moved by the leakage rule. */
   readonly movedForLeakage: Moves & { readonly total: number }
 }
 
-export interface SplitResult {
-  readonly perDataset: Readonly<Record<string, DatasetSplit>>
+export interface SplitResult<S extends SplitSample = Sample> {
+  readonly perDataset: Readonly<Record<string, DatasetSplit<S>>>
   /** Image ids that were on both sides before the leakage rule. */
   readonly conflictingImages: number
 }
@@ -57,7 +61,7 @@ export const splitHash = (seed: number, dataset: string, sampleId: string): numb
 }
 
 /** Step 1 for one dataset: for each sample (in order), whether it is in eval. */
-export const initialEval = (seed: number, dataset: string, samples: ReadonlyArray<Sample>, evalSize: number): Array<boolean> => {
+export const initialEval = (seed: number, dataset: string, samples: ReadonlyArray<SplitSample>, evalSize: number): Array<boolean> => {
   const u = samples.map((s) => splitHash(seed, dataset, s.id))
   if (Number.isInteger(evalSize) && evalSize >= 1) {
     const n = Math.min(evalSize, samples.length)
@@ -71,7 +75,7 @@ export const initialEval = (seed: number, dataset: string, samples: ReadonlyArra
 
 interface ImageSide { readonly dataset: number; readonly sample: number }
 
-export const splitAll = (datasets: ReadonlyArray<SplitInput>, config: SplitConfig, seed: number): SplitResult => {
+export const splitAll = <S extends SplitSample>(datasets: ReadonlyArray<SplitInput<S>>, config: SplitConfig, seed: number): SplitResult<S> => {
   const ds = [...datasets].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
   const inEval = ds.map((d) => initialEval(seed, d.id, d.samples, d.eval ?? config.eval))
   const target = inEval.map((e) => e.filter(Boolean).length)
@@ -129,10 +133,10 @@ export const splitAll = (datasets: ReadonlyArray<SplitInput>, config: SplitConfi
     }
   }
 
-  const perDataset: Record<string, DatasetSplit> = {}
+  const perDataset: Record<string, DatasetSplit<S>> = {}
   ds.forEach((d, di) => {
-    const train: Array<Sample> = []
-    const ev: Array<Sample> = []
+    const train: Array<S> = []
+    const ev: Array<S> = []
     d.samples.forEach((s, si) => (inEval[di]![si] ? ev : train).push(s))
     perDataset[d.id] = {
       train, eval: ev, target: target[di]!,
@@ -143,7 +147,7 @@ export const splitAll = (datasets: ReadonlyArray<SplitInput>, config: SplitConfi
 }
 
 /** Image ids that are in some eval split and in some train split (empty after `splitAll` with leakage: image). */
-export const leakedImages = (result: SplitResult): Array<string> => {
+export const leakedImages = (result: SplitResult<SplitSample>): Array<string> => {
   const evalImages = new Set<string>()
   const trainImages = new Set<string>()
   for (const d of Object.values(result.perDataset)) {
@@ -152,3 +156,40 @@ export const leakedImages = (result: SplitResult): Array<string> => {
   }
   return [...evalImages].filter((i) => trainImages.has(i)).sort()
 }
+
+/** Why a dataset's split cannot be used (an empty side), or null. */
+export const emptySplitReason = (id: string, split: DatasetSplit<SplitSample>): string | null => {
+  const moved = (n: number, to: string) => (n > 0 ? `; the leakage rule (split.leakage: image) moved ${n} sample${n === 1 ? "" : "s"} to ${to} because their image is on the other side` : "")
+  if (split.eval.length === 0) {
+    return `dataset ${id}: the eval split is empty (target ${split.target} of ${split.train.length + split.eval.length} samples${moved(split.movedForLeakage.toTrain, "train")}); ` +
+      `raise split.eval or datasets.${id}.split.eval`
+  }
+  if (split.train.length === 0) {
+    return `dataset ${id}: the train split is empty (${split.eval.length} samples all in eval${moved(split.movedForLeakage.toEval, "eval")}); lower split.eval or datasets.${id}.split.eval`
+  }
+  return null
+}
+
+/**
+ * The split a spec asks for, over its datasets' samples: the one call of the split step and of
+ * the check before any task (so the sizes validate reports are the ones the run will have).
+ */
+export const splitForSpec = <S extends SplitSample>(
+  spec: Pick<Spec, "split" | "seed" | "datasets">,
+  ids: ReadonlyArray<string>,
+  samplesOf: (dataset: string) => ReadonlyArray<S>
+): SplitResult<S> =>
+  splitAll(
+    ids.map((d) => ({ id: d, samples: samplesOf(d), eval: spec.datasets[d]!.split?.eval })),
+    { eval: spec.split.eval, leakage: spec.split.leakage },
+    spec.split.seed ?? spec.seed
+  )
+
+/**
+ * Fold k of K for a train sample, grouped by image: every sample of an image falls in the same
+ * fold, so a fold model never saw the image of a sample it scores (scoring by sample id put 100%
+ * of POPE's and GQA's held-out images in the fold's training part). Samples without an image id
+ * are their own group. Seeded by dataset and group, like the split itself.
+ */
+export const foldOf = (seed: number, dataset: string, sample: SplitSample, k: number): number =>
+  Math.min(k - 1, Math.floor(splitHash(seed + 1, dataset, sample.image.id !== undefined ? `image\u0000${sample.image.id}` : sample.id) * k))

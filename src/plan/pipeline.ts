@@ -16,7 +16,7 @@ import type { Store } from "../runtime/store.ts"
 import type { OutputRef, TaskSpec } from "../runtime/task.ts"
 import { loadStep, splitStep } from "./steps-data.ts"
 import { predictStep, tuneStep } from "./steps-model.ts"
-import { aggregateStep, BOTTOM_SET, budgetTag, curveBudgets, proofStep, randomSeedSet, selectStep, sqStep } from "./steps-quality.ts"
+import { aggregateStep, BOTTOM_SET, curveSets, proofStep, randomSeedSet, selectStep, sqStep } from "./steps-quality.ts"
 import { scoreStep } from "./steps-score.ts"
 import { reportStep } from "./steps-report.ts"
 import { PROOF_SETS, REVOLION_EVAL } from "./names.ts"
@@ -101,13 +101,11 @@ export const buildPipeline = (input: PipelineInput): Array<TaskSpec> => {
   // per-dataset sizes (one per seed); the bottom-by-SQ ablation and the budget curve. Only REVO-LION,
   // the union and the first random control also answer the REVO-LION eval set (shown apart).
   const randomSets = Array.from({ length: spec.select.controls.random ? spec.select.controls.seeds : 0 }, (_, i) => randomSeedSet(i))
-  const budgets = curveBudgets(spec).map((b) => b === spec.select.budget
-    ? { budget: b, revolion: "revo-lion", random: "random" }
-    : { budget: b, revolion: `revo-lion-${budgetTag(b)}`, random: `random-${budgetTag(b)}` })
+  const budgets = curveSets(spec)
   const seed0 = spec.select.controls.seed ?? spec.seed
   const sets = { random: randomSets, seeds: randomSets.map((_, i) => seed0 + i), union: spec.select.controls.union, bottom: spec.select.proof.bottom, budgets }
   const mainSets = ["revo-lion", ...(sets.union ? ["union"] : []), ...(randomSets.length > 0 ? ["random"] : [])]
-  const extraSets = [...randomSets.slice(1), ...(sets.bottom ? [BOTTOM_SET] : []), ...budgets.flatMap((b) => (b.budget === spec.select.budget ? [] : [b.revolion, b.random]))]
+  const extraSets = [...randomSets.slice(1), ...(sets.bottom ? [BOTTOM_SET] : []), ...budgets.flatMap((b) => (b.budget === spec.select.budget ? [] : [b.revolion, ...b.random]))]
   const proofScores: Record<string, OutputRef> = {}
   const proofPredictions: Record<string, OutputRef> = {}
   const evalSets = [...ids.map((d) => ({ name: d, items: ref("split", `eval:${d}`) })), { name: REVOLION_EVAL, items: ref("select", `eval:${REVOLION_EVAL}`) }]

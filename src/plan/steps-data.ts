@@ -6,7 +6,7 @@
 import * as Effect from "effect/Effect"
 import { loadDataset } from "../data/load.ts"
 import { itemsOf, namespaced, type Sample } from "../data/sample.ts"
-import { splitAll, splitHash } from "../data/split.ts"
+import { emptySplitReason, foldOf, splitForSpec } from "../data/split.ts"
 import type { Dataset } from "../spec/dataset.ts"
 import { hubFiles } from "../hub/source.ts"
 import { hubOptions, type LoadedSpec } from "../spec/load.ts"
@@ -52,31 +52,6 @@ export const loadStep = (id: string, decl: Dataset, loaded: LoadedSpec, datasetK
     )
 })
 
-/**
- * Fold k of K for a train sample, grouped by image: every sample of an image falls in the same
- * fold, so a fold model never saw the image of a sample it scores (scoring by sample id put 100%
- * of POPE's and GQA's held-out images in the fold's training part). Samples without an image id
- * are their own group. Seeded by dataset and group, like the split itself.
- */
-export const foldOf = (seed: number, dataset: string, sample: Pick<Sample, "id" | "image">, k: number): number =>
-  Math.min(k - 1, Math.floor(splitHash(seed + 1, dataset, sample.image.id !== undefined ? `image\u0000${sample.image.id}` : sample.id) * k))
-
-/** Why a dataset's split cannot be used (an empty side), or null. */
-export const emptySplitReason = (
-  id: string,
-  split: { readonly train: ReadonlyArray<unknown>; readonly eval: ReadonlyArray<unknown>; readonly target: number; readonly movedForLeakage: { readonly toEval: number; readonly toTrain: number } }
-): string | null => {
-  const moved = (n: number, to: string) => (n > 0 ? `; the leakage rule (split.leakage: image) moved ${n} sample${n === 1 ? "" : "s"} to ${to} because their image is on the other side` : "")
-  if (split.eval.length === 0) {
-    return `dataset ${id}: the eval split is empty (target ${split.target} of ${split.train.length + split.eval.length} samples${moved(split.movedForLeakage.toTrain, "train")}); ` +
-      `raise split.eval or datasets.${id}.split.eval`
-  }
-  if (split.train.length === 0) {
-    return `dataset ${id}: the train split is empty (${split.eval.length} samples all in eval${moved(split.movedForLeakage.toEval, "eval")}); lower split.eval or datasets.${id}.split.eval`
-  }
-  return null
-}
-
 /** One split over all datasets: the leakage rule crosses datasets (an image in any eval split is in no train split). */
 export const splitStep = (ids: ReadonlyArray<string>, spec: Spec, samples: Readonly<Record<string, OutputRef>>): TaskSpec => ({
   label: "split",
@@ -93,11 +68,7 @@ export const splitStep = (ids: ReadonlyArray<string>, spec: Spec, samples: Reado
   resource: "cpu",
   run: (ctx) =>
     Effect.gen(function*() {
-      const result = splitAll(
-        ids.map((d) => ({ id: d, samples: ctx.inputJson<ReadonlyArray<Sample>>(d), eval: spec.datasets[d]!.split?.eval })),
-        { eval: spec.split.eval, leakage: spec.split.leakage },
-        spec.split.seed ?? spec.seed
-      )
+      const result = splitForSpec(spec, ids, (d) => ctx.inputJson<ReadonlyArray<Sample>>(d))
       const outputs: Record<string, string> = {}
       const summary: Record<string, { train: number; eval: number; moved_for_leakage: number; train_items: number; eval_items: number }> = {}
       const union: Array<Sample> = []

@@ -5,12 +5,13 @@
 import * as Effect from "effect/Effect"
 import { itemsOf, namespaced, type Sample } from "../data/sample.ts"
 import { type BootstrapResult, type Estimate, pairedBootstrap, rng, spread } from "../quality/bootstrap.ts"
+import { budgetCurvePoint } from "../quality/budget-curve.ts"
 import { type Degeneracy, degeneracyOf } from "../quality/degenerate.ts"
 import { dqIntervals, dqOf, type DqOptions } from "../quality/dq.ts"
 import { mqOf } from "../quality/mq.ts"
-import { keepCount, perDataset, rankBySq, type Scored, type Selection, stratifiedRandom, topGlobal } from "../quality/select.ts"
+import { evalPool, imagesOf, keepCount, perDataset, rankBySq, type Scored, type Selection, stratifiedRandom, topGlobal } from "../quality/select.ts"
 import { type MinSignal, sqOf, type SqNormalize } from "../quality/sq.ts"
-import type { AggregateFile, Cell, Means, ProofAnalysis, ScoresFile, SelectionFile, SqFile, SqNotes } from "../quality/outputs.ts"
+import type { AggregateFile, Cell, CurveSets, Means, ProofAnalysis, ScoresFile, SelectionFile, SqFile, SqNotes } from "../quality/outputs.ts"
 import type { OutputRef, TaskSpec } from "../runtime/task.ts"
 import { mqSetOf, type MqSets } from "../spec/metric-sets.ts"
 import type { Spec } from "../spec/schema.ts"
@@ -228,6 +229,22 @@ export const sqStep = (
 /** Names of the extra tune sets the select task writes (proof controls, ablation, budget curve). */
 export const randomSeedSet = (i: number): string => (i === 0 ? "random" : `random-s${i}`)
 export const budgetTag = (b: number): string => `b${String(Math.round(b * 1000)).padStart(3, "0")}`
+/** The random control of seed index i at budget b (i = 0 keeps the name it had with one seed). */
+export const budgetRandomSet = (b: number, i: number): string => (i === 0 ? `random-${budgetTag(b)}` : `random-${budgetTag(b)}-s${i}`)
+
+/**
+ * The budget curve's tune sets (sorted budgets, unique; none when `select.proof.budgets` is [],
+ * the policy is global or there is no random control). The main budget reuses REVO-LION and the
+ * main random controls (select.controls.seeds); every other budget gets its REVO-LION and
+ * select.proof.budget_seeds random controls, on the main controls' first seeds.
+ */
+export const curveSets = (spec: Spec): Array<CurveSets> => {
+  const seed0 = spec.select.controls.seed ?? spec.seed
+  const seeds = (n: number) => Array.from({ length: n }, (_, i) => seed0 + i)
+  return curveBudgets(spec).map((b) => b === spec.select.budget
+    ? { budget: b, revolion: "revo-lion", random: seeds(spec.select.controls.seeds).map((_, i) => randomSeedSet(i)), seeds: seeds(spec.select.controls.seeds) }
+    : { budget: b, revolion: `revo-lion-${budgetTag(b)}`, random: seeds(spec.select.proof.budget_seeds).map((_, i) => budgetRandomSet(b, i)), seeds: seeds(spec.select.proof.budget_seeds) })
+}
 export const BOTTOM_SET = "revo-lion-bottom"
 
 /**
@@ -237,7 +254,7 @@ export const BOTTOM_SET = "revo-lion-bottom"
 export const selectStep = (ids: ReadonlyArray<string>, spec: Spec, sq: OutputRef, union: OutputRef, splits: Readonly<Record<string, OutputRef>>): TaskSpec => {
   const seed0 = spec.select.controls.seed ?? spec.seed
   const seeds = Array.from({ length: spec.select.controls.random ? spec.select.controls.seeds : 0 }, (_, i) => seed0 + i)
-  const curve = curveBudgets(spec)
+  const curve = curveSets(spec)
   return {
     label: "select",
     kind: "select",
@@ -261,14 +278,11 @@ export const selectStep = (ids: ReadonlyArray<string>, spec: Spec, sq: OutputRef
         const keyOf = (c: { dataset: string; id: string }) => `${c.dataset}\u0000${c.id}`
 
         // The eval set: by SQ on the eval splits, no image shared with any train split.
-        const trainImages = new Set<string>()
-        for (const d of ids) for (const s of ctx.inputJson<ReadonlyArray<Sample>>(`train:${d}`)) if (s.image.id) trainImages.add(s.image.id)
+        const trainImages = imagesOf(ids.map((d) => ctx.inputJson<ReadonlyArray<Sample>>(`train:${d}`)))
         const evalChosen: Array<Scored> = []
         for (const d of ids) {
-          const evalSamples = new Map(ctx.inputJson<ReadonlyArray<Sample>>(`eval:${d}`).map((s) => [s.id, s]))
-          const rows = sqFile[d]!.eval
-            .filter((r) => { const img = evalSamples.get(r.id)?.image.id; return img === undefined || !trainImages.has(img) })
-            .map((r) => ({ id: r.id, dataset: d, sq: r.sq }))
+          const pool = new Set(evalPool(ctx.inputJson<ReadonlyArray<Sample>>(`eval:${d}`), trainImages).map((s) => s.id))
+          const rows = sqFile[d]!.eval.filter((r) => pool.has(r.id)).map((r) => ({ id: r.id, dataset: d, sq: r.sq }))
           evalChosen.push(...rankBySq(rows, spec.seed).slice(0, keepCount(rows.length, spec.select.eval_size)))
         }
         const evalSet = new Set(evalChosen.map(keyOf))
@@ -302,16 +316,12 @@ export const selectStep = (ids: ReadonlyArray<string>, spec: Spec, sq: OutputRef
         const mainSizes = sizesOf(main.chosen)
         seeds.forEach((sd, i) => put(randomSeedSet(i), stratifiedRandom(unionSamples, mainSizes, sd).sort(byId)))
         if (spec.select.proof.bottom) put(BOTTOM_SET, trainOf(pick(1, "bottom").chosen))
-        const budgets: Array<{ budget: number; revolion: string; random: string }> = []
-        for (const b of curve) {
-          if (b === spec.select.budget) {
-            budgets.push({ budget: b, revolion: "revo-lion", random: "random" })
-            continue
-          }
-          const sel = perDataset(trainScored, budgetOf(b / spec.select.budget), spec.seed)
-          put(`revo-lion-${budgetTag(b)}`, trainOf(sel.chosen))
-          put(`random-${budgetTag(b)}`, stratifiedRandom(unionSamples, sizesOf(sel.chosen), seed0).sort(byId))
-          budgets.push({ budget: b, revolion: `revo-lion-${budgetTag(b)}`, random: `random-${budgetTag(b)}` })
+        for (const c of curve) {
+          if (c.budget === spec.select.budget) continue
+          const sel = perDataset(trainScored, budgetOf(c.budget / spec.select.budget), spec.seed)
+          put(c.revolion, trainOf(sel.chosen))
+          const sizes = sizesOf(sel.chosen)
+          c.random.forEach((name, i) => put(name, stratifiedRandom(unionSamples, sizes, c.seeds[i]!).sort(byId)))
         }
         const evalSamples: Array<Sample> = []
         for (const d of ids) for (const s of ctx.inputJson<ReadonlyArray<Sample>>(`eval:${d}`)) if (evalSet.has(keyOf(s))) evalSamples.push(namespaced(s))
@@ -321,7 +331,7 @@ export const selectStep = (ids: ReadonlyArray<string>, spec: Spec, sq: OutputRef
           ties: main.ties,
           random_seeds: seeds,
           sizes,
-          budgets
+          budgets: curve
         }
         return { ...outputs, selection: canonicalJson(selection), [`eval:${REVOLION_EVAL}`]: canonicalJson(evalSamples) }
       })
@@ -340,7 +350,7 @@ export interface ProofSets {
   readonly union: boolean
   readonly bottom: boolean
   /** the budget curve's sets (SelectionFile.budgets, known at plan time from the spec) */
-  readonly budgets: ReadonlyArray<{ readonly budget: number; readonly revolion: string; readonly random: string }>
+  readonly budgets: ReadonlyArray<CurveSets>
 }
 
 export interface ProofOptions {
@@ -439,7 +449,7 @@ export const proofStep = (
         }
         return { macro: evalSets.length > 0 ? macro / evalSets.length : 0, weighted: n > 0 ? sum / n : 0 }
       }
-      const allSets = [...new Set([...headlineSets, ...(sets.bottom ? [BOTTOM_SET] : []), ...sets.budgets.flatMap((b) => [b.revolion, b.random])])]
+      const allSets = [...new Set([...headlineSets, ...(sets.bottom ? [BOTTOM_SET] : []), ...sets.budgets.flatMap((b) => [b.revolion, ...b.random])])]
       const means: Record<string, Means> = Object.fromEntries(allSets.map((t) => [t, meansOf(t)]))
       const relTo = (a: Means, b: Means | undefined): Means => ({
         macro: b !== undefined && b.macro !== 0 ? (a.macro - b.macro) / b.macro : 0,
@@ -477,13 +487,11 @@ export const proofStep = (
         seeds,
         revolion_eval: revolionEval,
         bottom: sets.bottom ? boot("revo-lion", of(BOTTOM_SET), evalSets) : null,
-        budget_curve: sets.budgets.map((b) => ({
-          budget: b.budget,
-          revolion: means[b.revolion]!,
-          random: means[b.random]!,
-          rel_revolion: relTo(means[b.revolion]!, means["union"]),
-          rel_random: relTo(means[b.random]!, means["union"])
-        }))
+        budget_curve: sets.budgets.map((b) =>
+          budgetCurvePoint(b.budget, { sets: b.random, seeds: b.seeds }, evalSets.map((e) => {
+            const order = itemIds(e)
+            return { name: e, revolion: values(b.revolion, e, order), random: b.random.map((r) => values(r, e, order)), union: sets.union ? values("union", e, order) : null }
+          }), { resamples: options.bootstrap, seed: options.seed, margin: options.margin }))
       }
       return { proof: canonicalJson({ datasets: ids, proof_sets: [...shown].filter((t) => !ids.includes(t)), cross: cells, analysis }) }
     })

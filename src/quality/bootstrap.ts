@@ -24,6 +24,9 @@ export const rng = (seed: number): (() => number) => {
   }
 }
 
+/** A headline mean: macro (over eval sets) and item-weighted. */
+export interface Means { readonly macro: number; readonly weighted: number }
+
 export type Verdict = "beats" | "matches" | "falls short" | "inconclusive"
 
 /**

@@ -3,7 +3,8 @@
  * formats other layers decode (the report, the REVO-LION Parquet). The tasks live in
  * src/plan/steps-quality.ts; the formulas in this folder.
  */
-import type { BootstrapResult, Estimate, spread } from "./bootstrap.ts"
+import type { BootstrapResult, Estimate, Means, spread } from "./bootstrap.ts"
+import type { BudgetCurvePoint } from "./budget-curve.ts"
 import type { Degeneracy } from "./degenerate.ts"
 import type { CutTies } from "./select.ts"
 import type { ExcludedModel } from "./sq.ts"
@@ -70,12 +71,19 @@ export interface SelectionFile {
   readonly random_seeds: Array<number>
   /** tune set -> dataset -> samples (every extra tune set's per-dataset size) */
   readonly sizes: Record<string, Record<string, number>>
-  /** budget curve: budget -> [REVO-LION set, random set] (the main budget reuses revo-lion / random) */
-  readonly budgets: Array<{ readonly budget: number; readonly revolion: string; readonly random: string }>
+  /** budget curve: budget -> REVO-LION set and random sets with their seeds (the main budget reuses revo-lion and the main random controls) */
+  readonly budgets: Array<CurveSets>
 }
 
-/** A headline mean: macro (over eval sets) and item-weighted. */
-export interface Means { readonly macro: number; readonly weighted: number }
+export type { Means }
+
+/** The tune sets of one budget of the curve: REVO-LION's, and one random control per seed. */
+export interface CurveSets {
+  readonly budget: number
+  readonly revolion: string
+  readonly random: ReadonlyArray<string>
+  readonly seeds: ReadonlyArray<number>
+}
 
 export interface ProofAnalysis {
   readonly statistic: string
@@ -104,12 +112,6 @@ export interface ProofAnalysis {
   readonly revolion_eval: Record<string, Estimate>
   /** ablation: REVO-LION - bottom half by SQ (same sizes) */
   readonly bottom: BootstrapResult | null
-  /** the budget curve, budgets ascending: each set's headline means, relative to the union's */
-  readonly budget_curve: ReadonlyArray<{
-    readonly budget: number
-    readonly revolion: Means
-    readonly random: Means
-    readonly rel_revolion: Means
-    readonly rel_random: Means
-  }>
+  /** the budget curve, budgets ascending (src/quality/budget-curve.ts) */
+  readonly budget_curve: ReadonlyArray<BudgetCurvePoint>
 }

@@ -57,6 +57,20 @@ export const rankBySq = <A extends Scored>(samples: ReadonlyArray<A>, seed: numb
 export const keepCount = (n: number, size: number): number =>
   size >= 1 && Number.isInteger(size) ? Math.min(n, size) : Math.min(n, Math.max(n > 0 ? 1 : 0, Math.round(n * size)))
 
+/**
+ * The eval samples REVO-LION's eval set draws from: those whose image is in no train split (no
+ * model was tuned on it). Samples without an image id always qualify.
+ */
+export const evalPool = <A extends { readonly image: { readonly id?: string | undefined } }>(evalSamples: ReadonlyArray<A>, trainImages: ReadonlySet<string>): Array<A> =>
+  evalSamples.filter((s) => s.image.id === undefined || !trainImages.has(s.image.id))
+
+/** Every image id of some train split (empty ids are none). */
+export const imagesOf = (splits: Iterable<ReadonlyArray<{ readonly image: { readonly id?: string | undefined } }>>): Set<string> => {
+  const out = new Set<string>()
+  for (const samples of splits) for (const s of samples) if (s.image.id) out.add(s.image.id)
+  return out
+}
+
 /** Ties at the cut between ranked[k-1] (last kept) and ranked[k] (first left out); null when nothing is cut. */
 export const tiesAtCut = (ranked: ReadonlyArray<Scored>, k: number): CutTies | null => {
   if (k <= 0 || k >= ranked.length) return null

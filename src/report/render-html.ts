@@ -257,8 +257,12 @@ ${sqDistSvg(r)}
 <h2>Proof</h2>
 ${blocksHtml(proofBlocks(r))}
 ${curve.length > 0 ? `<figure>
-${budgetSvg(curve.map((b) => ({ budget: b.budget, revolion: b.rel_revolion.macro, random: b.rel_random.macro })))}
-<figcaption>Budget curve: the headline (macro mean sample MQ on the datasets' own eval splits) relative to the union, for REVO-LION and the stratified random control at each budget.</figcaption>
+${budgetSvg(curve.map((b) => ({
+    budget: b.budget, revolion: b.rel_revolion.macro, random: b.rel_random.macro,
+    ...(b.revolion_vs_union?.macro ? { revolionCi: [b.revolion_vs_union.macro.rel_lo, b.revolion_vs_union.macro.rel_hi] as const } : {}),
+    ...(b.random_vs_union?.macro ? { randomCi: [b.random_vs_union.macro.rel_lo, b.random_vs_union.macro.rel_hi] as const } : {})
+  })))}
+<figcaption>Budget curve: the headline (macro mean sample MQ on the datasets' own eval splits) relative to the union, for REVO-LION and the stratified random control (mean over its seeds) at each budget; bars and bands are paired-bootstrap 95% intervals.</figcaption>
 </figure>` : ""}
 </section>`)
   } else {

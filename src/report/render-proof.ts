@@ -93,9 +93,16 @@ export const proofBlocks = (r: Report): ReadonlyArray<Block> => {
   }
   if (a.budget_curve.length > 0) {
     out.push(h3("Budget curve"))
-    out.push(p(`REVO-LION (top of each train split by SQ) and the stratified random control (seed ${a.seeds?.seeds[0] ?? a.seed}) at each budget, against the union of all train data (macro mean sample MQ on the headline's eval splits).`))
-    out.push(table(["budget", "REVO-LION", "vs union", "random", "vs union", "union"], [true, true, true, true, true, true],
-      a.budget_curve.map((b) => [pct(b.budget, 0), f3(b.revolion.macro), pct1(b.rel_revolion.macro), f3(b.random.macro), pct1(b.rel_random.macro), f3(a.means["union"]?.macro ?? 0)])))
+    out.push(p(`REVO-LION (top of each train split by SQ) and the stratified random control at each budget, against the union of all train data (macro mean sample MQ on the headline's eval splits). ` +
+      `The random control is the mean over its seeds (their range beside it); Δ is the relative difference with its paired-bootstrap 95% interval.`))
+    out.push(table(["budget", "REVO-LION", "Δ vs union [95% CI]", "random (seeds)", "Δ vs union [95% CI]", "REVO-LION Δ vs random [95% CI]", "union"], [true, true, true, true, true, true, true],
+      a.budget_curve.map((b) => {
+        const s = b.random_seeds
+        const seeds = s.seeds.length > 1 ? ` (${s.seeds.length} seeds, ${f3(s.macro.min)}–${f3(s.macro.max)})` : ` (seed ${s.seeds[0] ?? a.seed})`
+        return [pct(b.budget, 0), f3(b.revolion.macro), b.revolion_vs_union ? estText(b.revolion_vs_union.macro) : pct1(b.rel_revolion.macro),
+          `${f3(b.random.macro)}${seeds}`, b.random_vs_union ? estText(b.random_vs_union.macro) : pct1(b.rel_random.macro),
+          estText(b.revolion_vs_random.macro), f3(a.means["union"]?.macro ?? 0)]
+      })))
   }
   return out
 }

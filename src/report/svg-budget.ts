@@ -1,8 +1,9 @@
 /**
  * The budget curve as an SVG line plot: x = the budget (share of each train split kept), y = the
  * headline (macro mean sample MQ on the datasets' own eval splits) relative to the union, for
- * REVO-LION and the stratified random control; the union is the dashed 0 line. Pure string
- * builder, no external assets.
+ * REVO-LION and the stratified random control (the mean over its seeds); the union is the dashed
+ * 0 line. Each point carries its paired-bootstrap 95% interval against the union as an error bar,
+ * and each series a translucent band through those intervals. Pure string builder, no external assets.
  */
 import { esc } from "./render-format.ts"
 import { c2, FONT } from "./svg-scale.ts"
@@ -12,6 +13,9 @@ export interface BudgetPoint {
   /** relative difference to the union's headline: (set - union) / union */
   readonly revolion: number
   readonly random: number
+  /** 95% intervals of those differences (absent without a union control) */
+  readonly revolionCi?: readonly [number, number]
+  readonly randomCi?: readonly [number, number]
 }
 
 const SERIES = [
@@ -29,7 +33,7 @@ export const budgetSvg = (points: ReadonlyArray<BudgetPoint>, title = "Budget cu
   const right = 180
   const top = 24
   const bottom = 44
-  const ys = pts.flatMap((p) => [p.revolion, p.random]).filter(Number.isFinite)
+  const ys = pts.flatMap((p) => [p.revolion, p.random, ...(p.revolionCi ?? []), ...(p.randomCi ?? [])]).filter(Number.isFinite)
   const step = 0.05
   const yMin = Math.min(-step, Math.floor(Math.min(0, ...ys) / step) * step)
   const yMax = Math.max(step, Math.ceil(Math.max(0, ...ys) / step) * step)
@@ -42,7 +46,9 @@ export const budgetSvg = (points: ReadonlyArray<BudgetPoint>, title = "Budget cu
   out.push(`<title>${esc(title)}</title>`)
   const nTicks = Math.round((yMax - yMin) / step)
   const every = Math.max(1, Math.ceil(nTicks / 8))
-  for (let i = 0; i <= nTicks; i += every) {
+  for (let i = 0; i <= nTicks; i++) {
+    // ticks on multiples of every * step, so 0 (the union) is always one of them
+    if (Math.round(yMin / step + i) % every !== 0) continue
     const v = yMin + i * step
     out.push(`<line x1="${left}" x2="${left + pw}" y1="${c2(y(v))}" y2="${c2(y(v))}" stroke="#e5e7eb"/>`)
     out.push(`<text x="${left - 6}" y="${c2(y(v) + 3.5)}" font-size="10.5" fill="#6b7280" text-anchor="end">${pctTick(v)}</text>`)
@@ -56,6 +62,22 @@ export const budgetSvg = (points: ReadonlyArray<BudgetPoint>, title = "Budget cu
   out.push(`<line class="union" x1="${left}" x2="${left + pw}" y1="${c2(y(0))}" y2="${c2(y(0))}" stroke="#111827" stroke-dasharray="2 3"/>`)
   SERIES.forEach((s, i) => {
     const xy = pts.map((p) => [x(p.budget), y(p[s.key])] as const)
+    const ci = (p: BudgetPoint) => (s.key === "revolion" ? p.revolionCi : p.randomCi)
+    const withCi = pts.filter((p) => ci(p) !== undefined)
+    if (withCi.length === pts.length && pts.length > 0) {
+      // the band: up along the upper ends, back along the lower ones
+      const upper = pts.map((p) => `${c2(x(p.budget))},${c2(y(ci(p)![1]))}`)
+      const lower = [...pts].reverse().map((p) => `${c2(x(p.budget))},${c2(y(ci(p)![0]))}`)
+      out.push(`<polygon class="band ${s.key}" fill="${s.colour}" fill-opacity="0.12" stroke="none" points="${[...upper, ...lower].join(" ")}"/>`)
+    }
+    for (const p of withCi) {
+      const [lo, hi] = ci(p)!
+      const px = x(p.budget) + (s.key === "revolion" ? -3 : 3) // side by side where the intervals overlap
+      out.push(`<g class="ci ${s.key}" data-budget="${p.budget}" stroke="${s.colour}" stroke-width="1.5"><title>${esc(`${s.label} at ${Math.round(p.budget * 100)}%: 95% interval ${pctTick(lo)} to ${pctTick(hi)} vs union`)}</title>` +
+        `<line x1="${c2(px)}" x2="${c2(px)}" y1="${c2(y(lo))}" y2="${c2(y(hi))}"/>` +
+        `<line x1="${c2(px - 4)}" x2="${c2(px + 4)}" y1="${c2(y(lo))}" y2="${c2(y(lo))}"/>` +
+        `<line x1="${c2(px - 4)}" x2="${c2(px + 4)}" y1="${c2(y(hi))}" y2="${c2(y(hi))}"/></g>`)
+    }
     if (xy.length > 0) {
       out.push(`<polyline class="series ${s.key}" fill="none" stroke="${s.colour}" stroke-width="2"${s.dash !== "" ? ` stroke-dasharray="${s.dash}"` : ""} points="${xy.map(([a, b]) => `${c2(a)},${c2(b)}`).join(" ")}"/>`)
       pts.forEach((p, j) => {

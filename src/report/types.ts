@@ -114,6 +114,8 @@ export const BootstrapResult = Schema.Struct({
 export type BootstrapResult = typeof BootstrapResult.Type
 
 export const Means = Schema.Struct({ macro: Num, weighted: Num })
+/** A budget-curve gap: the headline's macro and item-weighted estimates with their intervals. */
+export const CurveInterval = Schema.Struct({ macro: Schema.NullOr(Estimate), weighted: Schema.NullOr(Estimate) })
 export const Spread = Schema.Struct({ mean: Num, sd: Num, min: Num, max: Num, n: Count })
 
 export const Degeneracy = Schema.Struct({ items: Count, distinct: Count, top_answer: Schema.String, top_share: Num, reason: Schema.String })
@@ -143,7 +145,19 @@ export const Proof = Schema.Struct({
   })),
   revolion_eval: Schema.Record(Schema.String, Estimate),
   bottom: Schema.NullOr(BootstrapResult),
-  budget_curve: Schema.Array(Schema.Struct({ budget: Num, revolion: Means, random: Means, rel_revolion: Means, rel_random: Means }))
+  budget_curve: Schema.Array(Schema.Struct({
+    budget: Num,
+    revolion: Means,
+    /** the mean over the random seeds */
+    random: Means,
+    random_seeds: Schema.Struct({ sets: Schema.Array(Schema.String), seeds: Schema.Array(Schema.Int), macro: Spread, weighted: Spread }),
+    rel_revolion: Means,
+    rel_random: Means,
+    /** paired bootstrap 95% intervals (null without a union control) */
+    revolion_vs_union: Schema.NullOr(CurveInterval),
+    random_vs_union: Schema.NullOr(CurveInterval),
+    revolion_vs_random: CurveInterval
+  }))
 })
 export type Proof = typeof Proof.Type
 

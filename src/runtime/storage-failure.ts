@@ -2,9 +2,9 @@
  * A write that the file system refused (full disk, read-only store, no permission), turned
  * from a raw errno stack trace into a sentence: what could not be written, why in plain words,
  * and what the user can do. Callers that know the task add its label (run-graph does).
+ * Plain Node (no Effect), so the no-op fast path (src/cli/run-fast.ts) can load it at start-up;
+ * the typed Effect side is in storage-effect.ts.
  */
-import * as Effect from "effect/Effect"
-import * as Schema from "effect/Schema"
 
 export class StorageFailure extends Error {
   readonly path: string
@@ -50,14 +50,3 @@ export const guardStorage = <A>(path: string, f: () => A, what?: string): A => {
     throw asStorageFailure(e, path, what)
   }
 }
-
-/** A command that cannot start or finish because its store or results folder refuses writes. */
-export class StoreUnwritable extends Schema.TaggedError<StoreUnwritable>()("StoreUnwritable", {
-  message: Schema.String
-}) {}
-
-/** Map a thrown StorageFailure to the typed error (anything else stays a defect: a bug to see in full). */
-export const storageEffect = <A>(path: string, f: () => A) =>
-  Effect.try({ try: () => guardStorage(path, f), catch: (e) => e }).pipe(
-    Effect.catch((e) => e instanceof StorageFailure ? Effect.fail(new StoreUnwritable({ message: e.message })) : Effect.die(e))
-  )

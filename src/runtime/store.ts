@@ -12,7 +12,6 @@
  * with the recorded hash.
  */
 import { type Dirent, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs"
-import { hostname } from "node:os"
 import { join } from "node:path"
 import * as Schema from "effect/Schema"
 import { sha256, writeFileAtomic as writeDurably } from "../util/fs.ts"
@@ -167,7 +166,7 @@ export class Store {
     writeFileAtomic(this.labelPath(scope, label), JSON.stringify({ scope, label, key }) + "\n")
   }
 
-  private labelPath(scope: string, label: string): string {
+  labelPath(scope: string, label: string): string {
     return join(this.root, "labels", `${sha256(`${scope}\u0000${label}`)}.json`)
   }
 
@@ -192,4 +191,4 @@ export class Store {
   }
 }
 
-export const thisHost = (): string => hostname()
+export { thisHost } from "./host.ts"

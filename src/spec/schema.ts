@@ -100,6 +100,7 @@ export const Select = Schema.Struct({
     bootstrap: withDefault(PositiveInt, 1000, "Paired bootstrap resamples over eval items (seeded) for the intervals of REVO-LION - union and REVO-LION - random."),
     margin: withDefault(Schema.Number.check(Schema.isBetween({ minimum: 0, maximum: 1 })), 0.02, "Relative band: REVO-LION matches a control when the 95% interval of the relative difference lies inside +-margin."),
     budgets: withDefault(Schema.Array(Fraction), [0.1, 0.25, 0.5, 0.75], "Budget curve: REVO-LION and the stratified random control at these budgets, against the union ([] turns it off)."),
+    budget_seeds: withDefault(PositiveInt, 1, "Random controls (seeds select.controls.seed, +1, ...) at each budget of the curve other than select.budget, which has select.controls.seeds; each is one more tune set."),
     bottom: withDefault(Schema.Boolean, true, "Ablation: tune on the bottom of each dataset by SQ (REVO-LION's sizes).")
   }))
 })

@@ -3,13 +3,12 @@
  * its own dataset, and that model appears beside the other datasets' models in sq.parquet.
  */
 import assert from "node:assert/strict"
-import { readFileSync } from "node:fs"
+import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { test } from "node:test"
 import * as Effect from "effect/Effect"
 import { readSqParquet } from "../../src/hub/parquet.ts"
-import { foldOf } from "../../src/plan/steps-data.ts"
-import { splitHash } from "../../src/data/split.ts"
+import { foldOf, splitHash } from "../../src/data/split.ts"
 import { revo, sharedData } from "../support/cli.ts"
 import { smallSpec } from "../support/small-spec.ts"
 
@@ -56,11 +55,11 @@ test("crossfit folds are grouped by image: no image on both sides of any fold (L
   assert.ok(leaked.length > samples.length / 2, `${leaked.length} of ${samples.length}`)
 })
 
-test("an empty eval split fails the run at the split, naming the dataset and the reason (never a cell of 0)", () => {
+test("an empty eval split fails the run before any task, naming the dataset and the reason (never a cell of 0)", () => {
   const s = smallSpec()
   const r = revo(["run", s.spec, "--store", s.store, "--set", "split.eval=1"])
-  assert.notEqual(r.code, 0)
-  const out = r.stdout + r.stderr
-  assert.match(out, /dataset [a-z0-9-]+: the eval split is empty \(target 1 of \d+ samples; the leakage rule \(split\.leakage: image\) moved 1 sample to train/)
-  assert.ok(!/done +tune:/.test(out), "no model was tuned")
+  assert.equal(r.code, 2)
+  assert.equal(r.stderr.trim(), `${s.spec}:23:9 split.eval: dataset llava-bench-coco: the eval split is empty (target 1 of 90 samples; the leakage rule (split.leakage: image) ` +
+    "moved 1 sample to train because their image is on the other side); raise split.eval or datasets.llava-bench-coco.split.eval")
+  assert.ok(!existsSync(s.store), "no task ran: the store was never opened")
 })

@@ -9,6 +9,7 @@ import type { BadRows, CrossCell, Report, SqSummary } from "../../src/report/typ
 import { EXTRA_EVAL_SETS } from "../../src/report/types.ts"
 import { comparisonFromProof } from "../../src/report/render-verdict.ts"
 import { pairedBootstrap, spread } from "../../src/quality/bootstrap.ts"
+import { budgetCurvePoint } from "../../src/quality/budget-curve.ts"
 import { binCounts } from "../../src/report/svg-dist.ts"
 
 export const INDEX_URL = new URL("../../../shared/data/INDEX.md", import.meta.url)
@@ -181,11 +182,15 @@ export const fixtureReport = (opts: FixtureOptions = {}): Report => {
     return { macro: m(vs.map(m)), weighted: m(vs.flat()) }
   }
   const means = Object.fromEntries(["revo-lion", "union", "revo-lion-bottom", ...seedSets].map((t) => [t, meansOf(t)]))
-  const u = means["union"]!
+  // Each budget: REVO-LION and its random controls (5 seeds at the main budget, 2 elsewhere) as
+  // scaled copies of the union's item values, through the product's own curve arithmetic.
+  const scaled = (e: string, f: number) => values.get(`union@${e}`)!.map((v) => v * f * (0.97 + rnd() * 0.06))
   const curve = budgets.map((b) => {
-    const rv = { macro: u.macro * (0.8 + 0.25 * b + rnd() * 0.02), weighted: u.weighted * (0.8 + 0.25 * b) }
-    const rd = { macro: u.macro * (0.75 + 0.25 * b + rnd() * 0.02), weighted: u.weighted * (0.75 + 0.25 * b) }
-    return { budget: b, revolion: rv, random: rd, rel_revolion: { macro: rv.macro / u.macro - 1, weighted: rv.weighted / u.weighted - 1 }, rel_random: { macro: rd.macro / u.macro - 1, weighted: rd.weighted / u.weighted - 1 } }
+    const seeds = b === 0.5 ? [42, 43, 44, 45, 46] : [42, 43]
+    const sets = b === 0.5 ? seedSets : [`random-b${b * 1000}`, `random-b${b * 1000}-s1`]
+    return budgetCurvePoint(b, { sets, seeds }, proofEvals.map((e) => ({
+      name: e, revolion: scaled(e, 0.8 + 0.25 * b), random: seeds.map(() => scaled(e, 0.75 + 0.25 * b)), union: values.get(`union@${e}`)!
+    })), { resamples: 300, seed: 42, margin: 0.02 })
   })
   const reOrder = difficulty.get("revo-lion-eval")!
   const reSubject = reOrder.map((d) => d * cross["revo-lion"]!["revo-lion-eval"]!.mq)

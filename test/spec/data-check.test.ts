@@ -4,7 +4,7 @@
  * did-you-mean, and `--no-data` skips the check. Run as a user would: the real CLI.
  */
 import assert from "node:assert/strict"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { after, describe, it } from "node:test"
@@ -203,9 +203,12 @@ describe("revo validate: a where on the record's own fields applies before the j
     fields: { id: question_id, image: image, instruction: text, references: label }
     context: "{caps[*].caption}"
     where: image = COCO_val2014_000000210789.jpg
+    # one image, 6 questions: only without the leakage rule can it be split
+    split: { eval: 1 }
   coco-mini:
     source: { format: coco-captions, path: coco-mini/annotations/captions_train2017.json }
     instruction: Describe the image briefly.
+split: { leakage: none }
 `)
     const r = revo(["validate", file], { env })
     assert.equal(r.code, 0, r.stderr)
@@ -229,5 +232,126 @@ describe("the data check before plan/run skips files over its size cap", () => {
     assert.deepEqual([capped.problems, capped.skipped], [[], ["pope"]])
     const all = await Effect.runPromise(checkData(loaded.spec.datasets, ctx))
     assert.deepEqual([all.problems.map((p) => p.path.join(".")), all.skipped], [["datasets.pope.where"], []])
+  })
+})
+
+/** Two real datasets, POPE cut by `where` to a few COCO images (6 questions each). */
+const FEW_IMAGES = (images: ReadonlyArray<string>, extra = "") => `datasets:
+  pope:
+    source: { format: jsonl, path: pope-coco/coco_pope_adversarial.json }
+    fields: { id: question_id, image: image, instruction: text, references: label }
+    image_ids: coco
+    where: image in [${images.map((i) => `COCO_val2014_000000${i}.jpg`).join(", ")}]
+  bench:
+    source: { format: jsonl, path: llava-bench-coco/qa90_questions.jsonl }
+    joins:
+      - { as: answer, path: llava-bench-coco/qa90_gpt4_answer.jsonl, format: jsonl, key: question_id, on: question_id, required: true }
+    fields: { id: question_id, image: image, instruction: text, references: answer.text }
+    image_ids: coco
+${extra}`
+
+describe("empty splits are located errors before any task (the split sized from the data check's own loads)", () => {
+  // a fresh cache: the first validate loads and splits, the second reads the verdict back
+  const cached = { ...env, REVO_CACHE_DIR: join(dir, "cache") }
+
+  it("the quickstart with split.eval=1: every dataset whose one eval sample the leakage rule moves to train", () => {
+    const r = revo(["validate", "experiments/quickstart.yaml", "--set", "split.eval=1"], { env: cached })
+    assert.equal(r.code, 2, r.stdout)
+    const line = (d: string, n: number) =>
+      `experiments/quickstart.yaml:114:9 split.eval: dataset ${d}: the eval split is empty (target 1 of ${n} samples; the leakage rule (split.leakage: image) moved 1 sample to train because their image is on the other side); raise split.eval or datasets.${d}.split.eval`
+    const expected = [line("aokvqa-val", 1145), line("gqa-testdev-balanced", 12578), line("llava-bench-coco", 90), line("pope-coco", 3000)]
+    assert.deepEqual(r.stderr.trim().split("\n"), expected)
+    const again = revo(["validate", "experiments/quickstart.yaml", "--set", "split.eval=1"], { env: cached })
+    assert.deepEqual([again.code, again.stderr.trim().split("\n")], [2, expected])
+  })
+
+  it("a where that leaves one image: validate, plan and run stop at the dataset (exit 2), and run starts no task", () => {
+    const file = spec("one-image", FEW_IMAGES(["310196"]))
+    // 6 questions on one image, none drawn into eval at 10%; the file writes no split.eval, so the dataset is pointed at
+    const expected = `${file}:5:5 datasets.pope: dataset pope: the eval split is empty (target 0 of 6 samples); raise split.eval or datasets.pope.split.eval`
+    for (const command of ["validate", "plan", "run"]) {
+      const store = join(dir, `store-${command}`, ".revo")
+      const r = revo([command, file, ...(command === "validate" ? [] : ["--store", store])], { env: cached, cwd: dir })
+      assert.equal(r.code, 2, `${command}: ${r.stderr}`)
+      assert.equal(r.stderr.trim(), expected, command)
+      assert.equal(existsSync(store), false, `${command} opened no store`)
+    }
+    // three images at 10%: one is drawn into eval, shares its image with train, and moves there
+    const three = spec("three-images", FEW_IMAGES(["310196", "210789", "429109"]))
+    const r = revo(["validate", three], { env: cached })
+    assert.equal(r.code, 2, r.stdout)
+    assert.equal(r.stderr.trim(),
+      `${three}:5:5 datasets.pope: dataset pope: the eval split is empty (target 1 of 18 samples; the leakage rule (split.leakage: image) moved 1 sample to train because their image is on the other side); raise split.eval or datasets.pope.split.eval`)
+  })
+
+  it("an empty train split, at the dataset's own split.eval", () => {
+    const file = spec("all-eval", FEW_IMAGES(["310196", "210789", "429109"], "    split: { eval: 90 }\nsplit: { eval: 0.5 }\n"))
+    const r = revo(["validate", file], { env: cached })
+    assert.equal(r.code, 2, r.stdout)
+    assert.equal(r.stderr.trim(), `${file}:15:20 datasets.bench.split.eval: dataset bench: the train split is empty (90 samples all in eval); lower split.eval or datasets.bench.split.eval`)
+  })
+
+  it("a crossfit fold that would hold every train sample, and a REVO-LION eval set left empty by leakage: none", () => {
+    const folds = spec("folds", FEW_IMAGES(["310196", "210789", "429109", "211674", "458338"], "split: { eval: 0.3 }\nquality:\n  sq: { crossfit: 2 }\n"))
+    const r = revo(["validate", folds], { env: cached })
+    assert.equal(r.code, 2, r.stdout)
+    assert.equal(r.stderr.trim(),
+      `${folds}:17:19 quality.sq.crossfit: dataset pope: crossfit fold 0 holds all 18 train samples (folds are grouped by image), so its fold model would train on nothing; use fewer folds, quality.sq.crossfit: 0, or a larger train split`)
+    // Every POPE image has 6 questions and LLaVA-Bench's 3 (less the one image whose 3 all fall in eval):
+    // without the leakage rule, every eval image is also in a train split.
+    const shared = spec("shared-images", `${FEW_IMAGES([]).replace(/    where: image in \[\]\n/u, "    where: exists image\n")}    where: image != 000000460149.jpg\nsplit: { leakage: none }\n`)
+    const s = revo(["validate", shared], { env: cached })
+    assert.equal(s.code, 2, s.stdout)
+    assert.equal(s.stderr.trim(),
+      `${shared}:16:19 split.leakage: the REVO-LION eval set would be empty: the image of each of the 280 eval samples is also in a train split, and that set keeps only eval samples whose image no model was tuned on; use split.leakage: image (it moves each shared image to one side)`)
+  })
+})
+
+describe("the optional-field shorthand: fields.image? is image plus optional: [image]", () => {
+  const OKVQA = (fields: string, extra = "") => `datasets:
+  okvqa:
+    source: { format: json, path: okvqa-val/okvqa_test_split.json }
+    joins:
+      - { as: box, path: llava-bench-coco/caps_boxes_coco2014_val_80.jsonl, format: jsonl, key: image, on: image_id, match: coco-image-id }
+    fields: { ${fields} }
+${extra}    image_ids: coco
+  pope:
+    source: { format: jsonl, path: pope-coco/coco_pope_adversarial.json }
+    fields: { id: question_id, image: image, instruction: text, references: label }
+    image_ids: coco
+`
+
+  it("loads the real OK-VQA rows without a boxed image as text-only samples, with the long form's dataset key", async () => {
+    const { Effect } = await import("effect")
+    const { loadSpec } = await import("../../src/spec/load.ts")
+    const { loadDataset } = await import("../../src/data/load.ts")
+    const short = await Effect.runPromise(loadSpec(spec("shorthand", OKVQA(`id: question_id, image?: box.image, instruction: question, references: "answers[*]"`))))
+    const long = await Effect.runPromise(loadSpec(spec("longhand", OKVQA(`id: question_id, image: box.image, instruction: question, references: "answers[*]"`, "    optional: [image]\n"))))
+    const decl = short.spec.datasets["okvqa"]!
+    assert.deepEqual([decl.fields?.image, decl.optional], ["box.image", ["image"]])
+    const d = await Effect.runPromise(loadDataset("okvqa", decl, { dataRoot: short.dataRoot }))
+    assert.deepEqual([d.samples.length, d.samples.filter((s) => s.image.id !== undefined).length], [4456, 8])
+    const l = await Effect.runPromise(loadDataset("okvqa", long.spec.datasets["okvqa"]!, { dataRoot: long.dataRoot }))
+    assert.equal(d.key, l.key)
+    // without it, the rows with no boxed image are bad
+    const required = await Effect.runPromise(Effect.flip(loadDataset("okvqa", { ...decl, optional: [] }, { dataRoot: short.dataRoot })))
+    assert.match(required.message, /^Dataset okvqa: 4448 of 4456 rows are bad /u)
+  })
+
+  it("a typo in its path, a field given both ways, and a field that cannot be optional are located at the key", () => {
+    const typo = spec("shorthand-typo", OKVQA(`id: question_id, image?: box.imagee, instruction: question, references: "answers[*]"`))
+    const r = revo(["validate", typo], { env: { ...env, REVO_CACHE_DIR: join(dir, "cache") } })
+    assert.equal(r.code, 2, r.stdout)
+    assert.deepEqual(r.stderr.trim().split("\n"), [
+      `warning: ${typo}:7:108 datasets.okvqa.joins.0.on: join "box" matched only 8 of 4456 records (0.18%, under 1.00%; on: image_id gave keys like "339761", keys of llava-bench-coco/caps_boxes_coco2014_val_80.jsonl look like "296284")`,
+      `${typo}:8:40 datasets.okvqa.fields.image: "box.imagee": none of the 80 rows of llava-bench-coco/caps_boxes_coco2014_val_80.jsonl has the field "imagee" at box.imagee (did you mean "image"?)`
+    ])
+    const twice = spec("shorthand-twice", OKVQA(`id: question_id, image: image_id, image?: box.image, instruction?: question, references: "answers[*]"`))
+    const t = revo(["validate", twice, "--no-data"], { env })
+    assert.equal(t.code, 2, t.stdout)
+    assert.deepEqual(t.stderr.trim().split("\n"), [
+      `${twice}:8:49 datasets.okvqa.fields.image?: fields.image is declared twice: write either image: (required) or image?: (optional)`,
+      `${twice}:8:68 datasets.okvqa.fields.instruction?: only image? and id? may be marked optional; a record without instruction cannot become a sample`
+    ])
   })
 })

@@ -1,0 +1,101 @@
+/**
+ * The file rules of the no-op proof (src/runtime/rerun-proof.ts) on real files: what counts as
+ * unchanged (size, mtime, ctime, inode; else the bytes), what is hashed anyway (files modified
+ * near the proof's writing), and the environment the spec reads.
+ */
+import assert from "node:assert/strict"
+import { spawnSync } from "node:child_process"
+import { mkdtempSync, renameSync, statSync, utimesSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { describe, it } from "node:test"
+import { checkFiles, fileEntry, proofKey, RACY_NS, type RerunProof, specEnvNames } from "../../src/runtime/rerun-proof.ts"
+
+const proofOf = (files: RerunProof["files"], options: { written?: bigint; env?: Record<string, string | null> } = {}): RerunProof => ({
+  format: 1, key: "k", written: String(options.written ?? BigInt(Date.now()) * 1_000_000n + 10n * RACY_NS),
+  env: options.env ?? {}, files, tasks: [], warnings: [], specFile: "", specHash: "", resultsDir: ""
+})
+
+const fixture = () => {
+  const dir = mkdtempSync(join(tmpdir(), "revo-proof-"))
+  const file = join(dir, "data.json")
+  writeFileSync(file, `{"caption":"a dog on a bench"}\n`)
+  return { dir, file }
+}
+
+describe("the no-op proof's file check", () => {
+  it("trusts an unchanged file by its stat, without reading it", () => {
+    const { file } = fixture()
+    // Written "long after" the file's last change: not racy, so the stat alone decides.
+    assert.deepEqual(checkFiles(proofOf([fileEntry(file)]), {}), { ok: true, rehashed: false })
+  })
+
+  it("catches a same-size edit whose mtime was put back (the ctime moved)", () => {
+    const { file } = fixture()
+    const entry = fileEntry(file)
+    writeFileSync(file, `{"caption":"a cat on a bench"}\n`)
+    // Put the mtime back to the nanosecond (Node's utimes cannot: it takes a double of seconds).
+    const ns = BigInt(entry.mtime)
+    const r0 = spawnSync("touch", ["-m", "-d", `@${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, "0")}`, file])
+    assert.equal(r0.status, 0, String(r0.stderr))
+    assert.equal(String(statSync(file, { bigint: true }).mtimeNs), entry.mtime)
+    const r = checkFiles(proofOf([entry]), {})
+    assert.equal(r.ok, false)
+    assert.match(!r.ok ? r.why : "", /data\.json changed$/)
+  })
+
+  it("catches a file replaced by another of the same size (new inode)", () => {
+    const { dir, file } = fixture()
+    const entry = fileEntry(file)
+    const other = join(dir, "other.json")
+    writeFileSync(other, `{"caption":"a pig on a bench"}\n`)
+    renameSync(other, file)
+    assert.equal(checkFiles(proofOf([entry]), {}).ok, false)
+  })
+
+  it("accepts a touched file whose bytes are the same, by hashing it", () => {
+    const { file } = fixture()
+    const entry = fileEntry(file)
+    const later = new Date(Date.now() + 60_000)
+    utimesSync(file, later, later)
+    assert.deepEqual(checkFiles(proofOf([entry]), {}), { ok: true, rehashed: true })
+  })
+
+  it("hashes a file modified near the proof's writing even when its stat matches", () => {
+    const { file } = fixture()
+    const entry = fileEntry(file)
+    // The proof written right after the file: a second write within the clock's tick would keep the stat.
+    const racy = proofOf([entry], { written: BigInt(entry.mtime) + 1_000_000n })
+    assert.deepEqual(checkFiles(racy, {}), { ok: true, rehashed: true })
+    const lying = proofOf([{ ...entry, sha256: "0".repeat(64) }], { written: BigInt(entry.mtime) + 1_000_000n })
+    assert.equal(checkFiles(lying, {}).ok, false)
+  })
+
+  it("fails on a missing file or a changed size", () => {
+    const { dir, file } = fixture()
+    const entry = fileEntry(file)
+    assert.match(JSON.stringify(checkFiles(proofOf([{ ...entry, path: join(dir, "gone.json") }]), {})), /gone\.json is gone/)
+    writeFileSync(file, "{}\n")
+    assert.match(JSON.stringify(checkFiles(proofOf([entry]), {})), /changed size/)
+  })
+
+  it("fails when a variable the spec interpolates changed, appeared or disappeared", () => {
+    const text = "data_root: ${REVO_DATA_ROOT:-../data}\nname: x$${LITERAL}\ndescription: ${WHO}\n"
+    assert.deepEqual(specEnvNames(text), ["LITERAL", "REVO_DATA_ROOT", "WHO"])
+    const proof = proofOf([], { env: { REVO_DATA_ROOT: null, WHO: "me" } })
+    assert.equal(checkFiles(proof, { WHO: "me" }).ok, true)
+    assert.match(JSON.stringify(checkFiles(proof, { WHO: "you" })), /environment variable WHO changed/)
+    assert.match(JSON.stringify(checkFiles(proof, {})), /environment variable WHO changed/)
+    assert.match(JSON.stringify(checkFiles(proof, { WHO: "me", REVO_DATA_ROOT: "/elsewhere" })), /REVO_DATA_ROOT changed/)
+  })
+
+  it("keys a proof by the whole command line", () => {
+    const base = { cwd: "/w", spec: "/w/x.yaml", set: ["seed=1"], dataRoot: undefined, store: "/w/results/.revo" }
+    const keys = new Set([
+      proofKey(base), proofKey({ ...base, cwd: "/v" }), proofKey({ ...base, spec: "/w/y.yaml" }), proofKey({ ...base, set: ["seed=2"] }),
+      proofKey({ ...base, set: [] }), proofKey({ ...base, dataRoot: "/d" }), proofKey({ ...base, store: "/s" })
+    ])
+    assert.equal(keys.size, 7)
+    assert.equal(proofKey({ ...base }), proofKey(base))
+  })
+})
