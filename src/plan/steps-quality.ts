@@ -21,7 +21,7 @@ import type { Predictions } from "./steps-model.ts"
 import type { SplitOutputs } from "./steps-data.ts"
 import { mqSetOf, type MqSets } from "../spec/metric-sets.ts"
 import type { Spec } from "../spec/schema.ts"
-import { canonicalJson } from "../util/canonical-json.ts"
+import { canonicalJson, canonicalJsonArrayBytes } from "../util/canonical-json.ts"
 import { implementationVersion } from "../util/import-graph.ts"
 import { REVOLION_EVAL } from "./names.ts"
 
@@ -349,19 +349,29 @@ export const selectStep = (ids: ReadonlyArray<string>, spec: Spec, sq: Output<Sq
         }
         const evalSet = new Set(evalChosen.map(keyOf))
 
+        // The tune sets draw from one pool of samples: each namespaced once and written once.
+        const namespacedOf = new Map<Sample, Sample>()
+        const json = new WeakMap<object, Buffer>()
         const trainOf = (chosen: ReadonlyArray<Scored>): Array<Sample> => {
           const set = new Set(chosen.map(keyOf))
           const out: Array<Sample> = []
-          for (const d of ids) for (const s of trainSplit.get(d)!) if (set.has(keyOf(s))) out.push(namespaced(s))
+          for (const d of ids) {
+            for (const s of trainSplit.get(d)!) {
+              if (!set.has(keyOf(s))) continue
+              let n = namespacedOf.get(s)
+              if (n === undefined) namespacedOf.set(s, n = namespaced(s))
+              out.push(n)
+            }
+          }
           return out
         }
         const sizesOf = (chosen: ReadonlyArray<Scored>) => Object.fromEntries(ids.map((d) => [d, chosen.filter((c) => c.dataset === d).length]))
         const unionSamples = yield* ctx.read(union)
         const byId = (a: Sample, b: Sample) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
-        const outputs: Record<string, string> = {}
+        const outputs: Record<string, string | Uint8Array> = {}
         const sizes: Record<string, Record<string, number>> = {}
         const put = (name: string, samples: Array<Sample>) => {
-          outputs[selectOutputs.train(name).output] = canonicalJson(samples)
+          outputs[selectOutputs.train(name).output] = canonicalJsonArrayBytes(samples, json)
           sizes[name] = Object.fromEntries(ids.map((d) => [d, samples.filter((s) => s.dataset === d).length]))
         }
         put("revo-lion", trainOf(main.chosen))

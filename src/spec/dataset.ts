@@ -105,6 +105,43 @@ export const DatasetSplit = Schema.Struct({
 /** Mapped fields a record may lack: it then loads without them (an image-less row is a text-only sample). */
 export const OptionalFields = ["image", "id"] as const
 
+/**
+ * The `image?: <path>` shorthand of `fields` (likewise `id?`): `image: <path>` plus `image` in the
+ * dataset's `optional`. Applied to the raw spec before decoding, so what is decoded, keyed and
+ * loaded is the long form (both forms give the same dataset key). Mutates `datasets` in place;
+ * returns each misuse with the spec path of its key.
+ */
+export const desugarOptionalFields = (datasets: unknown): Array<{ readonly path: ReadonlyArray<string>; readonly message: string }> => {
+  const problems: Array<{ path: ReadonlyArray<string>; message: string }> = []
+  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v)
+  if (!isObject(datasets)) return problems
+  for (const id of Object.keys(datasets)) {
+    const d = datasets[id]
+    if (!isObject(d) || !isObject(d["fields"])) continue
+    const fields = d["fields"]
+    for (const key of Object.keys(fields)) {
+      if (!key.endsWith("?")) continue
+      const name = key.slice(0, -1)
+      const path = ["datasets", id, "fields", key]
+      if (!(OptionalFields as ReadonlyArray<string>).includes(name)) {
+        problems.push({ path, message: `only ${OptionalFields.map((f) => `${f}?`).join(" and ")} may be marked optional; a record without ${name} cannot become a sample` })
+        continue
+      }
+      if (name in fields) {
+        problems.push({ path, message: `fields.${name} is declared twice: write either ${name}: (required) or ${name}?: (optional)` })
+        continue
+      }
+      fields[name] = fields[key]
+      delete fields[key]
+      const optional = d["optional"]
+      if (optional === undefined) d["optional"] = [name]
+      // a malformed optional is left to the schema to report
+      else if (Array.isArray(optional) && !optional.includes(name)) d["optional"] = [...optional, name]
+    }
+  }
+  return problems
+}
+
 export const Dataset = Schema.Struct({
   source: Source,
   fields: Schema.optionalKey(Fields),

@@ -3,6 +3,7 @@
  * and the key lookup that "did you mean" hints use.
  */
 import * as Schema from "effect/Schema"
+import { OptionalFields } from "./dataset.ts"
 import { Spec } from "./schema.ts"
 
 export const SCHEMA_ID = "https://revo.dev/schema/experiment.json"
@@ -14,6 +15,7 @@ let cached: Json | undefined
 export const specJsonSchema = (): Json => {
   if (cached) return cached
   const doc = Schema.toJsonSchemaDocument(Spec, { onExcessProperty: "error" })
+  withOptionalShorthands(doc.schema as Json)
   cached = {
     $schema: "https://json-schema.org/draft/2020-12/schema",
     $id: SCHEMA_ID,
@@ -23,6 +25,24 @@ export const specJsonSchema = (): Json => {
     ...(Object.keys(doc.definitions ?? {}).length > 0 ? { $defs: doc.definitions } : {})
   }
   return cached
+}
+
+/**
+ * `fields.image?` and `fields.id?` (src/spec/dataset.ts desugarOptionalFields, applied before
+ * decoding, so the Effect Schema never sees them): the same value as `image` / `id`, for editors.
+ */
+const withOptionalShorthands = (root: Json): void => {
+  const datasets = (root["properties"] as Record<string, Json> | undefined)?.["datasets"]
+  for (const d of Object.values((datasets?.["patternProperties"] as Record<string, Json> | undefined) ?? {})) {
+    const fields = (d["properties"] as Record<string, Json> | undefined)?.["fields"]
+    const props = fields?.["properties"] as Record<string, Json> | undefined
+    if (props === undefined) continue
+    for (const name of OptionalFields) {
+      const base = props[name]
+      if (base === undefined) continue
+      props[`${name}?`] = { ...base, description: `${name} for records that may lack it: the same as ${name}: plus optional: [${name}]` }
+    }
+  }
 }
 
 /** The keys an object at `path` of the spec may have (empty when unknown). */

@@ -17,6 +17,7 @@ import type { Document, Node, Pair, YAMLMap } from "yaml"
 import { canonicalJson } from "../util/canonical-json.ts"
 import { didYouMean } from "./did-you-mean.ts"
 import { knownKeysAt } from "./json-schema.ts"
+import { desugarOptionalFields } from "./dataset.ts"
 import { Spec } from "./schema.ts"
 import { SpecError, type SpecProblem } from "./errors.ts"
 import { sha256 } from "../util/fs.ts"
@@ -195,6 +196,13 @@ export const loadSpecSync = (
       ...at(alias), path: alias === undefined ? "" : pathText(aliasPath(doc, alias)),
       message: `YAML aliases expand too far (more than ${MAX_ALIAS_COUNT} times the size of what they name): refused, as a spec that grows like this exhausts memory; write the values out or use fewer nested aliases`
     }])
+  }
+  // `image?: box.image` is `image: box.image` with `optional: [image]`: decoded in its long form.
+  // A misused shorthand stops here: decoding would then report the same key again as unknown.
+  const shorthand = input !== null && typeof input === "object" ? desugarOptionalFields((input as Record<string, unknown>)["datasets"]) : []
+  if (shorthand.length > 0) {
+    for (const p of shorthand) problems.push({ ...keyPositionOf(doc, p.path, at), path: pathText(p.path), message: p.message })
+    return fail(dedupe(problems.sort(byPosition)))
   }
   const exit = Schema.decodeUnknownExit(Spec)(input, { errors: "all", onExcessProperty: "error" })
   if (Exit.isFailure(exit)) {
@@ -382,7 +390,9 @@ const positionOf = (doc: Document, path: ReadonlyArray<string | number>, at: (n:
     if (n > 0) {
       const parent = n === 1 ? doc.contents : doc.getIn(prefix.slice(0, -1), true)
       if (isMap(parent)) {
-        const pair = pairOf(parent, prefix[n - 1]!)
+        // fields.image of a spec that writes the shorthand image? is found at image?
+        const key = prefix[n - 1]!
+        const pair = pairOf(parent, key) ?? (typeof key === "string" && prefix[n - 4] === "datasets" && prefix[n - 2] === "fields" ? pairOf(parent, `${key}?`) : undefined)
         if (pair && n === path.length && isNode(pair.key)) {
           const value = pair.value
           return at(isNode(value) && value.range ? value : pair.key)

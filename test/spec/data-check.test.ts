@@ -306,3 +306,52 @@ describe("empty splits are located errors before any task (the split sized from 
       `${shared}:16:19 split.leakage: the REVO-LION eval set would be empty: the image of each of the 280 eval samples is also in a train split, and that set keeps only eval samples whose image no model was tuned on; use split.leakage: image (it moves each shared image to one side)`)
   })
 })
+
+describe("the optional-field shorthand: fields.image? is image plus optional: [image]", () => {
+  const OKVQA = (fields: string, extra = "") => `datasets:
+  okvqa:
+    source: { format: json, path: okvqa-val/okvqa_test_split.json }
+    joins:
+      - { as: box, path: llava-bench-coco/caps_boxes_coco2014_val_80.jsonl, format: jsonl, key: image, on: image_id, match: coco-image-id }
+    fields: { ${fields} }
+${extra}    image_ids: coco
+  pope:
+    source: { format: jsonl, path: pope-coco/coco_pope_adversarial.json }
+    fields: { id: question_id, image: image, instruction: text, references: label }
+    image_ids: coco
+`
+
+  it("loads the real OK-VQA rows without a boxed image as text-only samples, with the long form's dataset key", async () => {
+    const { Effect } = await import("effect")
+    const { loadSpec } = await import("../../src/spec/load.ts")
+    const { loadDataset } = await import("../../src/data/load.ts")
+    const short = await Effect.runPromise(loadSpec(spec("shorthand", OKVQA(`id: question_id, image?: box.image, instruction: question, references: "answers[*]"`))))
+    const long = await Effect.runPromise(loadSpec(spec("longhand", OKVQA(`id: question_id, image: box.image, instruction: question, references: "answers[*]"`, "    optional: [image]\n"))))
+    const decl = short.spec.datasets["okvqa"]!
+    assert.deepEqual([decl.fields?.image, decl.optional], ["box.image", ["image"]])
+    const d = await Effect.runPromise(loadDataset("okvqa", decl, { dataRoot: short.dataRoot }))
+    assert.deepEqual([d.samples.length, d.samples.filter((s) => s.image.id !== undefined).length], [4456, 8])
+    const l = await Effect.runPromise(loadDataset("okvqa", long.spec.datasets["okvqa"]!, { dataRoot: long.dataRoot }))
+    assert.equal(d.key, l.key)
+    // without it, the rows with no boxed image are bad
+    const required = await Effect.runPromise(Effect.flip(loadDataset("okvqa", { ...decl, optional: [] }, { dataRoot: short.dataRoot })))
+    assert.match(required.message, /^Dataset okvqa: 4448 of 4456 rows are bad /u)
+  })
+
+  it("a typo in its path, a field given both ways, and a field that cannot be optional are located at the key", () => {
+    const typo = spec("shorthand-typo", OKVQA(`id: question_id, image?: box.imagee, instruction: question, references: "answers[*]"`))
+    const r = revo(["validate", typo], { env: { ...env, REVO_CACHE_DIR: join(dir, "cache") } })
+    assert.equal(r.code, 2, r.stdout)
+    assert.deepEqual(r.stderr.trim().split("\n"), [
+      `warning: ${typo}:7:108 datasets.okvqa.joins.0.on: join "box" matched only 8 of 4456 records (0.18%, under 1.00%; on: image_id gave keys like "339761", keys of llava-bench-coco/caps_boxes_coco2014_val_80.jsonl look like "296284")`,
+      `${typo}:8:40 datasets.okvqa.fields.image: "box.imagee": none of the 80 rows of llava-bench-coco/caps_boxes_coco2014_val_80.jsonl has the field "imagee" at box.imagee (did you mean "image"?)`
+    ])
+    const twice = spec("shorthand-twice", OKVQA(`id: question_id, image: image_id, image?: box.image, instruction?: question, references: "answers[*]"`))
+    const t = revo(["validate", twice, "--no-data"], { env })
+    assert.equal(t.code, 2, t.stdout)
+    assert.deepEqual(t.stderr.trim().split("\n"), [
+      `${twice}:8:49 datasets.okvqa.fields.image?: fields.image is declared twice: write either image: (required) or image?: (optional)`,
+      `${twice}:8:68 datasets.okvqa.fields.instruction?: only image? and id? may be marked optional; a record without instruction cannot become a sample`
+    ])
+  })
+})
