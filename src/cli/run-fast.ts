@@ -15,7 +15,7 @@ import { join, resolve } from "node:path"
 import { EventLog, newRunId, writeRunInfo } from "../runtime/events.ts"
 import { thisHost } from "../runtime/host.ts"
 import { tryLock, unlock } from "../runtime/lock-file.ts"
-import { checkFiles, fileEntry, proofKey, proofPath, readProof, type RerunProof, writeProof } from "../runtime/rerun-proof.ts"
+import { checkFiles, proofKey, proofPath, readProof, type RerunProof, restatProof } from "../runtime/rerun-proof.ts"
 import { resultsWritten, storeDirFrom, summaryLine, writeRunSummary } from "./run-common.ts"
 
 interface RunArgs {
@@ -84,7 +84,7 @@ export const runFast = (argv: ReadonlyArray<string>): boolean => {
     finish(proof, args, started)
     // Files that had to be hashed (touched, or written just before the proof): record their
     // stats now, so the next rerun trusts them without reading them.
-    if (check.rehashed) writeProof(path, { ...proof, files: proof.files.map((f) => fileEntry(f.path, f.sha256)) })
+    if (check.rehashed) restatProof(path, proof)
     trace("taken")
     return true
   } finally {
@@ -97,7 +97,7 @@ const finish = (proof: RerunProof, args: RunArgs, started: number): void => {
   const runId = newRunId()
   const log = new EventLog(join(proof.resultsDir, "runs"), runId)
   writeRunInfo(log, `revo run ${args.spec}`, thisHost())
-  for (const [task, key] of proof.tasks) log.write({ event: "cached", task, key })
+  log.writeAll(proof.tasks.map(([task, key]) => ({ event: "cached", task, key })))
   const n = proof.tasks.length
   const seconds = (Date.now() - started) / 1000
   writeRunSummary(log.dir, {

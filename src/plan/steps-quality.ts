@@ -15,7 +15,7 @@ import type { AggregateFile, Cell, CurveSets, Means, ProofAnalysis, ScoresFile, 
 import type { OutputRef, TaskSpec } from "../runtime/task.ts"
 import { mqSetOf, type MqSets } from "../spec/metric-sets.ts"
 import type { Spec } from "../spec/schema.ts"
-import { canonicalJson } from "../util/canonical-json.ts"
+import { canonicalJson, canonicalJsonArrayBytes } from "../util/canonical-json.ts"
 import { implementationVersion } from "../util/import-graph.ts"
 import { REVOLION_EVAL } from "./names.ts"
 
@@ -287,19 +287,29 @@ export const selectStep = (ids: ReadonlyArray<string>, spec: Spec, sq: OutputRef
         }
         const evalSet = new Set(evalChosen.map(keyOf))
 
+        // The tune sets draw from one pool of samples: each namespaced once and written once.
+        const namespacedOf = new Map<Sample, Sample>()
+        const json = new WeakMap<object, Buffer>()
         const trainOf = (chosen: ReadonlyArray<Scored>): Array<Sample> => {
           const set = new Set(chosen.map(keyOf))
           const out: Array<Sample> = []
-          for (const d of ids) for (const s of ctx.inputJson<ReadonlyArray<Sample>>(`train:${d}`)) if (set.has(keyOf(s))) out.push(namespaced(s))
+          for (const d of ids) {
+            for (const s of ctx.inputJson<ReadonlyArray<Sample>>(`train:${d}`)) {
+              if (!set.has(keyOf(s))) continue
+              let n = namespacedOf.get(s)
+              if (n === undefined) namespacedOf.set(s, n = namespaced(s))
+              out.push(n)
+            }
+          }
           return out
         }
         const sizesOf = (chosen: ReadonlyArray<Scored>) => Object.fromEntries(ids.map((d) => [d, chosen.filter((c) => c.dataset === d).length]))
         const unionSamples = ctx.inputJson<ReadonlyArray<Sample>>("union")
         const byId = (a: Sample, b: Sample) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
-        const outputs: Record<string, string> = {}
+        const outputs: Record<string, string | Uint8Array> = {}
         const sizes: Record<string, Record<string, number>> = {}
         const put = (name: string, samples: Array<Sample>) => {
-          outputs[`train:${name}`] = canonicalJson(samples)
+          outputs[`train:${name}`] = canonicalJsonArrayBytes(samples, json)
           sizes[name] = Object.fromEntries(ids.map((d) => [d, samples.filter((s) => s.dataset === d).length]))
         }
         put("revo-lion", trainOf(main.chosen))

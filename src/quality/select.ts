@@ -26,12 +26,29 @@ export const seededKey = (seed: number, dataset: string, id: string): number => 
   return h.readUInt32BE(0) * 2 ** 20 + (h.readUInt32BE(4) >>> 12)
 }
 
+/**
+ * seededKey of an object's (dataset, id), remembered per seed and object: the select step ranks
+ * the same samples with the same seed once per budget and ablation, and a sha256 costs more than
+ * the rest of a ranking. Held weakly: what the step drops is forgotten with it.
+ */
+const remembered = <V>(compute: (seed: number, dataset: string, id: string) => V) => {
+  const bySeed = new Map<number, WeakMap<object, V>>()
+  return (seed: number, s: { readonly dataset: string; readonly id: string }): V => {
+    let memo = bySeed.get(seed)
+    if (memo === undefined) bySeed.set(seed, memo = new WeakMap())
+    let v = memo.get(s)
+    if (v === undefined) memo.set(s, v = compute(seed, s.dataset, s.id))
+    return v
+  }
+}
+const seededKeyOf = remembered(seededKey)
+
 /** SQ to 12 significant digits: SQ is a mean, and values equal but for the last bits of a sum are a tie. */
 const level = (sq: number): number => Number(sq.toPrecision(12))
 
 /** Highest SQ first; equal SQ in seeded order (then by id, which only a hash collision reaches). */
 export const rankBySq = <A extends Scored>(samples: ReadonlyArray<A>, seed: number): Array<A> => {
-  const keyed = samples.map((s) => ({ s, q: level(s.sq), k: seededKey(seed, s.dataset, s.id) }))
+  const keyed = samples.map((s) => ({ s, q: level(s.sq), k: seededKeyOf(seed, s) }))
   keyed.sort((a, b) => b.q - a.q || a.k - b.k || (a.s.id < b.s.id ? -1 : a.s.id > b.s.id ? 1 : 0))
   return keyed.map((x) => x.s)
 }
@@ -119,10 +136,12 @@ export const topGlobal = (samples: ReadonlyArray<Scored>, budget: number, seed =
 /** A seeded random subset of size k: order by a keyed hash of (dataset, id) (stable, no RNG state). */
 export const randomSubset = <A extends { readonly id: string; readonly dataset: string }>(all: ReadonlyArray<A>, k: number, seed: number): Array<A> =>
   all
-    .map((a) => ({ a, h: createHash("sha256").update(`${seed}\u0000${a.dataset}\u0000${a.id}`).digest("hex") }))
+    .map((a) => ({ a, h: randomKeyOf(seed, a) }))
     .sort((x, y) => (x.h < y.h ? -1 : x.h > y.h ? 1 : 0))
     .slice(0, k)
     .map((x) => x.a)
+
+const randomKeyOf = remembered((seed, dataset, id) => createHash("sha256").update(`${seed}\u0000${dataset}\u0000${id}`).digest("hex"))
 
 /** A random control stratified by dataset: `sizes[d]` samples drawn (seeded) from each dataset's pool. */
 export const stratifiedRandom = <A extends { readonly id: string; readonly dataset: string }>(

@@ -53,14 +53,19 @@ export const proofKey = (k: ProofKeyInput): string =>
 
 export const proofPath = (store: string, key: string): string => join(store, "noop", `${key}.json`)
 
-/** A file as it was when the proof was written. Timestamps in ns, as decimal strings. */
+/**
+ * A file as it was when the proof was written. Timestamps in ns, as decimal strings. `sha256`
+ * is null for a file last changed well before the proof (its stat alone proves it unchanged,
+ * and a different stat counts as a change); it is known for a store object (its name), a
+ * result file (the object it copies) and any file changed within RACY_NS of the proof.
+ */
 export interface FileEntry {
   readonly path: string
   readonly size: number
   readonly mtime: string
   readonly ctime: string
   readonly ino: string
-  readonly sha256: string
+  readonly sha256: string | null
 }
 
 export interface RerunProof {
@@ -93,14 +98,21 @@ const statOf = (path: string): BigIntStats | undefined => {
   }
 }
 
-/** A file's entry now; `hash` when the caller knows its sha256 (a store object is named by it). */
-export const fileEntry = (path: string, hash?: string): FileEntry => {
+/** Nanoseconds since the epoch, as file timestamps count them. */
+export const nowNs = (): bigint => BigInt(Date.now()) * 1_000_000n
+
+/** Changed within RACY_NS before `ns` (or after it): its stat cannot prove it unchanged later. */
+export const isRacy = (e: Pick<FileEntry, "mtime" | "ctime">, ns: bigint): boolean => BigInt(e.mtime) >= ns - RACY_NS || BigInt(e.ctime) >= ns - RACY_NS
+
+/**
+ * A file's entry for a proof written at `written`; `hash` when the caller knows its sha256 (a
+ * store object is named by it). Otherwise the bytes are hashed only when the file is racy.
+ */
+export const fileEntry = (path: string, written: bigint, hash?: string): FileEntry => {
   const st = lstatSync(path, { bigint: true })
   if (!st.isFile()) throw new Error(`${path} is not a regular file`)
-  return {
-    path, size: Number(st.size), mtime: String(st.mtimeNs), ctime: String(st.ctimeNs), ino: String(st.ino),
-    sha256: hash ?? sha256(readFileSync(path))
-  }
+  const stat = { path, size: Number(st.size), mtime: String(st.mtimeNs), ctime: String(st.ctimeNs), ino: String(st.ino) }
+  return { ...stat, sha256: hash ?? (isRacy(stat, written) ? sha256(readFileSync(path)) : null) }
 }
 
 export type ProofCheck =
@@ -112,14 +124,15 @@ export const checkFiles = (proof: RerunProof, env: Readonly<Record<string, strin
   for (const [name, value] of Object.entries(proof.env)) {
     if ((env[name] ?? null) !== value) return { ok: false, why: `environment variable ${name} changed` }
   }
-  const racyFrom = BigInt(proof.written) - RACY_NS
+  const written = BigInt(proof.written)
   let rehashed = false
   for (const f of proof.files) {
     const st = statOf(f.path)
     if (st === undefined || !st.isFile()) return { ok: false, why: `${f.path} is gone` }
     if (Number(st.size) !== f.size) return { ok: false, why: `${f.path} changed size` }
     const same = String(st.mtimeNs) === f.mtime && String(st.ctimeNs) === f.ctime && String(st.ino) === f.ino
-    if (same && st.mtimeNs < racyFrom && st.ctimeNs < racyFrom) continue
+    if (same && !isRacy(f, written)) continue
+    if (f.sha256 === null) return { ok: false, why: `${f.path} changed` }
     let bytes: Buffer
     try {
       bytes = readFileSync(f.path)
@@ -142,10 +155,27 @@ export const readProof = (path: string, key: string): RerunProof | undefined => 
   }
 }
 
-export const writeProof = (path: string, proof: Omit<RerunProof, "format" | "written">): void => {
+/** Write a proof whose entries were taken at `written` (nowNs() before the first of them). */
+export const writeProof = (path: string, written: bigint, proof: Omit<RerunProof, "format" | "written">): void => {
   mkdirSync(join(path, ".."), { recursive: true })
-  const full: RerunProof = { format: PROOF_FORMAT, written: String(BigInt(Date.now()) * 1_000_000n), ...proof }
+  const full: RerunProof = { format: PROOF_FORMAT, written: String(written), ...proof }
   writeFileAtomic(path, JSON.stringify(full) + "\n")
+}
+
+/**
+ * The proof again after a check that had to hash some files (touched, or racy then): those get
+ * their current stat, so the next check trusts them by it. Only files just verified by their
+ * bytes are re-stated (one changed since has a racy stat now, so it is hashed next time); the
+ * others keep the entries that proved them.
+ */
+export const restatProof = (path: string, proof: RerunProof): void => {
+  const written = nowNs()
+  const files = proof.files.map((f) => {
+    if (f.sha256 === null) return f
+    const again = fileEntry(f.path, written, f.sha256)
+    return again.mtime === f.mtime && again.ctime === f.ctime && again.ino === f.ino && !isRacy(f, BigInt(proof.written)) ? f : again
+  })
+  writeProof(path, written, { ...proof, files })
 }
 
 /** A run that may change the store removes the proof first: if it dies, nothing claims "no-op". */

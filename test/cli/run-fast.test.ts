@@ -2,8 +2,8 @@
  * The no-op fast path of `revo run` (src/cli/run-fast.ts, src/runtime/rerun-proof.ts), through
  * bin/revo.js as users start it, on a small real experiment: a rerun that changes nothing takes
  * it and says and journals what the full path says; a changed spec, a damaged output or result,
- * or --force falls through to the full path; a touched but unchanged file is hashed and found
- * equal. The file-by-file rules (environment, ctime, racy files) are in rerun-proof.test.ts.
+ * a touched data file or --force falls through to the full path. The file-by-file rules
+ * (environment, ctime, inode, racy files, known hashes) are in rerun-proof.test.ts.
  */
 import assert from "node:assert/strict"
 import { spawnSync } from "node:child_process"
@@ -108,11 +108,17 @@ describe("revo run's no-op fast path", () => {
     assert.deepEqual(resultBytes(results), before)
     assert.equal(run(args).fast, "revo: no-op fast path: taken")
 
-    // A touched data file (same bytes): hashed, found equal, taken. (Its new ctime is recent: the full
-    // path records no proof for the next 2 s, which the steps below do not need.)
+    // A touched data file (same bytes): its stat no longer proves it, so the full path decides
+    // (every task cached: the dataset keys hash the bytes). A file changed that recently makes no
+    // proof (coarse clocks); 2 s later the full path writes one again.
     const data = join(s.dataRoot, "llava-instruct-100/llava_instruct_100.json")
     const earlier = new Date(Date.now() - 60_000)
     utimesSync(data, earlier, earlier)
+    const touched = run(args)
+    assert.match(touched.fast, /not taken \(.*llava_instruct_100\.json changed\)/)
+    assert.match(touched.summary, /^\d+ tasks: 0 run, /)
+    await sleep(2100)
+    assert.equal(run(args).code, 0) // the full path (or, if the run above was late enough to write one, the fast one)
     assert.equal(run(args).fast, "revo: no-op fast path: taken")
 
     // An edited spec (a comment only: the full path then finds every task cached).
