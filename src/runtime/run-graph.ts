@@ -16,19 +16,18 @@ import * as Schema from "effect/Schema"
 import * as SchemaJITCompiler from "effect/schema/SchemaJITCompiler"
 import * as Semaphore from "effect/Semaphore"
 import type { JobHandle } from "../backends/executors/types.ts"
-import type { EventLog } from "./events.ts"
-import type { ProgressSink } from "./progress.ts"
+import { Journal } from "./journal.ts"
+import { Progress } from "./progress.ts"
+import { TaskStore } from "./task-store.ts"
 import { asStorageFailure, guardStorage, StorageFailure } from "./storage-failure.ts"
 import { type Store, thisHost } from "./store.ts"
 import { orderedTasks, TaskGraphError } from "./graph-check.ts"
 import { globMatcher, type Output, type OutputRef, type Outputs, type RunContext, TaskFailure, taskKey, type TaskSpec } from "./task.ts"
 
+/** How to run a graph; the store, journal and progress view come from the context (TaskStore, Journal, Progress). */
 export interface GraphOptions {
-  readonly store: Store
   /** Scope of the label index (the experiment name), see Store.readLabel. */
   readonly scope: string
-  readonly events: EventLog
-  readonly progress: ProgressSink
   /** CPU task slots (-j). */
   readonly jobs: number
   /** GPU task slots. */
@@ -103,10 +102,12 @@ class InputCache {
 
 const refKey = (ref: OutputRef): string => `${ref.task}\u0000${ref.output}`
 
-export const runGraph = (graph: ReadonlyArray<TaskSpec>, options: GraphOptions): Effect.Effect<GraphResult, TaskGraphError> =>
+export const runGraph = (graph: ReadonlyArray<TaskSpec>, options: GraphOptions): Effect.Effect<GraphResult, TaskGraphError, TaskStore | Journal | Progress> =>
   Effect.gen(function*() {
     const tasks = yield* Effect.try({ try: () => orderedTasks(graph), catch: (e) => (e instanceof TaskGraphError ? e : new TaskGraphError({ message: String(e) })) })
-    const { store, events, progress } = options
+    const store = yield* TaskStore
+    const events = yield* Journal
+    const progress = yield* Progress
     const cpu = yield* Semaphore.make(Math.max(1, options.jobs))
     const gpu = yield* Semaphore.make(Math.max(1, options.gpus ?? 1))
     const forced = (options.force ?? []).map(globMatcher)
