@@ -11,7 +11,9 @@
 import * as Effect from "effect/Effect"
 import { itemsOf, type Sample } from "../data/sample.ts"
 import type { MetricName, ScoreResult, Scorer } from "../metrics/index.ts"
-import type { OutputRef, TaskSpec } from "../runtime/task.ts"
+import { type ScoresFile, ScoresFileSchema } from "../quality/outputs.ts"
+import { type Output, output, type Step } from "../runtime/task.ts"
+import type { Predictions } from "./steps-model.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
 import { implementationVersion } from "../util/import-graph.ts"
 
@@ -29,12 +31,23 @@ export type ScoreMetrics = ReadonlyArray<MetricName> | Readonly<Record<string, R
 
 const CHUNK = 2000
 
+export interface ScoreOutputs {
+  readonly scores: Output<ScoresFile>
+}
+
 /** Per-item values of the computed metrics, in item order; chunked so progress can be shown. */
-export const scoreStep = (tuneSet: string, evalPart: string, metrics: ScoreMetrics, predictions: OutputRef, items: OutputRef): TaskSpec => {
+export const scoreStep = (
+  tuneSet: string,
+  evalPart: string,
+  metrics: ScoreMetrics,
+  predictions: Output<Predictions>,
+  items: Output<ReadonlyArray<Sample>>
+): Step<ScoreOutputs> => {
   const perDataset = Array.isArray(metrics) ? undefined : (metrics as Readonly<Record<string, ReadonlyArray<MetricName>>>)
   const single = perDataset === undefined ? (metrics as ReadonlyArray<MetricName>) : undefined
   return {
     label: `score:${tuneSet}@${evalPart}`,
+    out: { scores: output(`score:${tuneSet}@${evalPart}`, "scores", ScoresFileSchema) },
     kind: "score",
     version: SCORE_STEP_VERSION,
     params: single !== undefined
@@ -46,8 +59,8 @@ export const scoreStep = (tuneSet: string, evalPart: string, metrics: ScoreMetri
       Effect.gen(function*() {
         // Loaded when a score task runs, not when the plan is built: a no-op run never needs it.
         const { Scorer } = yield* Effect.promise(() => import("../metrics/index.ts"))
-        const preds = ctx.inputJson<Readonly<Record<string, string>>>("predictions")
-        const samples = ctx.inputJson<ReadonlyArray<Sample>>("items")
+        const preds = yield* ctx.read(predictions)
+        const samples = yield* ctx.read(items)
         const evalItems = samples.flatMap((s) => itemsOf(s).map((it) => ({ dataset: s.dataset, id: it.id, references: it.references })))
         // One Scorer for the whole set, or one per dataset when their metrics differ.
         const scorers = new Map<string, Scorer>()
@@ -73,13 +86,13 @@ export const scoreStep = (tuneSet: string, evalPart: string, metrics: ScoreMetri
         // Per dataset: items back in input order, each dataset's corpus apart.
         const results = new Map([...scorers].map(([d, s]) => [d, s.finish()]))
         const next = new Map([...results.keys()].map((d) => [d, 0]))
-        const items = evalItems.map((it) => {
+        const ordered = evalItems.map((it) => {
           const k = next.get(it.dataset)!
           next.set(it.dataset, k + 1)
           return results.get(it.dataset)!.items[k]!
         })
         const byDataset = Object.fromEntries([...results].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([d, r]) => [d, { metrics: scorers.get(d)!.metrics, corpus: r.corpus, items: r.items.length }]))
-        const out: ScoreOutput = { corpus: {}, items, by_dataset: byDataset }
+        const out: ScoreOutput = { corpus: {}, items: ordered, by_dataset: byDataset }
         return { scores: canonicalJson(out) }
       })
   }

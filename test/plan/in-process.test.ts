@@ -11,12 +11,13 @@ import { join } from "node:path"
 import { describe, it } from "node:test"
 import * as Effect from "effect/Effect"
 import { datasetKey } from "../../src/data/load.ts"
-import { loadStep, splitStep } from "../../src/plan/steps-data.ts"
+import { Samples } from "../../src/data/outputs.ts"
+import { type LoadOutputs, loadStep, splitStep } from "../../src/plan/steps-data.ts"
 import { EventLog } from "../../src/runtime/events.ts"
 import type { ProgressSink } from "../../src/runtime/progress.ts"
 import { runGraph } from "../../src/runtime/run-graph.ts"
 import { Store } from "../../src/runtime/store.ts"
-import type { TaskSpec } from "../../src/runtime/task.ts"
+import { output, type TaskSpec } from "../../src/runtime/task.ts"
 import { loadSpec } from "../../src/spec/load.ts"
 import { smallSpec } from "../support/small-spec.ts"
 
@@ -40,11 +41,14 @@ describe("runGraph in process", () => {
     const loaded = await Effect.runPromise(loadSpec(s.spec))
     const ids = Object.keys(loaded.spec.datasets).sort()
     const tasks: Array<TaskSpec> = []
+    const samples: Record<string, LoadOutputs["samples"]> = {}
     for (const id of ids) {
       const key = await Effect.runPromise(datasetKey(id, loaded.spec.datasets[id]!, { dataRoot: loaded.dataRoot }))
-      tasks.push(loadStep(id, loaded.spec.datasets[id]!, loaded, key))
+      const load = loadStep(id, loaded.spec.datasets[id]!, loaded, key)
+      tasks.push(load)
+      samples[id] = load.out.samples
     }
-    tasks.push(splitStep(ids, loaded.spec, Object.fromEntries(ids.map((d) => [d, { task: `load:${d}`, output: "samples" }]))))
+    tasks.push(splitStep(ids, loaded.spec, samples))
     const store = new Store(join(s.dir, "store"))
     const run = async (runId: string) => {
       const { sink, finished } = recordingSink()
@@ -71,12 +75,50 @@ describe("runGraph in process", () => {
     const s = smallSpec()
     const loaded = await Effect.runPromise(loadSpec(s.spec))
     const ids = Object.keys(loaded.spec.datasets).sort()
-    const orphan = splitStep(ids, loaded.spec, Object.fromEntries(ids.map((d) => [d, { task: `load:${d}`, output: "samples" }])))
+    const orphan = splitStep(ids, loaded.spec, Object.fromEntries(ids.map((d) => [d, output(`load:${d}`, "samples", Samples)])))
     const { sink, finished } = recordingSink()
     const store = new Store(join(mkdtempSync(join(tmpdir(), "revo-graph-")), "store"))
     const error = await Effect.runPromise(Effect.flip(runGraph([orphan], { store, scope: "x", events: new EventLog(join(s.dir, "runs"), "bad"), progress: sink, jobs: 1 })))
     assert.equal(error._tag, "TaskGraphError")
     assert.match(error.message, new RegExp(`split reads input ${ids[0]} from load:${ids[0]}, which is no task of the graph`))
     assert.deepEqual(finished, [])
+  })
+  it("fails the reading task, naming it and the output, when an input does not decode as its producer's format", async () => {
+    const s = smallSpec()
+    const loaded = await Effect.runPromise(loadSpec(s.spec))
+    const ids = Object.keys(loaded.spec.datasets).sort()
+    // A producer whose samples drifted from the Sample format: ids written as numbers.
+    const drifted = ids.map((d): TaskSpec => ({
+      label: `load:${d}`, kind: "load", version: "test-drifted", params: { d }, inputs: {}, resource: "cpu",
+      run: () => Effect.succeed({ samples: JSON.stringify([{ id: 7, dataset: d, image: {}, turns: [], origin: { file: "x" } }]) })
+    }))
+    const split = splitStep(ids, loaded.spec, Object.fromEntries(ids.map((d) => [d, output(`load:${d}`, "samples", Samples)])))
+    const store = new Store(join(mkdtempSync(join(tmpdir(), "revo-graph-")), "store"))
+    const { sink } = recordingSink()
+    const result = await Effect.runPromise(runGraph([...drifted, split], { store, scope: "x", events: new EventLog(join(s.dir, "runs"), "drift"), progress: sink, jobs: 1 }))
+    const outcome = result.outcomes.get("split")!
+    assert.equal(outcome.status, "failed")
+    assert.ok(outcome.status === "failed")
+    assert.match(outcome.error, new RegExp(`^split: its input ${ids[0]} \\(output samples of load:${ids[0]}\\) does not decode as that output's format: Expected string at \\[0\\]\\["id"\\]$`))
+  })
+
+  it("fails a task that reads a handle it did not declare as an input", async () => {
+    const s = smallSpec()
+    const producer: TaskSpec = {
+      label: "produce", kind: "load", version: "test", params: {}, inputs: {}, resource: "cpu",
+      run: () => Effect.succeed({ a: "[]", b: "[]" })
+    }
+    const a = output("produce", "a", Samples)
+    const b = output("produce", "b", Samples)
+    const reader: TaskSpec = {
+      label: "reader", kind: "split", version: "test", params: {}, inputs: { a }, resource: "cpu",
+      run: (ctx) => Effect.map(ctx.read(b), () => ({ out: "{}" }))
+    }
+    const store = new Store(join(mkdtempSync(join(tmpdir(), "revo-graph-")), "store"))
+    const { sink } = recordingSink()
+    const result = await Effect.runPromise(runGraph([producer, reader], { store, scope: "x", events: new EventLog(join(s.dir, "runs"), "undeclared"), progress: sink, jobs: 1 }))
+    const outcome = result.outcomes.get("reader")!
+    assert.ok(outcome.status === "failed")
+    assert.equal(outcome.error, "reader reads output b of produce, which is not among its inputs")
   })
 })
