@@ -7,8 +7,8 @@
  * the same journal without loading the CLI framework, the spec parser or the data check.
  *
  * What it names, and why that is enough for "the full path would do nothing":
- * - the command line (cwd, spec path, --set, --data-root, --store), the Node and revo versions
- *   and the environment variables the spec interpolates: the key and `env` below;
+ * - the command line (cwd, spec path, --set, --data-root, --store), the Node and revo versions,
+ *   revo's folder and the environment variables the spec interpolates: the key and `env` below;
  * - the spec file and every dataset file the spec declares: what the dataset keys hash;
  * - every file under src/ and the plugin's folder, bin/revo.js, package.json and
  *   package-lock.json: the code whose versions are in the task keys (a superset of each step's
@@ -29,6 +29,7 @@
  */
 import { mkdirSync, readFileSync, rmSync, statSync, type BigIntStats } from "node:fs"
 import { join } from "node:path"
+import { fileURLToPath } from "node:url"
 import { sha256, writeFileAtomic } from "../util/fs.ts"
 
 export const PROOF_FORMAT = 1
@@ -47,11 +48,12 @@ export interface ProofKeyInput {
   readonly store: string
 }
 
-/** revo's version (package.json): part of every proof's key. */
-const revoVersion = (): string => (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version
+/** This checkout of revo (its folder) and its version: a store shared by two checkouts keeps their proofs apart. */
+const revoRoot = fileURLToPath(new URL("../../", import.meta.url))
+const revoVersion = (): string => (JSON.parse(readFileSync(join(revoRoot, "package.json"), "utf8")) as { version: string }).version
 
 export const proofKey = (k: ProofKeyInput): string =>
-  sha256(JSON.stringify([PROOF_FORMAT, revoVersion(), process.version, k.cwd, k.spec, k.set, k.dataRoot ?? null, k.store]))
+  sha256(JSON.stringify([PROOF_FORMAT, revoRoot, revoVersion(), process.version, k.cwd, k.spec, k.set, k.dataRoot ?? null, k.store]))
 
 export const proofPath = (store: string, key: string): string => join(store, "noop", `${key}.json`)
 
