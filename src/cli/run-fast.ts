@@ -81,10 +81,21 @@ export const runFast = (argv: ReadonlyArray<string>): boolean => {
   try {
     const check = checkFiles(proof, process.env)
     if (!check.ok) return (trace(`not taken (${check.why})`), false)
-    finish(proof, args, started)
+    try {
+      finish(proof, args, started)
+    } catch (e) {
+      // The journal could not be written (a full or read-only disk): the full path says so properly.
+      return (trace(`not taken (${e instanceof Error ? e.message : String(e)})`), false)
+    }
     // Files that had to be hashed (touched, or written just before the proof): record their
-    // stats now, so the next rerun trusts them without reading them.
-    if (check.rehashed) restatProof(path, proof)
+    // stats now, so the next rerun trusts them without reading them. Only speed depends on it.
+    if (check.rehashed) {
+      try {
+        restatProof(path, proof)
+      } catch {
+        // the next rerun hashes them again
+      }
+    }
     trace("taken")
     return true
   } finally {

@@ -4,15 +4,15 @@
  * a run ended with every task done or cached and its report written. Recording is best effort:
  * a proof that cannot be written only costs the next run its fast path.
  */
-import { existsSync, readFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Option from "effect/Option"
-import { locatePlugin, pluginCodeFiles } from "../backends/registry.ts"
+import { defaultPluginsDir, isPluginPath, locatePlugin, MANIFEST_FILE, pluginCodeFiles } from "../backends/registry.ts"
 import { filesOf } from "../data/load.ts"
 import { datasetIds } from "../plan/pipeline.ts"
 import type { GraphResult } from "../runtime/run-graph.ts"
-import { fileEntry, type FileEntry, isRacy, nowNs, proofKey, proofPath, specEnvNames, writeProof } from "../runtime/rerun-proof.ts"
+import { fileEntry, type FileEntry, folderEntry, isRacy, nowNs, proofKey, proofPath, specEnvNames, writeProof } from "../runtime/rerun-proof.ts"
 import type { Store } from "../runtime/store.ts"
 import type { LoadedSpec } from "../spec/load.ts"
 import { resolveDataPath } from "../spec/load.ts"
@@ -84,10 +84,18 @@ const proofEntries = (run: FinishedRun, written: bigint): Array<FileEntry> | und
       data.push(resolveDataPath(loaded.dataRoot, f.declared))
     }
   }
-  const plugin = locatePlugin(loaded.spec.backend.plugin, { baseDir: dirname(loaded.file) })
+  const ref = loaded.spec.backend.plugin
+  const plugin = locatePlugin(ref, { baseDir: dirname(loaded.file) })
   if (plugin._tag === "missing") return undefined
   const inputs = [loaded.file, ...data, ...codeFiles(), ...pluginCodeFiles(plugin.dir).map((f) => join(plugin.dir, f))]
-  const entries: Array<FileEntry> = [...new Set(inputs)].map((f) => fileEntry(f, written))
+  const folders = pluginCodeFiles(plugin.dir, { folders: true }).map((f) => join(plugin.dir, f))
+  // Found by name among plugins/: another folder there could take the name (a new folder, or a manifest renamed).
+  if (plugin._tag === "process" && !isPluginPath(ref)) {
+    const subs = readdirSync(defaultPluginsDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(defaultPluginsDir, d.name))
+    folders.push(defaultPluginsDir, ...subs)
+    inputs.push(...subs.map((d) => join(d, MANIFEST_FILE)).filter((f) => existsSync(f)))
+  }
+  const entries: Array<FileEntry> = [...[...new Set(inputs)].map((f) => fileEntry(f, written)), ...[...new Set(folders)].map(folderEntry)]
   // The run read these files somewhere between its start and now; their stats are taken only now.
   // They show what the run read only if no file changed in between: none did when none was
   // modified (mtime) or replaced or rewritten (ctime) since shortly before the run began

@@ -128,7 +128,7 @@ describe("revo run's no-op fast path", () => {
     assert.match(spec.summary, /^\d+ tasks: 0 run, /)
   })
 
-  it("the proof covers every file of src/ (the code the task versions come from)", () => {
+  it("the proof covers every file of src/ and of the plugin (the code the task versions come from)", () => {
     const s = smallSpec()
     const first = run([s.spec, "--store", s.store])
     assert.equal(first.code, 0, first.stderr)
@@ -137,8 +137,11 @@ describe("revo run's no-op fast path", () => {
     assert.equal(spawned.status, 0)
     assert.equal(run([s.spec, "--store", s.store]).code, 0)
     const [file] = readdirSync(join(s.store, "noop"))
-    const proof = JSON.parse(readFileSync(join(s.store, "noop", file!), "utf8")) as { files: Array<{ path: string }> }
+    const proof = JSON.parse(readFileSync(join(s.store, "noop", file!), "utf8")) as { files: Array<{ path: string; folder?: true }> }
     const named = new Set(proof.files.map((f) => f.path))
+    // The plugin's files, and its folders (a file added there changes its code hash).
+    for (const f of listFiles(join(repoRoot, "plugins/retrieval"))) assert.ok(named.has(join(repoRoot, "plugins/retrieval", f)), `plugins/retrieval/${f} is not in the proof`)
+    assert.ok(proof.files.some((f) => f.folder === true && f.path === join(repoRoot, "plugins/retrieval")), "the plugin's folder is in the proof")
     for (const f of listFiles(join(repoRoot, "src"))) assert.ok(named.has(join(repoRoot, "src", f)), `src/${f} is not in the proof`)
     for (const f of ["bin/revo.js", "package.json", s.spec]) assert.ok(named.has(f.startsWith("/") ? f : join(repoRoot, f)), `${f} is not in the proof`)
   })

@@ -9,7 +9,7 @@ import { mkdtempSync, renameSync, statSync, utimesSync, writeFileSync } from "no
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, it } from "node:test"
-import { checkFiles, fileEntry, nowNs, proofKey, RACY_NS, readProof, type RerunProof, restatProof, specEnvNames, writeProof } from "../../src/runtime/rerun-proof.ts"
+import { checkFiles, fileEntry, folderEntry, nowNs, proofKey, RACY_NS, readProof, type RerunProof, restatProof, specEnvNames, writeProof } from "../../src/runtime/rerun-proof.ts"
 import { sha256File } from "../../src/util/fs.ts"
 
 /** A proof time well after the fixtures' files were written: they are not racy for it. */
@@ -97,6 +97,18 @@ describe("the no-op proof's file check", () => {
     assert.match(JSON.stringify(checkFiles(proofOf([{ ...entry, path: join(dir, "gone.json") }]), {})), /gone\.json is gone/)
     writeFileSync(file, "{}\n")
     assert.match(JSON.stringify(checkFiles(proofOf([entry]), {})), /changed size/)
+  })
+
+  it("a folder entry catches a file added to the folder, removed from it or renamed in it", () => {
+    const { dir, file } = fixture()
+    // A folder changed this recently is racy for a proof written now; "later" is well after.
+    const entry = folderEntry(dir)
+    assert.deepEqual(checkFiles(proofOf([entry]), {}), { ok: true, rehashed: false })
+    writeFileSync(join(dir, "new.py"), "print(1)\n")
+    assert.match(JSON.stringify(checkFiles(proofOf([entry]), {})), /a file added, removed or renamed/)
+    const again = folderEntry(dir)
+    renameSync(file, join(dir, "renamed.json"))
+    assert.equal(checkFiles(proofOf([again]), {}).ok, false)
   })
 
   it("fails when a variable the spec interpolates changed, appeared or disappeared", () => {
