@@ -16,7 +16,6 @@ import { dataRootFlag, jsonFlag, setFlag, specArg, storeFlag } from "./options.t
 import { SpecError } from "../spec/errors.ts"
 import { StoreLocked } from "../runtime/lock.ts"
 import { scoreCommand as score } from "./score-command.ts"
-import type { StoreUnwritable } from "../runtime/storage-effect.ts"
 import type { TaskStore } from "../runtime/task-store.ts"
 
 const version: string = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version
@@ -30,7 +29,7 @@ const lazy = <M, A, X, E, R>(load: () => Promise<M>, pick: (m: M) => (args: A) =
  * that read or write it; they take it from their context (src/runtime/task-store.ts).
  */
 const withStore = <A extends { readonly store: Option.Option<string> }, X, E, R>(run: (args: A) => Effect.Effect<X, E, R>) =>
-  (args: A): Effect.Effect<X, E | StoreUnwritable, Exclude<R, TaskStore>> =>
+  (args: A): Effect.Effect<X, E, Exclude<R, TaskStore>> =>
     Effect.flatMap(Effect.promise(() => import("./services.ts")), (m) => run(args).pipe(Effect.provide(m.storeLayer(args.store))))
 
 const runRun = withStore(lazy(() => import("./run.ts"), (m) => m.runRun))

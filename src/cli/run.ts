@@ -62,7 +62,7 @@ export const openSession = (args: SpecArgs, options: { readonly checkData?: bool
     // located spec error here, not a failed load task (its warnings come from the loads).
     // Files over 256 MB are left to the load tasks, which parse them anyway (validate checks them all).
     if (options.checkData === true) yield* checkSpecData(loaded, args.spec, { maxFileBytes: RUN_CHECK_MAX_BYTES })
-    const store = yield* TaskStore
+    const store = yield* (yield* TaskStore).open
     const storeDir = store.root
     const plugin = yield* loadPlugin(loaded.spec.backend.plugin, { baseDir: dirname(loaded.file), executor: loaded.spec.backend.executor.kind }).pipe(
       Effect.mapError((e) => new UsageError({ message: `${args.spec}: backend.plugin: ${e.message}` }))

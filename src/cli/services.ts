@@ -5,10 +5,9 @@
  */
 import * as Option from "effect/Option"
 import type * as Layer from "effect/Layer"
-import type { StoreUnwritable } from "../runtime/storage-effect.ts"
 import { TaskStore } from "../runtime/task-store.ts"
 import { storeDirFrom } from "./run-common.ts"
 
 /** The store of a command's --store flag (absent: results/.revo under the current folder). */
-export const storeLayer = (flag: Option.Option<string>): Layer.Layer<TaskStore, StoreUnwritable> =>
+export const storeLayer = (flag: Option.Option<string>): Layer.Layer<TaskStore> =>
   TaskStore.layer(storeDirFrom(Option.getOrUndefined(flag)))

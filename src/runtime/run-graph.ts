@@ -18,6 +18,7 @@ import * as Semaphore from "effect/Semaphore"
 import type { JobHandle } from "../backends/executors/types.ts"
 import { Journal } from "./journal.ts"
 import { Progress } from "./progress.ts"
+import type { StoreUnwritable } from "./storage-effect.ts"
 import { TaskStore } from "./task-store.ts"
 import { asStorageFailure, guardStorage, StorageFailure } from "./storage-failure.ts"
 import { type Store, thisHost } from "./store.ts"
@@ -102,10 +103,10 @@ class InputCache {
 
 const refKey = (ref: OutputRef): string => `${ref.task}\u0000${ref.output}`
 
-export const runGraph = (graph: ReadonlyArray<TaskSpec>, options: GraphOptions): Effect.Effect<GraphResult, TaskGraphError, TaskStore | Journal | Progress> =>
+export const runGraph = (graph: ReadonlyArray<TaskSpec>, options: GraphOptions): Effect.Effect<GraphResult, TaskGraphError | StoreUnwritable, TaskStore | Journal | Progress> =>
   Effect.gen(function*() {
     const tasks = yield* Effect.try({ try: () => orderedTasks(graph), catch: (e) => (e instanceof TaskGraphError ? e : new TaskGraphError({ message: String(e) })) })
-    const store = yield* TaskStore
+    const store = yield* (yield* TaskStore).open
     const events = yield* Journal
     const progress = yield* Progress
     const cpu = yield* Semaphore.make(Math.max(1, options.jobs))

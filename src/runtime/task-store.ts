@@ -4,11 +4,22 @@
  * per command from its --store flag (src/cli/main.ts). Tests provide a store in a temp folder.
  */
 import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { storageEffect, type StoreUnwritable } from "./storage-effect.ts"
 import { Store } from "./store.ts"
 
-export class TaskStore extends Context.Service<TaskStore, Store>()("revo/runtime/TaskStore") {
-  /** The store at `root` (created on the first write); a folder that refuses writes fails as StoreUnwritable. */
-  static readonly layer = (root: string): Layer.Layer<TaskStore, StoreUnwritable> => Layer.effect(TaskStore, storageEffect(root, () => new Store(root)))
+export interface TaskStoreShape {
+  readonly root: string
+  /**
+   * The store, created (its folders made) on first use and the same one after: a command that
+   * stops at a spec error leaves no store behind. A folder that refuses writes fails as StoreUnwritable.
+   */
+  readonly open: Effect.Effect<Store, StoreUnwritable>
+}
+
+export class TaskStore extends Context.Service<TaskStore, TaskStoreShape>()("revo/runtime/TaskStore") {
+  /** The store at `root`. */
+  static readonly layer = (root: string): Layer.Layer<TaskStore> =>
+    Layer.effect(TaskStore, Effect.map(Effect.cached(storageEffect(root, () => new Store(root))), (open) => TaskStore.of({ root, open })))
 }
