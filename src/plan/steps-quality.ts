@@ -4,7 +4,7 @@
  */
 import * as Effect from "effect/Effect"
 import { itemsOf, namespaced, type Sample } from "../data/sample.ts"
-import { type BootstrapResult, type Estimate, pairedBootstrap, rng, spread } from "../quality/bootstrap.ts"
+import { type BootstrapResult, type Estimate, pairedBootstrap, pairedBootstraps, rng, spread } from "../quality/bootstrap.ts"
 import { budgetCurvePoint } from "../quality/budget-curve.ts"
 import { type Degeneracy, degeneracyOf } from "../quality/degenerate.ts"
 import { dqIntervals, dqOf, type DqOptions } from "../quality/dq.ts"
@@ -485,18 +485,19 @@ export const proofStep = (
         for (const r of sets.random) values(r, e, order).forEach((v, i) => (out[i]! += v / sets.random.length))
         return out
       }
-      const paired = (subject: string, control: (e: string, order: ReadonlyArray<string>) => Float64Array, on: ReadonlyArray<string>) =>
-        on.map((e) => {
-          const order = itemIds(e)
-          return { name: e, subject: values(subject, e, order), control: control(e, order) }
-        })
-      const boot = (subject: string, control: (e: string, order: ReadonlyArray<string>) => Float64Array, on: ReadonlyArray<string>) =>
-        pairedBootstrap(paired(subject, control, on), options.bootstrap, options.seed, options.margin)
-      const of = (t: string) => (e: string, order: ReadonlyArray<string>) => values(t, e, order)
 
+      // REVO-LION against each control on one draw of the resampled items (each result equals its own pairedBootstrap).
+      const controls = [...(sets.union ? ["union"] : []), ...(sets.random.length > 0 ? ["random"] : []), ...(sets.bottom ? [BOTTOM_SET] : [])]
+      const against = new Map(pairedBootstraps(
+        evalSets.map((e) => {
+          const order = itemIds(e)
+          return { name: e, series: Object.fromEntries([["revo-lion", values("revo-lion", e, order)], ...controls.map((c) => [c, c === "random" ? randomMean(e, order) : values(c, e, order)] as const)]) }
+        }),
+        controls.map((c) => ["revo-lion", c] as const), options.bootstrap, options.seed, options.margin
+      ).map((r, i) => [controls[i]!, r] as const))
       const headline: Record<string, BootstrapResult> = {}
-      if (sets.union) headline["union"] = boot("revo-lion", of("union"), evalSets)
-      if (sets.random.length > 0) headline["random"] = boot("revo-lion", randomMean, evalSets)
+      if (sets.union) headline["union"] = against.get("union")!
+      if (sets.random.length > 0) headline["random"] = against.get("random")!
 
       const meansOf = (t: string): Means => {
         let macro = 0
@@ -549,7 +550,7 @@ export const proofStep = (
         means,
         seeds,
         revolion_eval: revolionEval,
-        bottom: sets.bottom ? boot("revo-lion", of(BOTTOM_SET), evalSets) : null,
+        bottom: sets.bottom ? against.get(BOTTOM_SET)! : null,
         budget_curve: sets.budgets.map((b) =>
           budgetCurvePoint(b.budget, { sets: b.random, seeds: b.seeds }, evalSets.map((e) => {
             const order = itemIds(e)
