@@ -11,6 +11,7 @@ import { appendFileSync, readdirSync, readFileSync, statSync, utimesSync, writeF
 import { join } from "node:path"
 import { describe, it } from "node:test"
 import { listFiles, sha256File } from "../../src/util/fs.ts"
+import { ImportGraph } from "../../src/util/import-graph.ts"
 import { mainTs, repoRoot } from "../support/cli.ts"
 import { lastRunEvents, smallSpec } from "../support/small-spec.ts"
 
@@ -43,6 +44,12 @@ const resultBytes = (dir: string): Record<string, string> =>
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 describe("revo run's no-op fast path", () => {
+  it("loads no package: nothing of Effect, the CLI framework or yaml (its whole point is start-up)", () => {
+    const closure = new ImportGraph(repoRoot).closure(join(repoRoot, "src/cli/run-fast.ts"))
+    assert.deepEqual(closure.packages, [])
+    assert.ok(closure.modules.length < 12, `the fast path loads ${closure.modules.length} modules: ${closure.modules.join(", ")}`)
+  })
+
   it("takes it only when nothing changed, with the full path's words, journal and results", async () => {
     const s = smallSpec({ extra: "description: ${REVO_FAST_TEST_TEXT:-a small experiment}" })
     const results = join(s.dir, "results", "small")
@@ -66,7 +73,9 @@ describe("revo run's no-op fast path", () => {
     for (const f of listFiles(join(repoRoot, "src"))) assert.ok(named.has(join(repoRoot, "src", f)), `src/${f} is not in the proof`)
     for (const f of listFiles(join(repoRoot, "plugins/retrieval"))) assert.ok(named.has(join(repoRoot, "plugins/retrieval", f)), `plugins/retrieval/${f} is not in the proof`)
     assert.ok(proof.files.some((f) => f.folder === true && f.path === join(repoRoot, "plugins/retrieval")), "the plugin's folder is in the proof")
-    for (const f of [join(repoRoot, "bin/revo.js"), join(repoRoot, "package.json"), s.spec]) assert.ok(named.has(f), `${f} is not in the proof`)
+    for (const f of [join(repoRoot, "bin/revo.js"), join(repoRoot, "package.json"), join(repoRoot, "node_modules/effect/package.json"), s.spec]) {
+      assert.ok(named.has(f), `${f} is not in the proof`)
+    }
     const full = run(args, {}, true)
     assert.equal(full.code, 0, full.stderr)
     assert.equal(full.fast, "")
