@@ -20,11 +20,18 @@ import { listFiles } from "../util/fs.ts"
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url))
 
-/** The code a run's task keys come from, as files: src/, the launcher, the package manifests. */
-export const codeFiles = (): Array<string> => [
-  ...listFiles(join(repoRoot, "src")).map((f) => join(repoRoot, "src", f)),
-  ...["bin/revo.js", "package.json", "package-lock.json"].map((f) => join(repoRoot, f)).filter((f) => existsSync(f))
-]
+/**
+ * The code a run's task keys come from, as files: src/, the launcher, the package manifests, and
+ * each dependency's installed package.json (the import-graph versions include their versions).
+ */
+export const codeFiles = (): Array<string> => {
+  const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { dependencies?: Record<string, string> }
+  return [
+    ...listFiles(join(repoRoot, "src")).map((f) => join(repoRoot, "src", f)),
+    ...["bin/revo.js", "package.json", "package-lock.json"].map((f) => join(repoRoot, f)),
+    ...Object.keys(pkg.dependencies ?? {}).sort().map((d) => join(repoRoot, "node_modules", d, "package.json"))
+  ].filter((f) => existsSync(f))
+}
 
 export interface ProofFile {
   readonly key: string

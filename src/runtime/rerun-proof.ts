@@ -10,9 +10,10 @@
  * - the command line (cwd, spec path, --set, --data-root, --store), the Node and revo versions,
  *   revo's folder and the environment variables the spec interpolates: the key and `env` below;
  * - the spec file and every dataset file the spec declares: what the dataset keys hash;
- * - every file under src/ and the plugin's folder, bin/revo.js, package.json and
- *   package-lock.json: the code whose versions are in the task keys (a superset of each step's
- *   import closure and of the plugin's code hash); the plugin's folders too, since a file
+ * - every file under src/ and the plugin's folder, bin/revo.js, package.json,
+ *   package-lock.json and each dependency's installed package.json: the code whose versions are
+ *   in the task keys (a superset of each step's import closure, with its packages' versions, and
+ *   of the plugin's code hash); the plugin's folders too, since a file
  *   added there changes its code hash, and for a plugin found by name, plugins/ and its
  *   subfolders and manifests, since another plugin could take that name;
  * - every task record, label file and output object in the store, and every file of the
