@@ -68,7 +68,7 @@ export class LocalJobTimedOut extends Schema.TaggedError<LocalJobTimedOut>()("Lo
   }
 }
 
-export type ExecutorError = LocalSpawnFailed | LocalJobFailed | LocalJobTimedOut
+export type LocalExecutorError = LocalSpawnFailed | LocalJobFailed | LocalJobTimedOut
 
 export interface LocalExecutorOptions {
   /** How long a SIGTERMed job may take to exit before its group gets SIGKILL. Default 10 s. */
@@ -291,12 +291,12 @@ const scaledTime = (r: Job["resources"], factor: number | undefined) => {
   return { ...r, time: `${Math.floor(t / 3600)}:${pad(Math.floor((t % 3600) / 60))}:${pad(t % 60)}` }
 }
 
-export const makeLocalExecutor = (options: LocalExecutorOptions = {}): Executor<ExecutorError> => {
+export const makeLocalExecutor = (options: LocalExecutorOptions = {}): Executor<LocalExecutorError> => {
   const grace = Duration.fromInputUnsafe(options.killGrace ?? "10 seconds")
   const once = runLocal(grace)
   const policy: RetryPolicy | undefined = options.retry === undefined ? undefined : { max: options.retry.max, ...(options.retry.timeFactor === undefined ? {} : { timeFactor: options.retry.timeFactor }) }
   /** Like the Slurm executor: a timeout is retried with time x timeFactor, up to `max` more attempts. */
-  const loop = (job: Job, hooks: Hooks, adopt: JobHandle | undefined, n: number): Effect.Effect<JobResult, ExecutorError> =>
+  const loop = (job: Job, hooks: Hooks, adopt: JobHandle | undefined, n: number): Effect.Effect<JobResult, LocalExecutorError> =>
     once(job, hooks, adopt).pipe(
       Effect.catchTag("LocalJobTimedOut", (error) => {
         const next = n < (policy?.max ?? 0) ? scaledTime(job.resources, policy?.timeFactor) : undefined
@@ -309,4 +309,4 @@ export const makeLocalExecutor = (options: LocalExecutorOptions = {}): Executor<
   return { kind: "local", run: (job, hooks, adopt) => loop(job, hooks, adopt, 0) }
 }
 
-export const localExecutor: Executor<ExecutorError> = makeLocalExecutor()
+export const localExecutor: Executor<LocalExecutorError> = makeLocalExecutor()
