@@ -3,7 +3,7 @@
  * `local` spawns it here; `slurm` submits it with sbatch. The runtime does not care which.
  */
 import type { Effect } from "effect"
-import type { LocalExecutorError } from "./local.ts"
+import type { LocalExecutorError } from "./local-errors.ts"
 import type { SlurmExecutorError } from "./slurm-errors.ts"
 
 /** Resources are never part of a task key: a retry with more memory still hits the cache. */
