@@ -63,8 +63,9 @@ export interface LoadedPlugin {
 const SKIP_DIR = new Set(["__pycache__", "node_modules", ".git", ".venv", ".pytest_cache"])
 const skipFile = (f: string) => f.startsWith(".") || f.endsWith(".pyc") || f.endsWith("~")
 
-/** The plugin dir's code files (relative, sorted): what its code hash covers. */
-export const pluginCodeFiles = (dir: string): Array<string> => listFiles(dir, { skipDir: (d) => SKIP_DIR.has(d) || d.startsWith("."), skipFile })
+/** The plugin dir's code files (relative, sorted): what its code hash covers. `folders`: the folders holding them. */
+export const pluginCodeFiles = (dir: string, options: { readonly folders?: boolean } = {}): Array<string> =>
+  listFiles(dir, { skipDir: (d) => SKIP_DIR.has(d) || d.startsWith("."), skipFile, ...options })
 
 /** sha256 over "path\0sha256(content)\n" for every file, paths sorted: independent of mtimes and of where the dir lives. */
 export const codeHashOf = (dir: string): string =>
@@ -178,7 +179,8 @@ export interface PluginLoadOptions {
   readonly executor?: "local" | "slurm"
 }
 
-const isPath = (ref: string) => ref.includes("/") || ref.startsWith(".") || ref.endsWith(".json")
+/** A plugin reference that is a path (to its folder or manifest), not a name to search for. */
+export const isPluginPath = (ref: string) => ref.includes("/") || ref.startsWith(".") || ref.endsWith(".json")
 
 const fromDir = (ref: string, dir: string): Effect.Effect<LoadedPlugin, PluginLoadError> =>
   Effect.gen(function*() {
@@ -235,7 +237,7 @@ export const locatePlugin = (ref: string, options: PluginLoadOptions = {}): Plug
   const builtin = BUILTIN[ref]
   if (builtin !== undefined) return { _tag: "builtin", dir: builtin.dir, manifestFile: join(builtin.dir, MANIFEST_FILE) }
   const baseDir = options.baseDir ?? process.cwd()
-  if (isPath(ref)) {
+  if (isPluginPath(ref)) {
     const p = resolve(baseDir, ref)
     const dir = p.endsWith(".json") ? dirname(p) : p
     if (p.endsWith(".json") && basename(p) !== MANIFEST_FILE) {

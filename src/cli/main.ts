@@ -16,6 +16,7 @@ import { dataRootFlag, jsonFlag, setFlag, specArg, storeFlag } from "./options.t
 import { SpecError } from "../spec/errors.ts"
 import { StoreLocked } from "../runtime/lock.ts"
 import { scoreCommand as score } from "./score-command.ts"
+import type { TaskStore } from "../runtime/task-store.ts"
 
 const version: string = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).version
 
@@ -23,14 +24,22 @@ const version: string = JSON.parse(readFileSync(new URL("../../package.json", im
 const lazy = <M, A, X, E, R>(load: () => Promise<M>, pick: (m: M) => (args: A) => Effect.Effect<X, E, R>) => (args: A): Effect.Effect<X, E, R> =>
   Effect.flatMap(Effect.promise(load), (m) => pick(m)(args))
 
-const runRun = lazy(() => import("./run.ts"), (m) => m.runRun)
-const runPlan = lazy(() => import("./plan.ts"), (m) => m.runPlan)
+/**
+ * The task store a command works on, provided here once, from its --store flag, to the commands
+ * that read or write it; they take it from their context (src/runtime/task-store.ts).
+ */
+const withStore = <A extends { readonly store: Option.Option<string> }, X, E, R>(run: (args: A) => Effect.Effect<X, E, R>) =>
+  (args: A): Effect.Effect<X, E, Exclude<R, TaskStore>> =>
+    Effect.flatMap(Effect.promise(() => import("./services.ts")), (m) => run(args).pipe(Effect.provide(m.storeLayer(args.store))))
+
+const runRun = withStore(lazy(() => import("./run.ts"), (m) => m.runRun))
+const runPlan = withStore(lazy(() => import("./plan.ts"), (m) => m.runPlan))
 const runStatus = lazy(() => import("./status.ts"), (m) => m.runStatus)
 const runValidate = lazy(() => import("./validate.ts"), (m) => m.runValidate)
 const runSchema = lazy(() => import("./schema.ts"), (m) => m.runSchema)
 const runInspect = lazy(() => import("./inspect.ts"), (m) => m.runInspect)
-const runReport = lazy(() => import("./report.ts"), (m) => m.runReport)
-const runPublish = lazy(() => import("./publish.ts"), (m) => m.runPublish)
+const runReport = withStore(lazy(() => import("./report.ts"), (m) => m.runReport))
+const runPublish = withStore(lazy(() => import("./publish.ts"), (m) => m.runPublish))
 const runVerify = lazy(() => import("./verify.ts"), (m) => m.runVerify)
 
 const revo = Command.make("revo").pipe(

@@ -5,14 +5,15 @@
 import { join } from "node:path"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { explainPlan } from "../plan/explain.ts"
-import { EventLog, newRunId, writeRunInfo } from "../runtime/events.ts"
+import { newRunId } from "../runtime/events.ts"
+import { Journal } from "../runtime/journal.ts"
 import { holderAlive, lockStore, readLockHolder, StoreLocked } from "../runtime/lock.ts"
 import { Progress } from "../runtime/progress.ts"
 import { runGraph } from "../runtime/run-graph.ts"
 import { TasksFailed, UsageError } from "./errors.ts"
-import { storageEffect } from "../runtime/storage-effect.ts"
-import { thisHost, writeFileAtomic } from "../runtime/store.ts"
+import { writeFileAtomic } from "../runtime/store.ts"
 import { holderRun, openSession, type SpecArgs, writeResults } from "./run.ts"
 
 /**
@@ -48,18 +49,16 @@ export const runReport = (args: SpecArgs) =>
     yield* lockStore(session.store.root, `revo report ${args.spec}`)
     session.store.sweep()
     const runId = newRunId()
-    const events = yield* storageEffect(session.resultsDir, () => {
-      const log = new EventLog(join(session.resultsDir, "runs"), runId)
-      writeRunInfo(log, `revo report ${args.spec}`, thisHost())
-      return log
-    })
-    const progress = new Progress()
-    const result = yield* runGraph(session.tasks, { store: session.store, scope: session.loaded.spec.name, events, progress, jobs: 1, force: ["report"] }).pipe(
-      Effect.ensuring(Effect.sync(() => progress.close()))
-    )
+    const { result, runDir } = yield* Effect.gen(function*() {
+      const progress = yield* Progress
+      const result = yield* runGraph(session.tasks, { scope: session.loaded.spec.name, jobs: 1, force: ["report"] }).pipe(
+        Effect.ensuring(Effect.sync(() => progress.close()))
+      )
+      return { result, runDir: (yield* Journal).dir }
+    }).pipe(Effect.provide(Layer.mergeAll(Journal.layer(session.resultsDir, runId, `revo report ${args.spec}`), Progress.layerTerminal)))
     const written = result.failures.length > 0 ? [] : writeResults(session, result)
     // A report run is a run: its summary tells `revo status` it finished.
-    writeFileAtomic(join(events.dir, "summary.json"), JSON.stringify({ run: runId, command: "report", spec: session.loaded.file, spec_sha256: session.loaded.hash, failed: result.failures, results: result.failures.length === 0 }, null, 2) + "\n")
+    writeFileAtomic(join(runDir, "summary.json"), JSON.stringify({ run: runId, command: "report", spec: session.loaded.file, spec_sha256: session.loaded.hash, failed: result.failures, results: result.failures.length === 0 }, null, 2) + "\n")
     if (result.failures.length > 0) return yield* new TasksFailed({ failures: result.failures })
     yield* Console.log(`Report rebuilt in ${session.resultsDir}${written.length ? ` (updated: ${written.join(", ")})` : " (unchanged)"}`)
   }))

@@ -15,7 +15,7 @@ import { join, resolve } from "node:path"
 import { EventLog, newRunId, writeRunInfo } from "../runtime/events.ts"
 import { thisHost } from "../runtime/host.ts"
 import { tryLock, unlock } from "../runtime/lock-file.ts"
-import { checkFiles, fileEntry, proofKey, proofPath, readProof, type RerunProof, writeProof } from "../runtime/rerun-proof.ts"
+import { checkFiles, proofKey, proofPath, readProof, type RerunProof, restatProof } from "../runtime/rerun-proof.ts"
 import { resultsWritten, storeDirFrom, summaryLine, writeRunSummary } from "./run-common.ts"
 
 interface RunArgs {
@@ -81,10 +81,21 @@ export const runFast = (argv: ReadonlyArray<string>): boolean => {
   try {
     const check = checkFiles(proof, process.env)
     if (!check.ok) return (trace(`not taken (${check.why})`), false)
-    finish(proof, args, started)
+    try {
+      finish(proof, args, started)
+    } catch (e) {
+      // The journal could not be written (a full or read-only disk): the full path says so properly.
+      return (trace(`not taken (${e instanceof Error ? e.message : String(e)})`), false)
+    }
     // Files that had to be hashed (touched, or written just before the proof): record their
-    // stats now, so the next rerun trusts them without reading them.
-    if (check.rehashed) writeProof(path, { ...proof, files: proof.files.map((f) => fileEntry(f.path, f.sha256)) })
+    // stats now, so the next rerun trusts them without reading them. Only speed depends on it.
+    if (check.rehashed) {
+      try {
+        restatProof(path, proof)
+      } catch {
+        // the next rerun hashes them again
+      }
+    }
     trace("taken")
     return true
   } finally {
@@ -97,7 +108,7 @@ const finish = (proof: RerunProof, args: RunArgs, started: number): void => {
   const runId = newRunId()
   const log = new EventLog(join(proof.resultsDir, "runs"), runId)
   writeRunInfo(log, `revo run ${args.spec}`, thisHost())
-  for (const [task, key] of proof.tasks) log.write({ event: "cached", task, key })
+  log.writeAll(proof.tasks.map(([task, key]) => ({ event: "cached", task, key })))
   const n = proof.tasks.length
   const seconds = (Date.now() - started) / 1000
   writeRunSummary(log.dir, {

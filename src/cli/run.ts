@@ -7,17 +7,20 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { loadPlugin } from "../backends/registry.ts"
 import { backendCheck } from "../backends/spec-check.ts"
 import { datasetKey } from "../data/load.ts"
 import { buildPipeline, datasetIds } from "../plan/pipeline.ts"
-import { EventLog, newRunId, writeRunInfo } from "../runtime/events.ts"
+import { newRunId } from "../runtime/events.ts"
+import { Journal } from "../runtime/journal.ts"
 import { lockStore } from "../runtime/lock.ts"
 import { Progress } from "../runtime/progress.ts"
+import { TaskStore } from "../runtime/task-store.ts"
 import { runGraph, type GraphResult } from "../runtime/run-graph.ts"
 import { storageEffect } from "../runtime/storage-effect.ts"
-import { Store, sweepTemp, thisHost, writeFileAtomic } from "../runtime/store.ts"
+import { type Store, sweepTemp, writeFileAtomic } from "../runtime/store.ts"
 import type { TaskSpec } from "../runtime/task.ts"
 import { hubFiles } from "../hub/source.ts"
 import { hubOptions, loadSpec, type LoadedSpec } from "../spec/load.ts"
@@ -59,8 +62,8 @@ export const openSession = (args: SpecArgs, options: { readonly checkData?: bool
     // located spec error here, not a failed load task (its warnings come from the loads).
     // Files over 256 MB are left to the load tasks, which parse them anyway (validate checks them all).
     if (options.checkData === true) yield* checkSpecData(loaded, args.spec, { maxFileBytes: RUN_CHECK_MAX_BYTES })
-    const storeDir = storeDirOf(args.store)
-    const store = yield* storageEffect(storeDir, () => new Store(storeDir))
+    const store = yield* (yield* TaskStore).open
+    const storeDir = store.root
     const plugin = yield* loadPlugin(loaded.spec.backend.plugin, { baseDir: dirname(loaded.file), executor: loaded.spec.backend.executor.kind }).pipe(
       Effect.mapError((e) => new UsageError({ message: `${args.spec}: backend.plugin: ${e.message}` }))
     )
@@ -117,49 +120,48 @@ export const runRun = (args: SpecArgs & { readonly jobs: number; readonly force:
     const swept = session.store.sweep() + sweepTemp(session.resultsDir, [join(session.resultsDir, "runs")])
     if (swept > 0) yield* Console.error(`Removed ${swept} temp file(s) left by interrupted writes.`)
     const runId = newRunId()
-    const events = yield* storageEffect(session.resultsDir, () => {
-      const log = new EventLog(join(session.resultsDir, "runs"), runId)
-      writeRunInfo(log, `revo run ${args.spec}`, thisHost())
-      return log
-    })
-    const progress = new Progress()
-    const summary = (fields: Record<string, unknown>) => {
-      const s = progress.summary()
-      writeRunSummary(events.dir, {
-        run: runId, spec: session.loaded.file, spec_sha256: session.loaded.hash, tasks: session.tasks.length,
-        executed: s.executed, cached: s.cached, seconds: s.seconds, ...fields
-      })
-      return s
-    }
-    const journal = join(events.dir, "events.jsonl")
-    const result = yield* runGraph(session.tasks, { store: session.store, scope: session.loaded.spec.name, events, progress, jobs: args.jobs, force: args.force }).pipe(
-      Effect.ensuring(Effect.sync(() => progress.close())),
-      // Ctrl-C or SIGTERM: the user still needs to know what was done and where the results stand.
-      Effect.onInterrupt(() =>
-        Effect.suspend(() => {
-          const s = summary({ failed: [], interrupted: true, results: false })
-          return Console.error(
-            `Interrupted after ${s.seconds.toFixed(1)}s: ${s.executed} task(s) run, ${s.cached} cached, ${s.failed} failed of ${session.tasks.length}; ` +
-              `the tasks that were running are journaled as interrupted and rerun next time. ${resultsState(session, runId)}; journal ${journal}`
-          )
+    // This run's journal and progress view, for the runner and for the summary below.
+    return yield* Effect.gen(function*() {
+      const events = yield* Journal
+      const progress = yield* Progress
+      const summary = (fields: Record<string, unknown>) => {
+        const s = progress.summary()
+        writeRunSummary(events.dir, {
+          run: runId, spec: session.loaded.file, spec_sha256: session.loaded.hash, tasks: session.tasks.length,
+          executed: s.executed, cached: s.cached, seconds: s.seconds, ...fields
         })
+        return s
+      }
+      const journal = join(events.dir, "events.jsonl")
+      const result = yield* runGraph(session.tasks, { scope: session.loaded.spec.name, jobs: args.jobs, force: args.force }).pipe(
+        Effect.ensuring(Effect.sync(() => progress.close())),
+        // Ctrl-C or SIGTERM: the user still needs to know what was done and where the results stand.
+        Effect.onInterrupt(() =>
+          Effect.suspend(() => {
+            const s = summary({ failed: [], interrupted: true, results: false })
+            return Console.error(
+              `Interrupted after ${s.seconds.toFixed(1)}s: ${s.executed} task(s) run, ${s.cached} cached, ${s.failed} failed of ${session.tasks.length}; ` +
+                `the tasks that were running are journaled as interrupted and rerun next time. ${resultsState(session, runId)}; journal ${journal}`
+            )
+          })
+        )
       )
-    )
-    const written = yield* storageEffect(session.resultsDir, () => writeResults(session, result)).pipe(
-      // Say which tasks failed before why the results could not be written (often the same full disk).
-      Effect.tapError(() => result.failures.length > 0 ? Console.error(new TasksFailed({ failures: result.failures }).message) : Effect.void)
-    )
-    const warnings = loadWarnings(session, result)
-    for (const w of warnings) yield* Console.error(`warning: ${w}`)
-    const reported = reportWritten(result)
-    const s = summary({ failed: result.failures, results: reported })
-    // Nothing failed and the results are this run's: the next run of this command line may prove it has nothing to do.
-    if (reported && result.failures.length === 0) recordRerunProof(proof, { started, session, result, warnings })
-    yield* Console.error(summaryLine(
-      { tasks: session.tasks.length, ...s }, result.failures.length,
-      reported ? resultsWritten(session.resultsDir, written) : resultsState(session, runId), journal
-    ))
-    if (result.failures.length > 0) return yield* new TasksFailed({ failures: result.failures })
+      const written = yield* storageEffect(session.resultsDir, () => writeResults(session, result)).pipe(
+        // Say which tasks failed before why the results could not be written (often the same full disk).
+        Effect.tapError(() => result.failures.length > 0 ? Console.error(new TasksFailed({ failures: result.failures }).message) : Effect.void)
+      )
+      const warnings = loadWarnings(session, result)
+      for (const w of warnings) yield* Console.error(`warning: ${w}`)
+      const reported = reportWritten(result)
+      const s = summary({ failed: result.failures, results: reported })
+      // Nothing failed and the results are this run's: the next run of this command line may prove it has nothing to do.
+      if (reported && result.failures.length === 0) recordRerunProof(proof, { started, session, result, warnings })
+      yield* Console.error(summaryLine(
+        { tasks: session.tasks.length, ...s }, result.failures.length,
+        reported ? resultsWritten(session.resultsDir, written) : resultsState(session, runId), journal
+      ))
+      if (result.failures.length > 0) return yield* new TasksFailed({ failures: result.failures })
+    }).pipe(Effect.provide(Layer.mergeAll(Journal.layer(session.resultsDir, runId, `revo run ${args.spec}`), Progress.layerTerminal)))
   }))
 
 /** Did this run produce the report (computed or cached), so the results folder is its own? */

@@ -12,7 +12,7 @@ import * as Effect from "effect/Effect"
 import type { Dataset } from "../spec/dataset.ts"
 import { didYouMean } from "../spec/did-you-mean.ts"
 import { cocoCaptionRecords } from "./coco.ts"
-import { DataFileError, DataJoinError, type DataError } from "./errors.ts"
+import { DataFileError, DataJoinError, EmptyDataset, type DataError } from "./errors.ts"
 import type { Join } from "../spec/dataset.ts"
 import { JoinIndexCache, joinFor, rowLookup } from "./joins.ts"
 import { compileExpr, evalPath, pathsOf, type Expr, type Lookup, type PathExpr } from "./mapping.ts"
@@ -374,7 +374,11 @@ export const checkData = <E extends { readonly message: string } = never>(
           const r = yield* Effect.result(loadDataset(id, datasets[id]!, { ...ctx, cache, joinIndexes }))
           // only what the split reads is kept: the whole samples would stay alive for nothing
           if (r._tag === "Success") samples[id] = r.success.samples.map((s) => ({ id: s.id, image: s.image.id === undefined ? {} : { id: s.image.id } }))
-          else problems.push(fileProblem(id, datasets[id]!, r.failure))
+          else {
+            const e = r.failure
+            // every row dropped by `where` (one on joins or mapped fields, which the check above cannot try): point at the where
+            problems.push(e instanceof EmptyDataset && e.where !== undefined && e.bad === 0 ? { path: ["datasets", id, "where"], message: e.message } : fileProblem(id, datasets[id]!, e))
+          }
         }
         return { samples, problems }
       })

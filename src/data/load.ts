@@ -230,15 +230,16 @@ const loadLocal = async (id: string, decl: Dataset, locals: ReadonlyArray<string
   let filtered = 0
   for (const rec of records) {
     const built = buildSample(plan, rec)
-    const where = { file, ...(rec.line !== undefined ? { line: rec.line } : { index: rec.index ?? 0 }), ...(rec.key !== undefined ? { key: rec.key } : {}) }
+    // where a bad row is, built only for bad rows (this loop runs once per record)
+    const where = () => ({ file, ...(rec.line !== undefined ? { line: rec.line } : { index: rec.index ?? 0 }), ...(rec.key !== undefined ? { key: rec.key } : {}) })
     if (!built.ok) {
       if (built.filtered) filtered++
-      else badRows.push({ ...where, reason: built.reason })
+      else badRows.push({ ...where(), reason: built.reason })
       continue
     }
     const prev = firstSeen.get(built.sample.id)
     if (prev !== undefined) {
-      badRows.push({ ...where, reason: `duplicate id ${JSON.stringify(built.sample.id)} (first at ${prev.line !== undefined ? `line ${prev.line}` : `record ${prev.index}`})` })
+      badRows.push({ ...where(), reason: `duplicate id ${JSON.stringify(built.sample.id)} (first at ${prev.line !== undefined ? `line ${prev.line}` : `record ${prev.index}`})` })
       continue
     }
     firstSeen.set(built.sample.id, rec)

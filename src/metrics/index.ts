@@ -19,9 +19,22 @@ import { IdMetricsThread } from "./id-metrics-thread.ts"
 import { Meteor } from "./meteor.ts"
 import { CaptionIds } from "./caption-ids.ts"
 import { Vocab } from "./vocab.ts"
-import { TaskScores } from "./task-scores.ts"
+import type { TaskScores } from "./task-scores.ts"
 import { loadWordNet, type WordNetVersion } from "./wordnet.ts"
-import { ALL_METRICS, CAPTION_METRICS, type MetricName } from "../spec/metric-names.ts"
+import { ALL_METRICS, CAPTION_METRICS, TASK_METRICS, type MetricName } from "../spec/metric-names.ts"
+import { createRequire } from "node:module"
+
+const require = createRequire(import.meta.url)
+
+/**
+ * The task metrics of a Scorer, their module loaded only when one is asked for (`revo score`
+ * with caption metrics, the common case, never loads it). require(): the constructor is
+ * synchronous, and Node's compile cache serves the stripped module to require() too.
+ */
+const taskScoresFor = (metrics: ReadonlyArray<MetricName>): TaskScores | undefined =>
+  metrics.some((m) => (TASK_METRICS as ReadonlyArray<string>).includes(m))
+    ? (require("./task-scores.ts") as typeof import("./task-scores.ts")).TaskScores.for(metrics)
+    : undefined
 
 export { ALL_METRICS, CAPTION_METRICS, CORPUS_EXTRAS, DEFAULT_METRICS, TASK_METRICS, type MetricName } from "../spec/metric-names.ts"
 
@@ -72,7 +85,7 @@ export class Scorer {
     this.metrics = ALL_METRICS.filter((m) => set.has(m))
     this.want = new Set(this.metrics)
     this.tokens = this.metrics.some((m) => (CAPTION_METRICS as ReadonlyArray<string>).includes(m))
-    this.task = TaskScores.for(this.metrics)
+    this.task = taskScoresFor(this.metrics)
     const config: IdMetricsConfig = {
       bleu: this.metrics.some((m) => m.startsWith("bleu")),
       rouge: this.want.has("rouge_l"),

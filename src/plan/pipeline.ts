@@ -13,11 +13,13 @@
 import type { LoadedPlugin } from "../backends/registry.ts"
 import type { LoadedSpec } from "../spec/load.ts"
 import type { Store } from "../runtime/store.ts"
-import type { OutputRef, TaskSpec } from "../runtime/task.ts"
+import type { Sample } from "../data/sample.ts"
+import type { ScoresFile } from "../quality/outputs.ts"
+import type { Output, Step, TaskSpec } from "../runtime/task.ts"
 import { loadStep, splitStep } from "./steps-data.ts"
-import { predictStep, tuneStep } from "./steps-model.ts"
+import { type Predictions, predictStep, type TuneOutputs, tuneStep } from "./steps-model.ts"
 import { aggregateStep, BOTTOM_SET, curveSets, proofStep, randomSeedSet, selectStep, sqStep } from "./steps-quality.ts"
-import { scoreStep } from "./steps-score.ts"
+import { type ScoreMetrics, scoreStep } from "./steps-score.ts"
 import { reportStep } from "./steps-report.ts"
 import { PROOF_SETS, REVOLION_EVAL } from "./names.ts"
 import { evalMetricsPlan } from "../spec/metric-sets.ts"
@@ -34,68 +36,67 @@ export interface PipelineInput {
 
 export { PROOF_SETS, REVOLION_EVAL }
 
-const ref = (task: string, output: string): OutputRef => ({ task, output })
-
 export const datasetIds = (loaded: LoadedSpec): Array<string> => Object.keys(loaded.spec.datasets).sort()
 
+/**
+ * Every task of the spec, wired by the handles each step returns for its outputs (a consumer
+ * never spells a producer's label or output name). Labels are made by the steps themselves.
+ */
 export const buildPipeline = (input: PipelineInput): Array<TaskSpec> => {
   const { loaded, plugin } = input
   const spec = loaded.spec
   const ids = datasetIds(loaded)
   const tasks: Array<TaskSpec> = []
+  const add = <O>(step: Step<O>): O => {
+    tasks.push(step)
+    return step.out
+  }
   // Each eval dataset is judged by its own metrics (datasets.<id>.metrics / .mq); the
   // REVO-LION eval set, which mixes them, per dataset when they differ (steps-score.ts).
   const judged = evalMetricsPlan(spec)
   const metricsOf = (e: string) => judged.of[e]!.metrics
   const mqMetrics = judged.mq
+  const tune = (set: string, train: Output<ReadonlyArray<Sample>>) => add(tuneStep(set, plugin, spec, train)).model
+  /** A model answers an eval part and its answers are scored: the predictions and the scores. */
+  const answerAndScore = (t: string, model: TuneOutputs["model"], part: string, items: Output<ReadonlyArray<Sample>>, metrics: ScoreMetrics) => {
+    const predictions = add(predictStep(t, part, plugin, spec, model, items, input.store, input.modelsDir)).predictions
+    const scores = add(scoreStep(t, part, metrics, predictions, items)).scores
+    return { predictions, scores }
+  }
 
-  for (const d of ids) tasks.push(loadStep(d, spec.datasets[d]!, loaded, input.datasetKeys[d]!))
-  tasks.push(splitStep(ids, spec, Object.fromEntries(ids.map((d) => [d, ref(`load:${d}`, "samples")]))))
+  const loads = Object.fromEntries(ids.map((d) => [d, add(loadStep(d, spec.datasets[d]!, loaded, input.datasetKeys[d]!))] as const))
+  const split = add(splitStep(ids, spec, Object.fromEntries(ids.map((d) => [d, loads[d]!.samples]))))
 
   // Tune on each dataset, then every model answers every eval split (cross) and every other
   // dataset's train split (for SQ).
-  const cross: Record<string, OutputRef> = {}
-  const trainScores: Record<string, OutputRef> = {}
-  const evalScores: Record<string, OutputRef> = {}
+  const models: Record<string, TuneOutputs["model"]> = {}
+  const sqScores = { train: {} as Record<string, Output<ScoresFile>>, eval: {} as Record<string, Output<ScoresFile>>, crossfit: {} as Record<string, Array<Output<ScoresFile>>>, self: {} as Record<string, Output<ScoresFile>> }
+  const crossPredictions: Record<string, Output<Predictions>> = {}
   for (const t of ids) {
-    tasks.push(tuneStep(t, plugin, spec, ref("split", `train:${t}`)))
+    models[t] = tune(t, split.train(t))
     for (const e of ids) {
       for (const part of t === e ? (["eval"] as const) : (["eval", "train"] as const)) {
-        const items = ref("split", `${part}:${e}`)
-        tasks.push(predictStep(t, `${e}.${part}`, plugin, spec, ref(`tune:${t}`, "model"), items, input.store, input.modelsDir))
-        tasks.push(scoreStep(t, `${e}.${part}`, metricsOf(e), ref(`predict:${t}@${e}.${part}`, "predictions"), items))
-        const r = ref(`score:${t}@${e}.${part}`, "scores")
-        if (part === "eval") {
-          cross[`${t}@${e}`] = r
-          evalScores[`${t}@${e}`] = r
-        } else trainScores[`${t}@${e}`] = r
+        const r = answerAndScore(t, models[t]!, `${e}.${part}`, split[part](e), metricsOf(e))
+        sqScores[part][`${t}@${e}`] = r.scores
+        if (part === "eval") crossPredictions[`${t}@${e}`] = r.predictions
       }
     }
   }
   // Crossfit: K models per dataset tuned on K-1 folds of its train split answer the held-out
   // fold, so every train sample is also scored by a model of its own dataset that never saw it.
-  const crossfit: Record<string, OutputRef> = {}
   for (const d of spec.quality.sq.crossfit >= 2 ? ids : []) {
+    sqScores.crossfit[d] = []
     for (let f = 0; f < spec.quality.sq.crossfit; f++) {
       const tuneSet = `${d}~fold${f}`
-      const heldout = ref("split", `fold-heldout:${d}:${f}`)
-      tasks.push(tuneStep(tuneSet, plugin, spec, ref("split", `fold-train:${d}:${f}`)))
-      tasks.push(predictStep(tuneSet, `${d}.fold${f}`, plugin, spec, ref(`tune:${tuneSet}`, "model"), heldout, input.store, input.modelsDir))
-      tasks.push(scoreStep(tuneSet, `${d}.fold${f}`, metricsOf(d), ref(`predict:${tuneSet}@${d}.fold${f}`, "predictions"), heldout))
-      crossfit[`crossfit:${d}:${f}`] = ref(`score:${tuneSet}@${d}.fold${f}`, "scores")
+      sqScores.crossfit[d].push(answerAndScore(tuneSet, tune(tuneSet, split.foldTrain(d, f)), `${d}.fold${f}`, split.foldHeldout(d, f), metricsOf(d)).scores)
     }
-    crossfit[`self:${d}`] = ref(`score:${d}@${d}.eval`, "scores")
+    sqScores.self[d] = sqScores.eval[`${d}@${d}`]!
   }
-  const evalItems = Object.fromEntries(ids.map((d) => [d, ref("split", `eval:${d}`)]))
-  const crossPredictions = Object.fromEntries(Object.keys(cross).map((c) => [c, ref(`predict:${c}.eval`, "predictions")]))
-  tasks.push(aggregateStep(ids, mqMetrics, spec.quality.dq, { min_distinct: spec.quality.min_distinct, keep: spec.quality.keep_degenerate },
-    { resamples: spec.select.proof.bootstrap, seed: spec.seed }, cross, crossPredictions, evalItems))
-  tasks.push(sqStep(ids, mqMetrics, { ...spec.quality.sq, leaveOut: !spec.quality.keep_degenerate },
-    { ...prefixed("train", trainScores), ...prefixed("eval", evalScores), ...crossfit },
-    Object.fromEntries(ids.flatMap((d) => [[`split:train:${d}`, ref("split", `train:${d}`)], [`split:eval:${d}`, ref("split", `eval:${d}`)]])),
-    ref("aggregate", "cross")))
-  tasks.push(selectStep(ids, spec, ref("sq", "sq"), ref("split", "train:union"),
-    Object.fromEntries(ids.flatMap((d) => [[`train:${d}`, ref("split", `train:${d}`)], [`eval:${d}`, ref("split", `eval:${d}`)]]))))
+  const evalItems = Object.fromEntries(ids.map((d) => [d, split.eval(d)] as const))
+  const aggregate = add(aggregateStep(ids, mqMetrics, spec.quality.dq, { min_distinct: spec.quality.min_distinct, keep: spec.quality.keep_degenerate },
+    { resamples: spec.select.proof.bootstrap, seed: spec.seed }, sqScores.eval, crossPredictions, evalItems)).cross
+  const sq = add(sqStep(ids, mqMetrics, { ...spec.quality.sq, leaveOut: !spec.quality.keep_degenerate }, sqScores, split, aggregate))
+  const select = add(selectStep(ids, spec, sq.sq, split))
 
   // The proof: REVO-LION against the union of all train data and random subsets stratified to its
   // per-dataset sizes (one per seed); the bottom-by-SQ ablation and the budget curve. Only REVO-LION,
@@ -106,38 +107,34 @@ export const buildPipeline = (input: PipelineInput): Array<TaskSpec> => {
   const sets = { random: randomSets, seeds: randomSets.map((_, i) => seed0 + i), union: spec.select.controls.union, bottom: spec.select.proof.bottom, budgets }
   const mainSets = ["revo-lion", ...(sets.union ? ["union"] : []), ...(randomSets.length > 0 ? ["random"] : [])]
   const extraSets = [...randomSets.slice(1), ...(sets.bottom ? [BOTTOM_SET] : []), ...budgets.flatMap((b) => (b.budget === spec.select.budget ? [] : [b.revolion, ...b.random]))]
-  const proofScores: Record<string, OutputRef> = {}
-  const proofPredictions: Record<string, OutputRef> = {}
-  const evalSets = [...ids.map((d) => ({ name: d, items: ref("split", `eval:${d}`) })), { name: REVOLION_EVAL, items: ref("select", `eval:${REVOLION_EVAL}`) }]
-  const answer = (t: string, e: { name: string; items: OutputRef }) => {
-    tasks.push(predictStep(t, `${e.name}.eval`, plugin, spec, ref(`tune:${t}`, "model"), e.items, input.store, input.modelsDir))
+  const proofScores: Record<string, Output<ScoresFile>> = {}
+  const proofPredictions: Record<string, Output<Predictions>> = {}
+  const evalSets = [...ids.map((d) => ({ name: d, items: split.eval(d) })), { name: REVOLION_EVAL, items: select.revolionEval }]
+  const answer = (t: string, model: TuneOutputs["model"], e: { name: string; items: Output<ReadonlyArray<Sample>> }) => {
     // A dataset's eval set by its own metrics; the mixed REVO-LION eval set by judged.metrics.
-    tasks.push(scoreStep(t, `${e.name}.eval`, e.name === REVOLION_EVAL ? judged.metrics : metricsOf(e.name), ref(`predict:${t}@${e.name}.eval`, "predictions"), e.items))
-    proofScores[`${t}@${e.name}`] = ref(`score:${t}@${e.name}.eval`, "scores")
-    if (e.name !== REVOLION_EVAL) proofPredictions[`${t}@${e.name}`] = ref(`predict:${t}@${e.name}.eval`, "predictions")
+    const r = answerAndScore(t, model, `${e.name}.eval`, e.items, e.name === REVOLION_EVAL ? judged.metrics : metricsOf(e.name))
+    proofScores[`${t}@${e.name}`] = r.scores
+    if (e.name !== REVOLION_EVAL) proofPredictions[`${t}@${e.name}`] = r.predictions
   }
   for (const p of [...mainSets, ...extraSets]) {
-    tasks.push(tuneStep(p, plugin, spec, p === "union" ? ref("split", "train:union") : ref("select", `train:${p}`)))
-    for (const e of mainSets.includes(p) ? evalSets : evalSets.slice(0, -1)) answer(p, e)
+    const model = tune(p, p === "union" ? split.union : select.train(p))
+    for (const e of mainSets.includes(p) ? evalSets : evalSets.slice(0, -1)) answer(p, model, e)
   }
   // Datasets' in-domain models on the REVO-LION eval set complete the matrix's last column.
-  for (const t of ids) answer(t, evalSets[evalSets.length - 1]!)
-  tasks.push(proofStep(ids, sets, mqMetrics,
+  for (const t of ids) answer(t, models[t]!, evalSets[evalSets.length - 1]!)
+  const proof = add(proofStep(ids, sets, mqMetrics,
     { bootstrap: spec.select.proof.bootstrap, margin: spec.select.proof.margin, seed: spec.seed, min_distinct: spec.quality.min_distinct, keep_degenerate: spec.quality.keep_degenerate },
-    proofScores, proofPredictions, evalItems))
+    proofScores, proofPredictions, evalItems)).proof
   tasks.push(reportStep(input, ids, {
-    aggregate: ref("aggregate", "cross"),
-    proof: ref("proof", "proof"),
-    sq: ref("sq", "sq"),
-    "sq-notes": ref("sq", "sq-notes"),
-    select: ref("select", "selection"),
-    split: ref("split", "summary"),
-    ...Object.fromEntries(ids.map((d) => [`load:${d}`, ref(`load:${d}`, "summary")])),
-    "train:revo-lion": ref("select", "train:revo-lion"),
-    [`eval:${REVOLION_EVAL}`]: ref("select", `eval:${REVOLION_EVAL}`)
+    aggregate,
+    proof,
+    sq: sq.sq,
+    sqNotes: sq.notes,
+    selection: select.selection,
+    split: split.summary,
+    loads: Object.fromEntries(ids.map((d) => [d, loads[d]!.summary])),
+    revolionTrain: select.train("revo-lion"),
+    revolionEval: select.revolionEval
   }))
   return tasks
 }
-
-const prefixed = (prefix: string, refs: Record<string, OutputRef>): Record<string, OutputRef> =>
-  Object.fromEntries(Object.entries(refs).map(([k, v]) => [`${prefix}:${k}`, v]))

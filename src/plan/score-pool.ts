@@ -11,14 +11,20 @@ import { getCompileCacheDir } from "node:module"
 import { fileURLToPath } from "node:url"
 import { Worker } from "node:worker_threads"
 import type { ScoreMetrics } from "./score-set.ts"
-import type { ScoreJob, ScoreReply } from "./score-worker.ts"
+import type { JobInput, ScoreJob, ScoreReply } from "./score-worker.ts"
+
+export type { JobInput }
 
 export interface ScoreRequest {
   readonly label: string
   readonly metrics: ScoreMetrics
-  readonly predictions: Uint8Array
-  readonly items: Uint8Array
+  readonly predictions: JobInput
+  readonly items: JobInput
 }
+
+/** A job whose input is not JSON or not of its producer's format: the message names the task,
+ * the input and the problem (the task fails with it, as reading the input would). */
+export class ScoreInputError extends Error {}
 
 interface Pending {
   readonly job: number
@@ -74,6 +80,7 @@ export class ScorePool {
       if (p === undefined || p.job !== r.job) return
       if (r.kind === "progress") p.progress(r.done, r.total)
       else if (r.kind === "done") settle()?.resolve(r.bytes)
+      else if (r.kind === "input") settle()?.reject(new ScoreInputError(r.message))
       else settle()?.reject(workerError(r.message, r.stack))
     })
     // A worker that failed outside a job, or exited, fails its job and is not given another.

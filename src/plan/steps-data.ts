@@ -11,15 +11,23 @@ import type { Dataset } from "../spec/dataset.ts"
 import { hubFiles } from "../hub/source.ts"
 import { hubOptions, type LoadedSpec } from "../spec/load.ts"
 import type { Spec } from "../spec/schema.ts"
-import { type OutputRef, TaskFailure, type TaskSpec } from "../runtime/task.ts"
+import { type LoadSummary, LoadSummarySchema, Samples, type SplitSummary, SplitSummarySchema } from "../data/outputs.ts"
+import { type Output, output, type Outputs, type Step, TaskFailure } from "../runtime/task.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
 import { implementationVersion } from "../util/import-graph.ts"
 
 /** The hash of every module this file loads, transitively (src/util/import-graph.ts). */
 export const DATA_STEP_VERSION = implementationVersion(import.meta.url)
 
-export const loadStep = (id: string, decl: Dataset, loaded: LoadedSpec, datasetKey: string): TaskSpec => ({
+/** A load task's outputs: the dataset's samples and its summary. */
+export interface LoadOutputs {
+  readonly samples: Output<ReadonlyArray<Sample>>
+  readonly summary: Output<LoadSummary>
+}
+
+export const loadStep = (id: string, decl: Dataset, loaded: LoadedSpec, datasetKey: string): Step<LoadOutputs> => ({
   label: `load:${id}`,
+  out: { samples: output(`load:${id}`, "samples", Samples), summary: output(`load:${id}`, "summary", LoadSummarySchema) },
   kind: "load",
   version: DATA_STEP_VERSION,
   params: { id, datasetKey, maxBadFraction: loaded.spec.split.max_bad_fraction },
@@ -37,7 +45,7 @@ export const loadStep = (id: string, decl: Dataset, loaded: LoadedSpec, datasetK
             `(${datasetKey.slice(0, 12)}, now ${d.key.slice(0, 12)}); nothing was stored. Run again once the files are final.`
         })
       ),
-      Effect.map((d) => ({
+      Effect.map((d): Outputs => ({
         samples: canonicalJson(d.samples),
         summary: canonicalJson({
           samples: d.samples.length,
@@ -47,14 +55,36 @@ export const loadStep = (id: string, decl: Dataset, loaded: LoadedSpec, datasetK
           filtered: d.filtered,
           // read back by `revo run`, which prints them (cached loads included)
           warnings: d.warnings
-        })
+        } satisfies LoadSummary)
       }))
     )
 })
 
+/** The split task's outputs, by dataset (and fold): the one place their names are spelled. */
+export interface SplitOutputs {
+  readonly train: (dataset: string) => Output<ReadonlyArray<Sample>>
+  readonly eval: (dataset: string) => Output<ReadonlyArray<Sample>>
+  /** SQ's crossfit: fold f's model trains on the other folds of the train split and answers fold f */
+  readonly foldTrain: (dataset: string, fold: number) => Output<ReadonlyArray<Sample>>
+  readonly foldHeldout: (dataset: string, fold: number) => Output<ReadonlyArray<Sample>>
+  /** every train split, samples namespaced (`<dataset>/<id>`) */
+  readonly union: Output<ReadonlyArray<Sample>>
+  readonly summary: Output<SplitSummary>
+}
+
+const splitOutputs: SplitOutputs = {
+  train: (d) => output("split", `train:${d}`, Samples),
+  eval: (d) => output("split", `eval:${d}`, Samples),
+  foldTrain: (d, f) => output("split", `fold-train:${d}:${f}`, Samples),
+  foldHeldout: (d, f) => output("split", `fold-heldout:${d}:${f}`, Samples),
+  union: output("split", "train:union", Samples),
+  summary: output("split", "summary", SplitSummarySchema)
+}
+
 /** One split over all datasets: the leakage rule crosses datasets (an image in any eval split is in no train split). */
-export const splitStep = (ids: ReadonlyArray<string>, spec: Spec, samples: Readonly<Record<string, OutputRef>>): TaskSpec => ({
+export const splitStep = (ids: ReadonlyArray<string>, spec: Spec, samples: Readonly<Record<string, LoadOutputs["samples"]>>): Step<SplitOutputs> => ({
   label: "split",
+  out: splitOutputs,
   kind: "split",
   version: DATA_STEP_VERSION,
   params: {
@@ -68,17 +98,20 @@ export const splitStep = (ids: ReadonlyArray<string>, spec: Spec, samples: Reado
   resource: "cpu",
   run: (ctx) =>
     Effect.gen(function*() {
-      const result = splitForSpec(spec, ids, (d) => ctx.inputJson<ReadonlyArray<Sample>>(d))
+      const read = new Map<string, ReadonlyArray<Sample>>()
+      for (const d of ids) read.set(d, yield* ctx.read(samples[d]!))
+      const result = splitForSpec(spec, ids, (d) => read.get(d)!)
+      const out = splitOutputs
       const outputs: Record<string, string> = {}
-      const summary: Record<string, { train: number; eval: number; moved_for_leakage: number; train_items: number; eval_items: number }> = {}
+      const summary: Record<string, SplitSummary[string]> = {}
       const union: Array<Sample> = []
       // An empty side would make a cell of 0 (eval) or an untrainable model (train): stop here, naming every such dataset.
       const empty = ids.flatMap((d) => emptySplitReason(d, result.perDataset[d]!) ?? [])
       if (empty.length > 0) return yield* new TaskFailure({ message: empty.join("\n") })
       for (const d of ids) {
         const r = result.perDataset[d]!
-        outputs[`train:${d}`] = canonicalJson(r.train)
-        outputs[`eval:${d}`] = canonicalJson(r.eval)
+        outputs[out.train(d).output] = canonicalJson(r.train)
+        outputs[out.eval(d).output] = canonicalJson(r.eval)
         summary[d] = {
           train: r.train.length, eval: r.eval.length, moved_for_leakage: r.movedForLeakage.total,
           train_items: r.train.reduce((n: number, s: Sample) => n + itemsOf(s).length, 0),
@@ -89,12 +122,12 @@ export const splitStep = (ids: ReadonlyArray<string>, spec: Spec, samples: Reado
         const k = spec.quality.sq.crossfit
         const seed = spec.split.seed ?? spec.seed
         for (let f = 0; f < k; f++) {
-          outputs[`fold-train:${d}:${f}`] = canonicalJson(r.train.filter((x: Sample) => foldOf(seed, d, x, k) !== f))
-          outputs[`fold-heldout:${d}:${f}`] = canonicalJson(r.train.filter((x: Sample) => foldOf(seed, d, x, k) === f))
+          outputs[out.foldTrain(d, f).output] = canonicalJson(r.train.filter((x: Sample) => foldOf(seed, d, x, k) !== f))
+          outputs[out.foldHeldout(d, f).output] = canonicalJson(r.train.filter((x: Sample) => foldOf(seed, d, x, k) === f))
         }
       }
-      outputs["train:union"] = canonicalJson(union)
-      outputs["summary"] = canonicalJson(summary)
+      outputs[out.union.output] = canonicalJson(union)
+      outputs[out.summary.output] = canonicalJson(summary)
       return outputs
     })
 })

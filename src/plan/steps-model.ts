@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import type { PluginEvent } from "../backends/contract.ts"
 import type { Resources } from "../backends/executors/types.ts"
 import type { LoadedPlugin } from "../backends/registry.ts"
@@ -13,9 +14,10 @@ import { itemsOf, type Sample } from "../data/sample.ts"
 import { executorFor } from "./executor.ts"
 import { isTransient } from "./transient.ts"
 import type { Spec } from "../spec/schema.ts"
-import { type OutputRef, type RunContext, TaskFailure, type TaskSpec } from "../runtime/task.ts"
+import { type Output, output, type RunContext, type Step, TaskFailure } from "../runtime/task.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
 import { listFiles } from "../util/fs.ts"
+import { type Predictions, PredictionsSchema } from "./predictions.ts"
 import { implementationVersion } from "../util/import-graph.ts"
 import { asStorageFailure } from "../runtime/storage-failure.ts"
 import { sha256, type Store } from "../runtime/store.ts"
@@ -26,6 +28,19 @@ export const MODEL_STEP_VERSION = implementationVersion(import.meta.url)
 interface ModelManifest {
   readonly plugin: string
   readonly files: Readonly<Record<string, string>>
+}
+
+/** A tuned model's manifest: the plugin and each file's hash (the files are outputs of their own). */
+const ModelManifestSchema: Schema.Decoder<ModelManifest> = Schema.Struct({ plugin: Schema.String, files: Schema.Record(Schema.String, Schema.String) })
+
+export type { Predictions } from "./predictions.ts"
+
+export interface TuneOutputs {
+  readonly model: Output<ModelManifest>
+}
+
+export interface PredictOutputs {
+  readonly predictions: Output<Predictions>
 }
 
 const identityParams = (plugin: LoadedPlugin, spec: Spec) => ({
@@ -68,8 +83,9 @@ const recordLog = (ctx: RunContext, e: PluginEvent): Effect.Effect<void> =>
 const failure = (e: { readonly message: string; readonly _tag?: string }) => new TaskFailure({ message: e.message, ...(isTransient(e) ? { transient: true } : {}) })
 
 
-export const tuneStep = (tuneSet: string, plugin: LoadedPlugin, spec: Spec, train: OutputRef): TaskSpec => ({
+export const tuneStep = (tuneSet: string, plugin: LoadedPlugin, spec: Spec, train: Output<ReadonlyArray<Sample>>): Step<TuneOutputs> => ({
   label: `tune:${tuneSet}`,
+  out: { model: output(`tune:${tuneSet}`, "model", ModelManifestSchema) },
   kind: "tune",
   version: MODEL_STEP_VERSION,
   params: { tuneSet, ...identityParams(plugin, spec) },
@@ -77,7 +93,7 @@ export const tuneStep = (tuneSet: string, plugin: LoadedPlugin, spec: Spec, trai
   resource: plugin.manifest.resources?.gpus ? "gpu" : "cpu",
   run: (ctx) =>
     Effect.gen(function*() {
-      const samples = ctx.inputJson<ReadonlyArray<Sample>>("train")
+      const samples = yield* ctx.read(train)
       // The model dir lives in the task's work dir; a process plugin keeps its checkpoints beside it.
       const outDir = join(ctx.workDir, "model")
       if (plugin.manifest.kind === "module") rmSync(outDir, { recursive: true, force: true })
@@ -187,12 +203,13 @@ export const predictStep = (
   evalPart: string,
   plugin: LoadedPlugin,
   spec: Spec,
-  model: OutputRef,
-  items: OutputRef,
+  model: TuneOutputs["model"],
+  items: Output<ReadonlyArray<Sample>>,
   store: Store,
   modelsDir: string
-): TaskSpec => ({
+): Step<PredictOutputs> => ({
   label: `predict:${tuneSet}@${evalPart}`,
+  out: { predictions: output(`predict:${tuneSet}@${evalPart}`, "predictions", PredictionsSchema) },
   kind: "predict",
   version: MODEL_STEP_VERSION,
   params: identityParams(plugin, spec),
@@ -200,12 +217,13 @@ export const predictStep = (
   resource: plugin.manifest.resources?.gpus ? "gpu" : "cpu",
   run: (ctx) =>
     Effect.gen(function*() {
-      const manifest = ctx.inputJson<ModelManifest>("model")
+      const manifest = yield* ctx.read(model)
+      const manifestHash = yield* ctx.hashOf(model)
       const modelDir = yield* Effect.try({
-        try: () => materialiseModel(store, modelsDir, ctx.inputHash("model"), manifest),
+        try: () => materialiseModel(store, modelsDir, manifestHash, manifest),
         catch: (e) => new TaskFailure({ message: `cannot materialise its model: ${e instanceof Error ? e.message : String(e)}` })
       })
-      const evalItems = ctx.inputJson<ReadonlyArray<Sample>>("items").flatMap(itemsOf)
+      const evalItems = (yield* ctx.read(items)).flatMap(itemsOf)
       const answers = yield* plugin.answer({
         task: { label: ctx.label, key: ctx.key, workDir: ctx.workDir, logFile: ctx.logFile },
         modelDir,

@@ -4,15 +4,21 @@
  */
 import * as Effect from "effect/Effect"
 import { itemsOf, namespaced, type Sample } from "../data/sample.ts"
-import { type BootstrapResult, type Estimate, pairedBootstrap, rng, spread } from "../quality/bootstrap.ts"
+import { type BootstrapResult, type Estimate, pairedBootstrap, pairedBootstraps, rng, spread } from "../quality/bootstrap.ts"
 import { budgetCurvePoint } from "../quality/budget-curve.ts"
 import { type Degeneracy, degeneracyOf } from "../quality/degenerate.ts"
 import { dqIntervals, dqOf, type DqOptions } from "../quality/dq.ts"
 import { mqOf } from "../quality/mq.ts"
 import { evalPool, imagesOf, keepCount, perDataset, rankBySq, type Scored, type Selection, stratifiedRandom, topGlobal } from "../quality/select.ts"
 import { type MinSignal, sqOf, type SqNormalize } from "../quality/sq.ts"
-import type { AggregateFile, Cell, CurveSets, Means, ProofAnalysis, ScoresFile, SelectionFile, SqFile, SqNotes } from "../quality/outputs.ts"
-import type { OutputRef, TaskSpec } from "../runtime/task.ts"
+import {
+  type AggregateFile, AggregateFileSchema, type Cell, type CurveSets, type Means, type ProofAnalysis, type ProofFile, ProofFileSchema, type ScoresFile,
+  type SelectionFile, SelectionFileSchema, type SqFile, SqFileSchema, type SqNotes, SqNotesSchema
+} from "../quality/outputs.ts"
+import { Samples } from "../data/outputs.ts"
+import { type Output, output, type RunContext, type Step, TaskFailure } from "../runtime/task.ts"
+import type { Predictions } from "./steps-model.ts"
+import type { SplitOutputs } from "./steps-data.ts"
 import { mqSetOf, type MqSets } from "../spec/metric-sets.ts"
 import type { Spec } from "../spec/schema.ts"
 import { canonicalJson, canonicalJsonArrayBytes } from "../util/canonical-json.ts"
@@ -39,28 +45,32 @@ const cellOf = (s: ScoresFile, sets: MqSets, e: string): Cell => {
   return { mq: n === 0 ? 0 : sum / n, items: s.items.length }
 }
 
-/** The degeneracy of each cell `t@e` from its predictions (null when it is not degenerate). */
+/** The degeneracy of each cell `t@e` from its predictions (absent when it is not degenerate). */
 const degenerateCells = (
-  ctx: { readonly inputJson: <A>(name: string) => A },
-  cells: ReadonlyArray<string>,
+  ctx: RunContext,
+  predictions: Readonly<Record<string, Output<Predictions>>>,
+  items: Readonly<Record<string, Output<ReadonlyArray<Sample>>>>,
   minDistinct: number
-): Record<string, Degeneracy> => {
-  const refs = new Map<string, Map<string, string>>()
-  const out: Record<string, Degeneracy> = {}
-  for (const cell of cells) {
-    const e = cell.slice(cell.indexOf("@") + 1)
-    let r = refs.get(e)
-    if (r === undefined) {
-      r = new Map(ctx.inputJson<ReadonlyArray<Sample>>(`items:${e}`).flatMap(itemsOf).map((it) => [it.id, it.references[0] ?? ""] as const))
-      refs.set(e, r)
+): Effect.Effect<Record<string, Degeneracy>, TaskFailure> =>
+  Effect.gen(function*() {
+    const refs = new Map<string, Map<string, string>>()
+    const out: Record<string, Degeneracy> = {}
+    for (const cell of Object.keys(predictions).sort()) {
+      const e = cell.slice(cell.indexOf("@") + 1)
+      let r = refs.get(e)
+      if (r === undefined) {
+        const evalItems = items[e]
+        if (evalItems === undefined) return yield* new TaskFailure({ message: `${ctx.label}: no eval items for ${e} (cell ${cell})` })
+        r = new Map((yield* ctx.read(evalItems)).flatMap(itemsOf).map((it) => [it.id, it.references[0] ?? ""] as const))
+        refs.set(e, r)
+      }
+      const preds = yield* ctx.read(predictions[cell]!)
+      const ids = [...r.keys()]
+      const d = degeneracyOf(ids.map((id) => preds[id] ?? ""), ids.map((id) => r.get(id)!), minDistinct)
+      if (d !== null) out[cell] = d
     }
-    const preds = ctx.inputJson<Readonly<Record<string, string>>>(`pred:${cell}`)
-    const ids = [...r.keys()]
-    const d = degeneracyOf(ids.map((id) => preds[id] ?? ""), ids.map((id) => r.get(id)!), minDistinct)
-    if (d !== null) out[cell] = d
-  }
-  return out
-}
+    return out
+  })
 
 /** The tune-cross-evaluation matrix (MQ and every metric per cell), degenerate cells, and DQ. */
 export const aggregateStep = (
@@ -69,26 +79,27 @@ export const aggregateStep = (
   dq: DqOptions,
   degenerate: { readonly min_distinct: number; readonly keep: boolean },
   bootstrap: { readonly resamples: number; readonly seed: number },
-  cross: Readonly<Record<string, OutputRef>>,
-  predictions: Readonly<Record<string, OutputRef>>,
-  items: Readonly<Record<string, OutputRef>>
-): TaskSpec => ({
+  cross: Readonly<Record<string, Output<ScoresFile>>>,
+  predictions: Readonly<Record<string, Output<Predictions>>>,
+  items: Readonly<Record<string, Output<ReadonlyArray<Sample>>>>
+): Step<{ readonly cross: Output<AggregateFile> }> => ({
   label: "aggregate",
+  out: { cross: output("aggregate", "cross", AggregateFileSchema) },
   kind: "aggregate",
   version: QUALITY_STEP_VERSION,
   params: { mqMetrics, dq, degenerate, bootstrap },
   inputs: { ...cross, ...prefixed("pred", predictions), ...prefixed("items", items) },
   resource: "cpu",
   run: (ctx) =>
-    Effect.sync(() => {
+    Effect.gen(function*() {
       const matrix: Record<string, Record<string, Cell>> = {}
       const itemValues: Record<string, Record<string, Float64Array>> = {}
-      const flagged = degenerateCells(ctx, Object.keys(predictions).sort(), degenerate.min_distinct)
+      const flagged = yield* degenerateCells(ctx, predictions, items, degenerate.min_distinct)
       for (const t of ids) {
         matrix[t] = {}
         itemValues[t] = {}
         for (const e of ids) {
-          const file = ctx.inputJson<ScoresFile>(`${t}@${e}`)
+          const file = yield* ctx.read(cross[`${t}@${e}`]!)
           matrix[t]![e] = cellOf(file, mqMetrics, e)
           // items in id order, so every tune set's values on e line up (paired resampling)
           if (degenerate.keep || flagged[`${t}@${e}`] === undefined) {
@@ -124,7 +135,7 @@ export const aggregateStep = (
     })
 })
 
-const prefixed = (prefix: string, refs: Readonly<Record<string, OutputRef>>): Record<string, OutputRef> =>
+const prefixed = <A>(prefix: string, refs: Readonly<Record<string, Output<A>>>): Record<string, Output<A>> =>
   Object.fromEntries(Object.entries(refs).map(([k, v]) => [`${prefix}:${k}`, v]))
 
 const NEUTRAL_SQ = { rank: 0.5, ratio: 1, zscore: 0 } as const
@@ -138,38 +149,65 @@ export interface SqStepOptions {
   readonly leaveOut: boolean
 }
 
+/** The score files SQ reads: each cell `t@d` of a model on another dataset's train and eval split, and the crossfit's. */
+export interface SqScores {
+  /** `t@d`: model t's scores on dataset d's train split */
+  readonly train: Readonly<Record<string, Output<ScoresFile>>>
+  /** `t@d`: on d's eval split */
+  readonly eval: Readonly<Record<string, Output<ScoresFile>>>
+  /** per dataset, fold f's model on held-out fold f (empty without crossfit) */
+  readonly crossfit: Readonly<Record<string, ReadonlyArray<Output<ScoresFile>>>>
+  /** per dataset, its own model on its eval split (with crossfit) */
+  readonly self: Readonly<Record<string, Output<ScoresFile>>>
+}
+
 /** SQ of every train and eval sample of every dataset, with each model's sample-level MQ. */
 export const sqStep = (
   ids: ReadonlyArray<string>,
   mqMetrics: MqSets,
   options: SqStepOptions,
-  scores: Readonly<Record<string, OutputRef>>,
-  splits: Readonly<Record<string, OutputRef>>,
-  aggregate: OutputRef
-): TaskSpec => ({
+  scores: SqScores,
+  split: Pick<SplitOutputs, "train" | "eval">,
+  aggregate: Output<AggregateFile>
+): Step<{ readonly sq: Output<SqFile>; readonly notes: Output<SqNotes> }> => {
+  // Input names (what the key hashes with each input's content): this task's own, spelled once here.
+  const scoreName = (part: "train" | "eval", cell: string) => `${part}:${cell}`
+  const crossfitName = (d: string, f: number) => `crossfit:${d}:${f}`
+  const selfName = (d: string) => `self:${d}`
+  const splitName = (part: "train" | "eval", d: string) => `split:${part}:${d}`
+  const inputs: Record<string, Output<unknown>> = {}
+  for (const part of ["train", "eval"] as const) for (const [cell, o] of Object.entries(scores[part])) inputs[scoreName(part, cell)] = o
+  for (const [d, folds] of Object.entries(scores.crossfit)) folds.forEach((o, f) => (inputs[crossfitName(d, f)] = o))
+  for (const [d, o] of Object.entries(scores.self)) inputs[selfName(d)] = o
+  for (const d of ids) for (const part of ["train", "eval"] as const) inputs[splitName(part, d)] = split[part](d)
+  inputs["aggregate"] = aggregate
+  const read = <A>(ctx: RunContext, name: string, handle: Output<A> | undefined) =>
+    handle === undefined ? Effect.fail(new TaskFailure({ message: `${ctx.label}: no input ${name}` })) : ctx.read(handle)
+  return {
   label: "sq",
+  out: { sq: output("sq", "sq", SqFileSchema), notes: output("sq", "sq-notes", SqNotesSchema) },
   kind: "sq",
   version: QUALITY_STEP_VERSION,
   params: { mqMetrics, ...options },
-  inputs: { ...scores, ...splits, aggregate },
+  inputs,
   resource: "cpu",
   run: (ctx) =>
-    Effect.sync(() => {
+    Effect.gen(function*() {
       const out: Record<string, unknown> = {}
       const notes: Record<string, unknown> = {}
-      const degenerate = new Set(options.leaveOut ? Object.keys(ctx.inputJson<{ degenerate: Record<string, unknown> }>("aggregate").degenerate) : [])
+      const degenerate = new Set(options.leaveOut ? Object.keys((yield* ctx.read(aggregate)).degenerate) : [])
       // Images each dataset's model was tuned on (for exclude_same_image).
       const trainImages = new Map<string, Set<string>>()
       if (options.exclude_same_image) {
         for (const t of ids) {
-          trainImages.set(t, new Set(ctx.inputJson<ReadonlyArray<Sample>>(`split:train:${t}`).flatMap((s) => (s.image.id !== undefined ? [s.image.id] : []))))
+          trainImages.set(t, new Set((yield* ctx.read(split.train(t))).flatMap((s) => (s.image.id !== undefined ? [s.image.id] : []))))
         }
       }
       for (const d of ids) {
         const parts: Record<string, unknown> = {}
         const partNotes: Record<string, unknown> = {}
         for (const part of ["train", "eval"] as const) {
-          const samples = ctx.inputJson<ReadonlyArray<Sample>>(`split:${part}:${d}`)
+          const samples = yield* ctx.read(split[part](d))
           const sampleOf = new Map<string, string>()
           const imageOf = new Map<string, string>()
           for (const s of samples) {
@@ -185,7 +223,7 @@ export const sqStep = (
               leftOut.push(t)
               continue
             }
-            const file = ctx.inputJson<ScoresFile>(`${part}:${t}@${d}`)
+            const file = yield* read(ctx, scoreName(part, `${t}@${d}`), scores[part][`${t}@${d}`])
             const seen = trainImages.get(t)
             const m = new Map<string, number>()
             const skipped = new Set<string>()
@@ -206,8 +244,8 @@ export const sqStep = (
             // model never saw the sample's image); the in-domain model (which never saw the eval
             // split) scores the eval samples.
             const files = part === "train"
-              ? Array.from({ length: options.crossfit }, (_, f) => ctx.inputJson<ScoresFile>(`crossfit:${d}:${f}`))
-              : [ctx.inputJson<ScoresFile>(`self:${d}`)]
+              ? yield* Effect.forEach(Array.from({ length: options.crossfit }, (_, f) => f), (f) => read(ctx, crossfitName(d, f), scores.crossfit[d]?.[f]))
+              : [yield* read(ctx, selfName(d), scores.self[d])]
             perModel.set(`${d}~crossfit`, new Map(files.flatMap((file) => file.items.map((it) => [it.id, mqOf(it, mqSetOf(mqMetrics, d))] as const))))
           }
           const r = sqOf({ dataset: d, sampleOf, perModel }, { normalize: options.normalize, min_signal: options.min_signal })
@@ -224,7 +262,8 @@ export const sqStep = (
       }
       return { sq: canonicalJson(out), "sq-notes": canonicalJson(notes) }
     })
-})
+  }
+}
 
 /** Names of the extra tune sets the select task writes (proof controls, ablation, budget curve). */
 export const randomSeedSet = (i: number): string => (i === 0 ? "random" : `random-s${i}`)
@@ -251,12 +290,29 @@ export const BOTTOM_SET = "revo-lion-bottom"
  * REVO-LION train and eval sets, the random controls (stratified to REVO-LION's per-dataset sizes,
  * one per seed), the bottom-by-SQ ablation and the budget curve's sets.
  */
-export const selectStep = (ids: ReadonlyArray<string>, spec: Spec, sq: OutputRef, union: OutputRef, splits: Readonly<Record<string, OutputRef>>): TaskSpec => {
+/** The select task's outputs: each tune set it chose, the REVO-LION eval set and the selection's summary. */
+export interface SelectOutputs {
+  /** the train samples of tune set `set` (REVO-LION, a random control, the ablation, a budget curve set) */
+  readonly train: (set: string) => Output<ReadonlyArray<Sample>>
+  readonly revolionEval: Output<ReadonlyArray<Sample>>
+  readonly selection: Output<SelectionFile>
+}
+
+const selectOutputs: SelectOutputs = {
+  train: (set) => output("select", `train:${set}`, Samples),
+  revolionEval: output("select", `eval:${REVOLION_EVAL}`, Samples),
+  selection: output("select", "selection", SelectionFileSchema)
+}
+
+export const selectStep = (ids: ReadonlyArray<string>, spec: Spec, sq: Output<SqFile>, split: Pick<SplitOutputs, "train" | "eval" | "union">): Step<SelectOutputs> => {
   const seed0 = spec.select.controls.seed ?? spec.seed
   const seeds = Array.from({ length: spec.select.controls.random ? spec.select.controls.seeds : 0 }, (_, i) => seed0 + i)
   const curve = curveSets(spec)
+  const union = split.union
+  const splits = Object.fromEntries(ids.flatMap((d) => [[`train:${d}`, split.train(d)], [`eval:${d}`, split.eval(d)]] as const))
   return {
     label: "select",
+    out: selectOutputs,
     kind: "select",
     version: QUALITY_STEP_VERSION,
     params: {
@@ -266,8 +322,14 @@ export const selectStep = (ids: ReadonlyArray<string>, spec: Spec, sq: OutputRef
     inputs: { sq, union, ...splits },
     resource: "cpu",
     run: (ctx) =>
-      Effect.sync(() => {
-        const sqFile = ctx.inputJson<SqFile>("sq")
+      Effect.gen(function*() {
+        const sqFile = yield* ctx.read(sq)
+        const trainSplit = new Map<string, ReadonlyArray<Sample>>()
+        const evalSplit = new Map<string, ReadonlyArray<Sample>>()
+        for (const d of ids) {
+          trainSplit.set(d, yield* ctx.read(split.train(d)))
+          evalSplit.set(d, yield* ctx.read(split.eval(d)))
+        }
         const trainScored: Array<Scored> = ids.flatMap((d) => sqFile[d]!.train.map((r) => ({ id: r.id, dataset: d, sq: r.sq })))
         const budgetOf = (scale: number) => (d: string) => scale * (spec.select.per_dataset[d]?.budget ?? spec.select.budget)
         const pick = (scale: number, end: "top" | "bottom"): Selection =>
@@ -278,10 +340,10 @@ export const selectStep = (ids: ReadonlyArray<string>, spec: Spec, sq: OutputRef
         const keyOf = (c: { dataset: string; id: string }) => `${c.dataset}\u0000${c.id}`
 
         // The eval set: by SQ on the eval splits, no image shared with any train split.
-        const trainImages = imagesOf(ids.map((d) => ctx.inputJson<ReadonlyArray<Sample>>(`train:${d}`)))
+        const trainImages = imagesOf(ids.map((d) => trainSplit.get(d)!))
         const evalChosen: Array<Scored> = []
         for (const d of ids) {
-          const pool = new Set(evalPool(ctx.inputJson<ReadonlyArray<Sample>>(`eval:${d}`), trainImages).map((s) => s.id))
+          const pool = new Set(evalPool(evalSplit.get(d)!, trainImages).map((s) => s.id))
           const rows = sqFile[d]!.eval.filter((r) => pool.has(r.id)).map((r) => ({ id: r.id, dataset: d, sq: r.sq }))
           evalChosen.push(...rankBySq(rows, spec.seed).slice(0, keepCount(rows.length, spec.select.eval_size)))
         }
@@ -294,7 +356,7 @@ export const selectStep = (ids: ReadonlyArray<string>, spec: Spec, sq: OutputRef
           const set = new Set(chosen.map(keyOf))
           const out: Array<Sample> = []
           for (const d of ids) {
-            for (const s of ctx.inputJson<ReadonlyArray<Sample>>(`train:${d}`)) {
+            for (const s of trainSplit.get(d)!) {
               if (!set.has(keyOf(s))) continue
               let n = namespacedOf.get(s)
               if (n === undefined) namespacedOf.set(s, n = namespaced(s))
@@ -304,12 +366,12 @@ export const selectStep = (ids: ReadonlyArray<string>, spec: Spec, sq: OutputRef
           return out
         }
         const sizesOf = (chosen: ReadonlyArray<Scored>) => Object.fromEntries(ids.map((d) => [d, chosen.filter((c) => c.dataset === d).length]))
-        const unionSamples = ctx.inputJson<ReadonlyArray<Sample>>("union")
+        const unionSamples = yield* ctx.read(union)
         const byId = (a: Sample, b: Sample) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
         const outputs: Record<string, string | Uint8Array> = {}
         const sizes: Record<string, Record<string, number>> = {}
         const put = (name: string, samples: Array<Sample>) => {
-          outputs[`train:${name}`] = canonicalJsonArrayBytes(samples, json)
+          outputs[selectOutputs.train(name).output] = canonicalJsonArrayBytes(samples, json)
           sizes[name] = Object.fromEntries(ids.map((d) => [d, samples.filter((s) => s.dataset === d).length]))
         }
         put("revo-lion", trainOf(main.chosen))
@@ -324,7 +386,7 @@ export const selectStep = (ids: ReadonlyArray<string>, spec: Spec, sq: OutputRef
           c.random.forEach((name, i) => put(name, stratifiedRandom(unionSamples, sizes, c.seeds[i]!).sort(byId)))
         }
         const evalSamples: Array<Sample> = []
-        for (const d of ids) for (const s of ctx.inputJson<ReadonlyArray<Sample>>(`eval:${d}`)) if (evalSet.has(keyOf(s))) evalSamples.push(namespaced(s))
+        for (const d of ids) for (const s of evalSplit.get(d)!) if (evalSet.has(keyOf(s))) evalSamples.push(namespaced(s))
         const selection: SelectionFile = {
           train: Object.fromEntries(ids.map((d) => [d, main.chosen.filter((c) => c.dataset === d).map((c) => c.id).sort()])),
           eval: Object.fromEntries(ids.map((d) => [d, evalChosen.filter((c) => c.dataset === d).map((c) => c.id).sort()])),
@@ -333,7 +395,7 @@ export const selectStep = (ids: ReadonlyArray<string>, spec: Spec, sq: OutputRef
           sizes,
           budgets: curve
         }
-        return { ...outputs, selection: canonicalJson(selection), [`eval:${REVOLION_EVAL}`]: canonicalJson(evalSamples) }
+        return { ...outputs, [selectOutputs.selection.output]: canonicalJson(selection), [selectOutputs.revolionEval.output]: canonicalJson(evalSamples) }
       })
   }
 }
@@ -371,24 +433,25 @@ export const proofStep = (
   sets: ProofSets,
   mqMetrics: MqSets,
   options: ProofOptions,
-  scores: Readonly<Record<string, OutputRef>>,
-  predictions: Readonly<Record<string, OutputRef>>,
-  items: Readonly<Record<string, OutputRef>>
-): TaskSpec => ({
+  scores: Readonly<Record<string, Output<ScoresFile>>>,
+  predictions: Readonly<Record<string, Output<Predictions>>>,
+  items: Readonly<Record<string, Output<ReadonlyArray<Sample>>>>
+): Step<{ readonly proof: Output<ProofFile> }> => ({
   label: "proof",
+  out: { proof: output("proof", "proof", ProofFileSchema) },
   kind: "proof",
   version: QUALITY_STEP_VERSION,
   params: { mqMetrics, sets, options },
   inputs: { ...scores, ...prefixed("pred", predictions), ...prefixed("items", items) },
   resource: "cpu",
   run: (ctx) =>
-    Effect.sync(() => {
+    Effect.gen(function*() {
       const shown = new Set(["revo-lion", ...(sets.union ? ["union"] : []), ...(sets.random.length > 0 ? ["random"] : []), ...ids])
       const cells: Record<string, Record<string, Cell>> = {}
       const itemMq = new Map<string, Map<string, number>>()
       for (const name of Object.keys(scores).sort()) {
         const [t, e] = name.split("@") as [string, string]
-        const file = ctx.inputJson<ScoresFile>(name)
+        const file = yield* ctx.read(scores[name]!)
         if (shown.has(t)) {
           cells[t] ??= {}
           cells[t]![e] = cellOf(file, mqMetrics, e)
@@ -397,7 +460,7 @@ export const proofStep = (
         const setOf = (id: string) => mqSetOf(mqMetrics, e === REVOLION_EVAL ? id.slice(0, id.indexOf("/")) : e)
         if (e !== REVOLION_EVAL || !ids.includes(t)) itemMq.set(name, new Map(file.items.map((it) => [it.id, mqOf(it, setOf(it.id))])))
       }
-      const flagged = degenerateCells(ctx, Object.keys(predictions).sort(), options.min_distinct)
+      const flagged = yield* degenerateCells(ctx, predictions, items, options.min_distinct)
       const headlineSets = ["revo-lion", ...(sets.union ? ["union"] : []), ...sets.random]
       const leftOut: Record<string, string> = {}
       const evalSets = ids.filter((e) => {
@@ -422,18 +485,19 @@ export const proofStep = (
         for (const r of sets.random) values(r, e, order).forEach((v, i) => (out[i]! += v / sets.random.length))
         return out
       }
-      const paired = (subject: string, control: (e: string, order: ReadonlyArray<string>) => Float64Array, on: ReadonlyArray<string>) =>
-        on.map((e) => {
-          const order = itemIds(e)
-          return { name: e, subject: values(subject, e, order), control: control(e, order) }
-        })
-      const boot = (subject: string, control: (e: string, order: ReadonlyArray<string>) => Float64Array, on: ReadonlyArray<string>) =>
-        pairedBootstrap(paired(subject, control, on), options.bootstrap, options.seed, options.margin)
-      const of = (t: string) => (e: string, order: ReadonlyArray<string>) => values(t, e, order)
 
+      // REVO-LION against each control on one draw of the resampled items (each result equals its own pairedBootstrap).
+      const controls = [...(sets.union ? ["union"] : []), ...(sets.random.length > 0 ? ["random"] : []), ...(sets.bottom ? [BOTTOM_SET] : [])]
+      const against = new Map(pairedBootstraps(
+        evalSets.map((e) => {
+          const order = itemIds(e)
+          return { name: e, series: Object.fromEntries([["revo-lion", values("revo-lion", e, order)], ...controls.map((c) => [c, c === "random" ? randomMean(e, order) : values(c, e, order)] as const)]) }
+        }),
+        controls.map((c) => ["revo-lion", c] as const), options.bootstrap, options.seed, options.margin
+      ).map((r, i) => [controls[i]!, r] as const))
       const headline: Record<string, BootstrapResult> = {}
-      if (sets.union) headline["union"] = boot("revo-lion", of("union"), evalSets)
-      if (sets.random.length > 0) headline["random"] = boot("revo-lion", randomMean, evalSets)
+      if (sets.union) headline["union"] = against.get("union")!
+      if (sets.random.length > 0) headline["random"] = against.get("random")!
 
       const meansOf = (t: string): Means => {
         let macro = 0
@@ -486,13 +550,14 @@ export const proofStep = (
         means,
         seeds,
         revolion_eval: revolionEval,
-        bottom: sets.bottom ? boot("revo-lion", of(BOTTOM_SET), evalSets) : null,
+        bottom: sets.bottom ? against.get(BOTTOM_SET)! : null,
         budget_curve: sets.budgets.map((b) =>
           budgetCurvePoint(b.budget, { sets: b.random, seeds: b.seeds }, evalSets.map((e) => {
             const order = itemIds(e)
             return { name: e, revolion: values(b.revolion, e, order), random: b.random.map((r) => values(r, e, order)), union: sets.union ? values("union", e, order) : null }
           }), { resamples: options.bootstrap, seed: options.seed, margin: options.margin }))
       }
-      return { proof: canonicalJson({ datasets: ids, proof_sets: [...shown].filter((t) => !ids.includes(t)), cross: cells, analysis }) }
+      const proof: ProofFile = { datasets: ids, proof_sets: [...shown].filter((t) => !ids.includes(t)), cross: cells, analysis }
+      return { proof: canonicalJson(proof) }
     })
 })

@@ -6,9 +6,9 @@
 import { readFileSync } from "node:fs"
 import * as Effect from "effect/Effect"
 import type { Sample } from "../data/sample.ts"
-import type { LoadSummary, ProofFile, SplitSummary } from "../report/build.ts"
-import type { AggregateFile, SelectionFile, SqFile, SqNotes } from "../quality/outputs.ts"
-import type { OutputRef, TaskSpec } from "../runtime/task.ts"
+import type { LoadSummary, SplitSummary } from "../data/outputs.ts"
+import type { AggregateFile, ProofFile, SelectionFile, SqFile, SqNotes } from "../quality/outputs.ts"
+import type { Output, Outputs, TaskSpec } from "../runtime/task.ts"
 import type { LoadedSpec } from "../spec/load.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
 import { implementationVersion } from "../util/import-graph.ts"
@@ -40,7 +40,21 @@ export interface ReportContext {
   readonly datasetKeys: Readonly<Record<string, string>>
 }
 
-export const reportStep = (input: ReportContext, ids: ReadonlyArray<string>, inputs: Readonly<Record<string, OutputRef>>): TaskSpec => {
+/** What the report is built from: the upstream tasks' outputs. */
+export interface ReportInputs {
+  readonly aggregate: Output<AggregateFile>
+  readonly proof: Output<ProofFile>
+  readonly sq: Output<SqFile>
+  readonly sqNotes: Output<SqNotes>
+  readonly selection: Output<SelectionFile>
+  readonly split: Output<SplitSummary>
+  /** each dataset's load summary */
+  readonly loads: Readonly<Record<string, Output<LoadSummary>>>
+  readonly revolionTrain: Output<ReadonlyArray<Sample>>
+  readonly revolionEval: Output<ReadonlyArray<Sample>>
+}
+
+export const reportStep = (input: ReportContext, ids: ReadonlyArray<string>, from: ReportInputs): TaskSpec => {
   const { loaded, plugin } = input
   const spec = loaded.spec
   const lock = {
@@ -55,25 +69,38 @@ export const reportStep = (input: ReportContext, ids: ReadonlyArray<string>, inp
     kind: "report",
     version: REPORT_STEP_VERSION,
     params: { lock, title: spec.report.title ?? null, formats: spec.report.formats },
-    inputs,
+    // Input names are what the key hashes with each input's content: spelled here once.
+    inputs: {
+      aggregate: from.aggregate,
+      proof: from.proof,
+      sq: from.sq,
+      "sq-notes": from.sqNotes,
+      select: from.selection,
+      split: from.split,
+      ...Object.fromEntries(ids.map((d) => [`load:${d}`, from.loads[d]!])),
+      "train:revo-lion": from.revolionTrain,
+      [`eval:${REVOLION_EVAL}`]: from.revolionEval
+    },
     resource: "cpu",
     run: (ctx) =>
       Effect.gen(function*() {
         // Loaded when the report is built, not when the plan is (renderers and Parquet are large).
         const { buildReport } = yield* Effect.promise(() => import("../report/build.ts"))
+        const loads: Record<string, LoadSummary> = {}
+        for (const d of ids) loads[d] = yield* ctx.read(from.loads[d]!)
         const files = buildReport({
           experiment: spec.name,
           specHash: loaded.hash,
           ids,
-          aggregate: ctx.inputJson<AggregateFile>("aggregate"),
-          proof: ctx.inputJson<ProofFile>("proof"),
-          sq: ctx.inputJson<SqFile>("sq"),
-          sqNotes: ctx.inputJson<SqNotes>("sq-notes"),
-          selection: ctx.inputJson<SelectionFile>("select"),
-          split: ctx.inputJson<SplitSummary>("split"),
-          loads: Object.fromEntries(ids.map((d) => [d, ctx.inputJson<LoadSummary>(`load:${d}`)])),
-          revolionTrain: ctx.inputJson<ReadonlyArray<Sample>>("train:revo-lion"),
-          revolionEval: ctx.inputJson<ReadonlyArray<Sample>>(`eval:${REVOLION_EVAL}`),
+          aggregate: yield* ctx.read(from.aggregate),
+          proof: yield* ctx.read(from.proof),
+          sq: yield* ctx.read(from.sq),
+          sqNotes: yield* ctx.read(from.sqNotes),
+          selection: yield* ctx.read(from.selection),
+          split: yield* ctx.read(from.split),
+          loads,
+          revolionTrain: yield* ctx.read(from.revolionTrain),
+          revolionEval: yield* ctx.read(from.revolionEval),
           evalMetrics: evalMetricsReport(spec, REVOLION_EVAL),
           backend: backendOf(plugin),
           plugin: { name: plugin.identity.name, version: plugin.identity.version, code_sha256: plugin.codeHash },
@@ -90,7 +117,8 @@ export const reportStep = (input: ReportContext, ids: ReadonlyArray<string>, inp
           },
           formats: spec.report.formats
         })
-        return { ...files, "revo.lock": JSON.stringify(JSON.parse(canonicalJson(lock)), null, 2) + "\n" }
+        const outputs: Outputs = { ...files, "revo.lock": JSON.stringify(JSON.parse(canonicalJson(lock)), null, 2) + "\n" }
+        return outputs
       })
   }
 }

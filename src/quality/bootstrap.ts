@@ -97,73 +97,112 @@ const mean = (xs: ArrayLike<number>): number => {
 
 /** Paired stratified bootstrap of subject - control; `resamples` >= 1. Sets with no items are skipped. */
 export const pairedBootstrap = (sets: ReadonlyArray<PairedSet>, resamples: number, seed: number, margin: number): BootstrapResult => {
-  const live = sets.filter((x) => x.subject.length > 0).slice().sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-  for (const x of live) if (x.subject.length !== x.control.length) throw new Error(`bootstrap: ${x.name} is not paired (${x.subject.length} vs ${x.control.length} items)`)
+  for (const x of sets) {
+    if (x.subject.length > 0 && x.subject.length !== x.control.length) throw new Error(`bootstrap: ${x.name} is not paired (${x.subject.length} vs ${x.control.length} items)`)
+  }
+  return pairedBootstraps(sets.map((x) => ({ name: x.name, series: { subject: x.subject, control: x.control } })), [["subject", "control"]], resamples, seed, margin)[0]!
+}
+
+/** Eval sets with several aligned series of per-item values (tune sets), for pairedBootstraps. */
+export interface SeriesSet {
+  readonly name: string
+  readonly series: Readonly<Record<string, ArrayLike<number>>>
+}
+
+/**
+ * Several paired comparisons `[subject, control]` over the same eval sets, each exactly what
+ * pairedBootstrap gives for that pair (the same seed draws the same items), but with the items
+ * drawn once and each series summed once. Sets whose first series has no items are skipped.
+ */
+export const pairedBootstraps = (
+  sets: ReadonlyArray<SeriesSet>,
+  comparisons: ReadonlyArray<readonly [string, string]>,
+  resamples: number,
+  seed: number,
+  margin: number
+): Array<BootstrapResult> => {
+  const names = [...new Set(comparisons.flat())]
+  const first = names[0]
+  const live = sets.filter((x) => first !== undefined && (x.series[first]?.length ?? 0) > 0).slice().sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  for (const x of live) {
+    const n = x.series[first!]!.length
+    for (const s of names) {
+      const v = x.series[s]
+      if (v === undefined) throw new Error(`bootstrap: ${x.name} has no series ${s}`)
+      if (v.length !== n) throw new Error(`bootstrap: ${x.name} is not paired (${s} has ${v.length} items, ${first} ${n})`)
+    }
+  }
   const next = rng(seed)
   const k = live.length
-  const perS = live.map(() => new Float64Array(resamples))
-  const perC = live.map(() => new Float64Array(resamples))
+  // per series, per set: the resampled sums
+  const sums = new Map(names.map((s) => [s, live.map(() => new Float64Array(resamples))] as const))
+  const columns = names.map((s) => ({ out: sums.get(s)!, values: live.map((x) => x.series[s]!) }))
   for (let b = 0; b < resamples; b++) {
     for (let j = 0; j < k; j++) {
-      const x = live[j]!
-      const n = x.subject.length
-      let s = 0
-      let c = 0
+      const n = live[j]!.series[first!]!.length
+      const acc = new Float64Array(columns.length)
       for (let i = 0; i < n; i++) {
         const idx = Math.floor(next() * n)
-        s += x.subject[idx]!
-        c += x.control[idx]!
+        for (let c = 0; c < columns.length; c++) acc[c]! += columns[c]!.values[j]![idx]!
       }
-      perS[j]![b] = s
-      perC[j]![b] = c
+      for (let c = 0; c < columns.length; c++) columns[c]!.out[j]![b] = acc[c]!
     }
   }
-  const per_eval: Record<string, Estimate> = {}
-  live.forEach((x, j) => {
-    const n = x.subject.length
-    const rels = new Float64Array(resamples)
-    const diffs = new Float64Array(resamples)
-    for (let b = 0; b < resamples; b++) {
-      rels[b] = rel(perS[j]![b]! / n, perC[j]![b]! / n)
-      diffs[b] = (perS[j]![b]! - perC[j]![b]!) / n
-    }
-    per_eval[x.name] = estimate(mean(x.subject), mean(x.control), n, rels, diffs, margin)
-  })
-  if (k === 0) return { per_eval, macro: null, weighted: null }
-  const total = live.reduce((a, x) => a + x.subject.length, 0)
-  const mRels = new Float64Array(resamples)
-  const mDiffs = new Float64Array(resamples)
-  const wRels = new Float64Array(resamples)
-  const wDiffs = new Float64Array(resamples)
-  for (let b = 0; b < resamples; b++) {
-    let ms = 0
-    let mc = 0
-    let ws = 0
-    let wc = 0
+  return comparisons.map(([subject, control]) => {
+    const perS = sums.get(subject)!
+    const perC = sums.get(control)!
+    const per_eval: Record<string, Estimate> = {}
     live.forEach((x, j) => {
-      ms += perS[j]![b]! / x.subject.length
-      mc += perC[j]![b]! / x.subject.length
-      ws += perS[j]![b]!
-      wc += perC[j]![b]!
+      const n = x.series[subject]!.length
+      const rels = new Float64Array(resamples)
+      const diffs = new Float64Array(resamples)
+      for (let b = 0; b < resamples; b++) {
+        rels[b] = rel(perS[j]![b]! / n, perC[j]![b]! / n)
+        diffs[b] = (perS[j]![b]! - perC[j]![b]!) / n
+      }
+      per_eval[x.name] = estimate(mean(x.series[subject]!), mean(x.series[control]!), n, rels, diffs, margin)
     })
-    mRels[b] = rel(ms / k, mc / k)
-    mDiffs[b] = (ms - mc) / k
-    wRels[b] = rel(ws / total, wc / total)
-    wDiffs[b] = (ws - wc) / total
-  }
-  const macroS = live.reduce((a, x) => a + mean(x.subject), 0) / k
-  const macroC = live.reduce((a, x) => a + mean(x.control), 0) / k
-  let sumS = 0
-  let sumC = 0
-  for (const x of live) for (let i = 0; i < x.subject.length; i++) {
-    sumS += x.subject[i]!
-    sumC += x.control[i]!
-  }
-  return {
-    per_eval,
-    macro: estimate(macroS, macroC, total, mRels, mDiffs, margin),
-    weighted: estimate(sumS / total, sumC / total, total, wRels, wDiffs, margin)
-  }
+    if (k === 0) return { per_eval, macro: null, weighted: null }
+    const total = live.reduce((a, x) => a + x.series[subject]!.length, 0)
+    const mRels = new Float64Array(resamples)
+    const mDiffs = new Float64Array(resamples)
+    const wRels = new Float64Array(resamples)
+    const wDiffs = new Float64Array(resamples)
+    for (let b = 0; b < resamples; b++) {
+      let ms = 0
+      let mc = 0
+      let ws = 0
+      let wc = 0
+      live.forEach((x, j) => {
+        const n = x.series[subject]!.length
+        ms += perS[j]![b]! / n
+        mc += perC[j]![b]! / n
+        ws += perS[j]![b]!
+        wc += perC[j]![b]!
+      })
+      mRels[b] = rel(ms / k, mc / k)
+      mDiffs[b] = (ms - mc) / k
+      wRels[b] = rel(ws / total, wc / total)
+      wDiffs[b] = (ws - wc) / total
+    }
+    const macroS = live.reduce((a, x) => a + mean(x.series[subject]!), 0) / k
+    const macroC = live.reduce((a, x) => a + mean(x.series[control]!), 0) / k
+    let sumS = 0
+    let sumC = 0
+    for (const x of live) {
+      const sv = x.series[subject]!
+      const cv = x.series[control]!
+      for (let i = 0; i < sv.length; i++) {
+        sumS += sv[i]!
+        sumC += cv[i]!
+      }
+    }
+    return {
+      per_eval,
+      macro: estimate(macroS, macroC, total, mRels, mDiffs, margin),
+      weighted: estimate(sumS / total, sumC / total, total, wRels, wDiffs, margin)
+    }
+  })
 }
 
 /** Mean, sample standard deviation, min and max of a few numbers (the random seeds' spread). */

@@ -6,7 +6,7 @@
  * item-weighted. The random control's value on an item is the mean over its seeds, as in the
  * headline. Pure; no I/O.
  */
-import { pairedBootstrap, spread, type Estimate, type Means } from "./bootstrap.ts"
+import { pairedBootstraps, spread, type Estimate, type Means } from "./bootstrap.ts"
 
 /** One eval set's per-item values, aligned (the same items in the same order for every set). */
 export interface CurveEvalSet {
@@ -94,11 +94,12 @@ export const budgetCurvePoint = (
   const perSeed = random.sets.map((_, i) => meansOf(evalSets.map((e) => e.random[i]!)))
   const hasUnion = evalSets.length > 0 && evalSets.every((e) => e.union !== null)
   const union = hasUnion ? meansOf(evalSets.map((e) => e.union!)) : null
-  // Every comparison restarts the generator with the proof's seed: all see the same resamples.
-  const boot = (subject: (j: number) => ArrayLike<number>, control: (j: number) => ArrayLike<number>): CurveInterval => {
-    const r = pairedBootstrap(evalSets.map((e, j) => ({ name: e.name, subject: subject(j), control: control(j) })), options.resamples, options.seed, options.margin)
-    return { macro: r.macro, weighted: r.weighted }
-  }
+  // The three comparisons on the same resamples (the proof's seed), drawn once: each equals its own pairedBootstrap.
+  const results = pairedBootstraps(
+    evalSets.map((e, j) => ({ name: e.name, series: { revolion: e.revolion, random: randomMean[j]!, ...(e.union !== null ? { union: e.union } : {}) } })),
+    [["revolion", "random"], ...(hasUnion ? [["revolion", "union"], ["random", "union"]] as const : [])],
+    options.resamples, options.seed, options.margin
+  ).map((r) => ({ macro: r.macro, weighted: r.weighted }))
   return {
     budget,
     revolion,
@@ -111,8 +112,8 @@ export const budgetCurvePoint = (
     },
     rel_revolion: relTo(revolion, union),
     rel_random: relTo(randomMeans, union),
-    revolion_vs_union: hasUnion ? boot((j) => evalSets[j]!.revolion, (j) => evalSets[j]!.union!) : null,
-    random_vs_union: hasUnion ? boot((j) => randomMean[j]!, (j) => evalSets[j]!.union!) : null,
-    revolion_vs_random: boot((j) => evalSets[j]!.revolion, (j) => randomMean[j]!)
+    revolion_vs_union: hasUnion ? results[1]! : null,
+    random_vs_union: hasUnion ? results[2]! : null,
+    revolion_vs_random: results[0]!
   }
 }

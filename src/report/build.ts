@@ -5,7 +5,8 @@
  * the same bytes.
  */
 import type { Sample } from "../data/sample.ts"
-import type { AggregateFile, Cell, ProofAnalysis, SelectionFile, SqFile, SqNotes } from "../quality/outputs.ts"
+import type { LoadSummary, SplitSummary } from "../data/outputs.ts"
+import type { AggregateFile, Cell, ProofFile, SelectionFile, SqFile, SqNotes } from "../quality/outputs.ts"
 import { quantile, summarize } from "../quality/sq.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
 import { renderHtml } from "./render-html.ts"
@@ -15,23 +16,7 @@ import { revolionParquet } from "./revolion-parquet.ts"
 import { binCounts } from "./svg-dist.ts"
 import { BAD_ROWS_FILE, BAD_ROWS_IN_REPORT, decodeReport, type Report } from "./types.ts"
 
-/** What each load task writes as its summary (src/plan/steps-data.ts). */
-export interface LoadSummary {
-  readonly samples: number
-  readonly items: number
-  readonly bad_rows: { readonly count: number; readonly rows: ReadonlyArray<{ file: string; line?: number; index?: number; reason: string }> }
-}
-
-/** What the split task writes as its summary, per dataset. */
-export interface SplitSummary {
-  readonly [dataset: string]: { readonly train: number; readonly eval: number; readonly moved_for_leakage: number }
-}
-
-export interface ProofFile {
-  readonly proof_sets: ReadonlyArray<string>
-  readonly cross: Record<string, Record<string, Cell>>
-  readonly analysis: ProofAnalysis
-}
+export type { LoadSummary, ProofFile, SplitSummary }
 
 /** Everything the report is made of: the upstream tasks' outputs and the run's settings. */
 export interface ReportInputs {

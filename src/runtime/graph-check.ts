@@ -5,7 +5,7 @@
  * its business.
  */
 import * as Schema from "effect/Schema"
-import type { TaskSpec } from "./task.ts"
+import type { OutputRef } from "./task.ts"
 
 export class TaskGraphError extends Schema.TaggedError<TaskGraphError>()("TaskGraphError", {
   message: Schema.String
@@ -16,7 +16,7 @@ export class TaskGraphError extends Schema.TaggedError<TaskGraphError>()("TaskGr
  * Throws a TaskGraphError naming the tasks involved: a duplicate label, an input naming no task
  * (which task, which input, which name), or a cycle (the whole loop).
  */
-export const orderedTasks = <T extends Pick<TaskSpec, "label" | "inputs">>(tasks: ReadonlyArray<T>): Array<T> => {
+export const orderedTasks = <T extends { readonly label: string; readonly inputs: Readonly<Record<string, OutputRef>> }>(tasks: ReadonlyArray<T>): Array<T> => {
   const byLabel = new Map<string, T>()
   for (const t of tasks) {
     if (byLabel.has(t.label)) throw new TaskGraphError({ message: `task graph: two tasks are labelled ${t.label}` })

@@ -3,6 +3,9 @@
  * running tasks with their own progress, an ETA) redrawn in place; otherwise plain lines,
  * one per finished task, fit for CI logs.
  */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import type { TaskKind } from "./task.ts"
 
 interface Running {
@@ -19,13 +22,31 @@ export interface ProgressSink {
   finish(label: string, kind: TaskKind, outcome: "done" | "cached" | "failed" | "skipped", seconds: number, detail?: string): void
   /** A line worth a person's attention (e.g. a damaged output found). */
   note(text: string): void
+  /** Counts so far, and seconds since the view opened. */
+  summary(): ProgressSummary
   close(): void
+}
+
+export interface ProgressSummary {
+  readonly executed: number
+  readonly cached: number
+  readonly failed: number
+  readonly seconds: number
+}
+
+/** What the runner reports progress to: the terminal view for a command, a recording sink in tests. */
+export class Progress extends Context.Service<Progress, ProgressSink>()("revo/runtime/Progress") {
+  /** The view on stderr (live on a terminal, plain lines otherwise), closed with the layer's scope. */
+  static readonly layerTerminal: Layer.Layer<Progress> = Layer.effect(
+    Progress,
+    Effect.acquireRelease(Effect.sync(() => new TerminalProgress()), (p) => Effect.sync(() => p.close()))
+  )
 }
 
 const fmtSeconds = (s: number): string =>
   s < 60 ? `${s.toFixed(s < 10 ? 1 : 0)}s` : s < 3600 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s` : `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`
 
-export class Progress implements ProgressSink {
+export class TerminalProgress implements ProgressSink {
   private readonly out: NodeJS.WriteStream
   private readonly live: boolean
   private readonly totals = new Map<TaskKind, number>()
@@ -88,7 +109,7 @@ export class Progress implements ProgressSink {
     if (this.live) this.redraw()
   }
 
-  summary(): { executed: number; cached: number; failed: number; seconds: number } {
+  summary(): ProgressSummary {
     return { executed: this.executed, cached: this.cached, failed: this.failed, seconds: (Date.now() - this.startedAt) / 1000 }
   }
 

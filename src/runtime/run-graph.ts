@@ -12,21 +12,23 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
 import * as Semaphore from "effect/Semaphore"
 import type { JobHandle } from "../backends/executors/types.ts"
-import type { EventLog } from "./events.ts"
-import type { ProgressSink } from "./progress.ts"
+import { formatProblem, inputFormatMessage } from "./format-check.ts"
+import { Journal } from "./journal.ts"
+import { Progress } from "./progress.ts"
+import type { StoreUnwritable } from "./storage-effect.ts"
+import { TaskStore } from "./task-store.ts"
 import { asStorageFailure, guardStorage, StorageFailure } from "./storage-failure.ts"
 import { type Store, thisHost } from "./store.ts"
 import { orderedTasks, TaskGraphError } from "./graph-check.ts"
-import { globMatcher, type Outputs, type RunContext, TaskFailure, taskKey, type TaskSpec } from "./task.ts"
+import { globMatcher, type Output, type OutputRef, type Outputs, type RunContext, TaskFailure, taskKey, type TaskSpec } from "./task.ts"
 
+/** How to run a graph; the store, journal and progress view come from the context (TaskStore, Journal, Progress). */
 export interface GraphOptions {
-  readonly store: Store
   /** Scope of the label index (the experiment name), see Store.readLabel. */
   readonly scope: string
-  readonly events: EventLog
-  readonly progress: ProgressSink
   /** CPU task slots (-j). */
   readonly jobs: number
   /** GPU task slots. */
@@ -47,9 +49,13 @@ export interface GraphResult {
   readonly failures: ReadonlyArray<string>
 }
 
-/** Parsed inputs are shared between tasks of one run: many tasks read the same samples. */
-class JsonCache {
-  private readonly map = new Map<string, unknown>()
+/**
+ * Parsed inputs are shared between tasks of one run (many tasks read the same samples), and each
+ * parsed value is checked against a given Schema once. The check validates and hands on the
+ * parsed value itself (no decoded copy), so what a task reads is byte for byte what was stored.
+ */
+class InputCache {
+  private readonly map = new Map<string, { readonly value: unknown; readonly checked: Set<Schema.Decoder<unknown>> }>()
   private readonly order: Array<string> = []
   private readonly store: Store
   private readonly max: number
@@ -57,26 +63,44 @@ class JsonCache {
     this.store = store
     this.max = max
   }
-  get<A>(hash: string): A {
-    if (this.map.has(hash)) return this.map.get(hash) as A
-    const v = JSON.parse(this.store.getText(hash))
-    this.map.set(hash, v)
-    this.order.push(hash)
-    if (this.order.length > this.max) this.map.delete(this.order.shift()!)
-    return v as A
+  /** The parsed value, or why it is not one of `schema`'s values. */
+  read<A>(hash: string, schema: Schema.Decoder<A>): { readonly value: A } | { readonly problem: string } {
+    let entry = this.map.get(hash)
+    if (entry === undefined) {
+      let value: unknown
+      try {
+        value = JSON.parse(this.store.getText(hash))
+      } catch (e) {
+        if (e instanceof SyntaxError) return { problem: `its stored bytes are not JSON (${e.message})` }
+        throw e
+      }
+      entry = { value, checked: new Set() }
+      this.map.set(hash, entry)
+      this.order.push(hash)
+      if (this.order.length > this.max) this.map.delete(this.order.shift()!)
+    }
+    if (!entry.checked.has(schema)) {
+      const problem = formatProblem(schema, entry.value)
+      if (problem !== undefined) return { problem }
+      entry.checked.add(schema)
+    }
+    return { value: entry.value as A }
   }
 }
 
+const refKey = (ref: OutputRef): string => `${ref.task}\u0000${ref.output}`
 
-export const runGraph = (graph: ReadonlyArray<TaskSpec>, options: GraphOptions): Effect.Effect<GraphResult, TaskGraphError> =>
+export const runGraph = (graph: ReadonlyArray<TaskSpec>, options: GraphOptions): Effect.Effect<GraphResult, TaskGraphError | StoreUnwritable, TaskStore | Journal | Progress> =>
   Effect.gen(function*() {
     const tasks = yield* Effect.try({ try: () => orderedTasks(graph), catch: (e) => (e instanceof TaskGraphError ? e : new TaskGraphError({ message: String(e) })) })
-    const { store, events, progress } = options
+    const store = yield* (yield* TaskStore).open
+    const events = yield* Journal
+    const progress = yield* Progress
     const cpu = yield* Semaphore.make(Math.max(1, options.jobs))
     const gpu = yield* Semaphore.make(Math.max(1, options.gpus ?? 1))
     const forced = (options.force ?? []).map(globMatcher)
     const isForced = (label: string) => forced.some((m) => m(label))
-    const cache = new JsonCache(store)
+    const cache = new InputCache(store)
     const deferreds = new Map<string, Deferred.Deferred<TaskOutcome>>()
     for (const t of tasks) {
       deferreds.set(t.label, Deferred.makeUnsafe<TaskOutcome>())
@@ -120,6 +144,7 @@ export const runGraph = (graph: ReadonlyArray<TaskSpec>, options: GraphOptions):
       Effect.gen(function*() {
         const workDir = store.workDir(key)
         const logFile = store.logPath(key)
+        const inputNames = new Map(Object.entries(task.inputs).map(([name, ref]) => [refKey(ref), name] as const))
         let attempt = previousAttempt
         let job: JobHandle | undefined = adopt
         const started = new Date().toISOString()
@@ -143,10 +168,14 @@ export const runGraph = (graph: ReadonlyArray<TaskSpec>, options: GraphOptions):
           events.write({ event: "start", task: task.label, key, attempt, reason })
           const ctx: RunContext = {
             key, label: task.label, attempt, workDir, logFile,
-            input: (name) => store.get(hashOf(name)),
-            inputText: (name) => store.getText(hashOf(name)),
-            inputJson: <A>(name: string) => cache.get<A>(hashOf(name)),
-            inputHash: (name) => hashOf(name),
+            read: <A>(input: Output<A>) => Effect.flatMap(inputOf(input), ({ name, hash }) => {
+              const r = cache.read(hash, input.schema)
+              return "value" in r
+                ? Effect.succeed(r.value)
+                : Effect.fail(new TaskFailure({ message: inputFormatMessage(task.label, name, input, r.problem) }))
+            }),
+            bytes: (input) => Effect.map(inputOf(input), ({ name, hash }) => ({ name, bytes: store.get(hash) })),
+            hashOf: (input) => Effect.map(inputOf(input), (i) => i.hash),
             progress: (done, total, message) => progress.progress(task.label, done, total, message),
             log: (line) => appendFileSync(logFile, line.endsWith("\n") ? line : line + "\n"),
             pluginLog: (level, message) => events.write({ event: "log", task: task.label, key, attempt, level, message }),
@@ -160,10 +189,13 @@ export const runGraph = (graph: ReadonlyArray<TaskSpec>, options: GraphOptions):
           }
           return task.run(ctx)
         })
-        const hashOf = (name: string): string => {
-          const h = inputHashes[name]
-          if (h === undefined) throw new Error(`${task.label} has no input named ${name}`)
-          return h
+        // A handle is found among the task's inputs by (task, output); the name is the task's own.
+        const inputOf = (ref: OutputRef): Effect.Effect<{ readonly name: string; readonly hash: string }, TaskFailure> => {
+          const name = inputNames.get(refKey(ref))
+          const hash = name === undefined ? undefined : inputHashes[name]
+          return name === undefined || hash === undefined
+            ? Effect.fail(new TaskFailure({ message: `${task.label} reads output ${ref.output} of ${ref.task}, which is not among its inputs` }))
+            : Effect.succeed({ name, hash })
         }
 
         const retried = once.pipe(

@@ -19,6 +19,21 @@ export interface OutputRef {
   readonly output: string
 }
 
+/**
+ * A task's output as its consumers see it: which task, which output, and the Schema its JSON
+ * decodes by. Producing steps make these (src/plan/steps-*.ts) and consumers take them, so no
+ * consumer spells another task's label or output name, and what a task reads is checked
+ * against the format its producer declared (RunContext.read).
+ */
+export interface Output<A> extends OutputRef {
+  readonly schema: Schema.Decoder<A>
+}
+
+export const output = <A>(task: string, name: string, schema: Schema.Decoder<A>): Output<A> => ({ task, output: name, schema })
+
+/** A planned task and the handles of its outputs. */
+export type Step<O> = TaskSpec & { readonly out: O }
+
 export type Outputs = Readonly<Record<string, string | Uint8Array>>
 
 export interface RunContext {
@@ -27,12 +42,20 @@ export interface RunContext {
   readonly attempt: number
   readonly workDir: string
   readonly logFile: string
-  /** Input bytes / text / parsed JSON by input name (parsed values are shared across tasks). */
-  readonly input: (name: string) => Buffer
-  readonly inputText: (name: string) => string
-  readonly inputJson: <A = unknown>(name: string) => A
+  /**
+   * One of the task's inputs, parsed and checked against its handle's Schema (parsed values are
+   * shared across tasks, and each is checked once). A value that does not decode, or a handle
+   * that is not among the task's inputs, fails the task naming the input's task and output.
+   */
+  readonly read: <A>(input: Output<A>) => Effect.Effect<A, TaskFailure>
+  /**
+   * An input's stored bytes, unparsed and unchecked, and its input name: for a step that hands
+   * them to another thread, which checks them against the handle's format there (formatProblem
+   * in src/runtime/format-check.ts) and fails as `read` would (inputFormatMessage).
+   */
+  readonly bytes: (input: OutputRef) => Effect.Effect<{ readonly name: string; readonly bytes: Uint8Array }, TaskFailure>
   /** The content hash of an input. */
-  readonly inputHash: (name: string) => string
+  readonly hashOf: (input: OutputRef) => Effect.Effect<string, TaskFailure>
   /** Report progress of this task (shown live and in events). */
   readonly progress: (done: number, total: number, message?: string) => void
   readonly log: (line: string) => void
@@ -56,7 +79,8 @@ export interface TaskSpec {
   /** The implementation version: the hash of the modules the step's file loads (src/util/import-graph.ts). */
   readonly version: string
   readonly params: unknown
-  readonly inputs: Readonly<Record<string, OutputRef>>
+  /** By input name (the names, with the inputs' content hashes, are what the key hashes). */
+  readonly inputs: Readonly<Record<string, Output<unknown>>>
   readonly resource: "cpu" | "gpu"
   /** How many times a transient failure is retried. */
   readonly retries?: number

@@ -61,17 +61,25 @@ export interface ListOptions {
   readonly skipDir?: (name: string) => boolean
   /** Files to leave out, by name. */
   readonly skipFile?: (name: string) => boolean
+  /** List the folders entered (`dir` itself as ".") instead of the files. */
+  readonly folders?: boolean
 }
 
-/** Every file under `dir` (recursively), as sorted `/`-separated paths relative to it; none if it does not exist. */
+/**
+ * Every file under `dir` (recursively), as sorted `/`-separated paths relative to it; none if it
+ * does not exist. With `folders`, the folders walked instead (a file added to any of them
+ * changes that folder's mtime).
+ */
 export const listFiles = (dir: string, options: ListOptions = {}): Array<string> => {
   const out: Array<string> = []
+  const rel = (p: string) => relative(dir, p).split(sep).join("/") || "."
   const walk = (d: string) => {
+    if (options.folders === true) out.push(rel(d))
     for (const ent of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, ent.name)
       if (ent.isDirectory()) {
         if (!options.skipDir?.(ent.name)) walk(p)
-      } else if (ent.isFile() && !options.skipFile?.(ent.name)) out.push(relative(dir, p).split(sep).join("/"))
+      } else if (options.folders !== true && ent.isFile() && !options.skipFile?.(ent.name)) out.push(rel(p))
     }
   }
   if (existsSync(dir)) walk(dir)

@@ -15,6 +15,7 @@ import { isDemo, pluginInputs } from "../../src/backends/contract.ts"
 import { checkParams, schemaProblems } from "../../src/backends/params-schema.ts"
 import { loadPlugin } from "../../src/backends/registry.ts"
 import { openSession } from "../../src/cli/run.ts"
+import { TaskStore } from "../../src/runtime/task-store.ts"
 import { RetrievalParams } from "../../plugins/retrieval/model.ts"
 import { repoRoot, revo } from "../support/cli.ts"
 import { smallSpec } from "../support/small-spec.ts"
@@ -164,7 +165,7 @@ describe("a built-in module plugin on a non-local executor", () => {
     const s = smallSpec()
     const text = readFileSync(s.spec, "utf8")
     writeFileSync(s.spec, text.replace("  plugin: retrieval\n", "  plugin: retrieval\n  executor: { kind: slurm, partition: debug }\n"))
-    const session = await run(openSession({ spec: s.spec, set: [], dataRoot: Option.none(), store: Option.some(s.store) }))
+    const session = await run(openSession({ spec: s.spec, set: [], dataRoot: Option.none(), store: Option.some(s.store) }).pipe(Effect.provide(TaskStore.layer(s.store))))
     const tunes = session.tasks.filter((t) => t.label.startsWith("tune:"))
     assert.ok(tunes.length >= 3)
     for (const t of tunes) assert.equal((t.params as { plugin: { kind: string } }).plugin.kind, "process", t.label)

@@ -2,8 +2,8 @@
  * The no-op fast path of `revo run` (src/cli/run-fast.ts, src/runtime/rerun-proof.ts), through
  * bin/revo.js as users start it, on a small real experiment: a rerun that changes nothing takes
  * it and says and journals what the full path says; a changed spec, a damaged output or result,
- * or --force falls through to the full path; a touched but unchanged file is hashed and found
- * equal. The file-by-file rules (environment, ctime, racy files) are in rerun-proof.test.ts.
+ * a touched data file or --force falls through to the full path. The file-by-file rules
+ * (environment, ctime, inode, racy files, known hashes) are in rerun-proof.test.ts.
  */
 import assert from "node:assert/strict"
 import { spawnSync } from "node:child_process"
@@ -11,6 +11,7 @@ import { appendFileSync, readdirSync, readFileSync, statSync, utimesSync, writeF
 import { join } from "node:path"
 import { describe, it } from "node:test"
 import { listFiles, sha256File } from "../../src/util/fs.ts"
+import { ImportGraph } from "../../src/util/import-graph.ts"
 import { mainTs, repoRoot } from "../support/cli.ts"
 import { lastRunEvents, smallSpec } from "../support/small-spec.ts"
 
@@ -43,6 +44,12 @@ const resultBytes = (dir: string): Record<string, string> =>
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 describe("revo run's no-op fast path", () => {
+  it("loads no package: nothing of Effect, the CLI framework or yaml (its whole point is start-up)", () => {
+    const closure = new ImportGraph(repoRoot).closure(join(repoRoot, "src/cli/run-fast.ts"))
+    assert.deepEqual(closure.packages, [])
+    assert.ok(closure.modules.length < 12, `the fast path loads ${closure.modules.length} modules: ${closure.modules.join(", ")}`)
+  })
+
   it("takes it only when nothing changed, with the full path's words, journal and results", async () => {
     const s = smallSpec({ extra: "description: ${REVO_FAST_TEST_TEXT:-a small experiment}" })
     const results = join(s.dir, "results", "small")
@@ -55,8 +62,20 @@ describe("revo run's no-op fast path", () => {
     assert.match(cold.fast, /not taken \(no proof/)
     const proofs = readdirSync(join(s.store, "noop"))
     assert.equal(proofs.length, 1, "a clean run leaves a proof")
+    const proof = JSON.parse(readFileSync(join(s.store, "noop", proofs[0]!), "utf8")) as {
+      env: Record<string, string | null>; files: Array<{ path: string; folder?: true }>
+    }
     // The variables the spec interpolates are part of it (a change is caught: rerun-proof.test.ts).
-    assert.deepEqual(JSON.parse(readFileSync(join(s.store, "noop", proofs[0]!), "utf8")).env, { REVO_FAST_TEST_TEXT: null })
+    assert.deepEqual(proof.env, { REVO_FAST_TEST_TEXT: null })
+    // So is the code the task versions come from: every file of src/, the launcher, the plugin's
+    // files and folders (a file added there changes its code hash), and the spec.
+    const named = new Set(proof.files.map((f) => f.path))
+    for (const f of listFiles(join(repoRoot, "src"))) assert.ok(named.has(join(repoRoot, "src", f)), `src/${f} is not in the proof`)
+    for (const f of listFiles(join(repoRoot, "plugins/retrieval"))) assert.ok(named.has(join(repoRoot, "plugins/retrieval", f)), `plugins/retrieval/${f} is not in the proof`)
+    assert.ok(proof.files.some((f) => f.folder === true && f.path === join(repoRoot, "plugins/retrieval")), "the plugin's folder is in the proof")
+    for (const f of [join(repoRoot, "bin/revo.js"), join(repoRoot, "package.json"), join(repoRoot, "node_modules/effect/package.json"), s.spec]) {
+      assert.ok(named.has(f), `${f} is not in the proof`)
+    }
     const full = run(args, {}, true)
     assert.equal(full.code, 0, full.stderr)
     assert.equal(full.fast, "")
@@ -108,11 +127,17 @@ describe("revo run's no-op fast path", () => {
     assert.deepEqual(resultBytes(results), before)
     assert.equal(run(args).fast, "revo: no-op fast path: taken")
 
-    // A touched data file (same bytes): hashed, found equal, taken. (Its new ctime is recent: the full
-    // path records no proof for the next 2 s, which the steps below do not need.)
+    // A touched data file (same bytes): its stat no longer proves it, so the full path decides
+    // (every task cached: the dataset keys hash the bytes). A file changed that recently makes no
+    // proof (coarse clocks); 2 s later the full path writes one again.
     const data = join(s.dataRoot, "llava-instruct-100/llava_instruct_100.json")
     const earlier = new Date(Date.now() - 60_000)
     utimesSync(data, earlier, earlier)
+    const touched = run(args)
+    assert.match(touched.fast, /not taken \(.*llava_instruct_100\.json changed\)/)
+    assert.match(touched.summary, /^\d+ tasks: 0 run, /)
+    await sleep(2100)
+    assert.equal(run(args).code, 0) // the full path (or, if the run above was late enough to write one, the fast one)
     assert.equal(run(args).fast, "revo: no-op fast path: taken")
 
     // An edited spec (a comment only: the full path then finds every task cached).
@@ -120,20 +145,5 @@ describe("revo run's no-op fast path", () => {
     const spec = run(args)
     assert.match(spec.fast, /not taken \(.*small\.yaml changed size\)/)
     assert.match(spec.summary, /^\d+ tasks: 0 run, /)
-  })
-
-  it("the proof covers every file of src/ (the code the task versions come from)", () => {
-    const s = smallSpec()
-    const first = run([s.spec, "--store", s.store])
-    assert.equal(first.code, 0, first.stderr)
-    // The copies were just made, so that run wrote no proof (see above); the next one does.
-    const spawned = spawnSync("sleep", ["2.1"])
-    assert.equal(spawned.status, 0)
-    assert.equal(run([s.spec, "--store", s.store]).code, 0)
-    const [file] = readdirSync(join(s.store, "noop"))
-    const proof = JSON.parse(readFileSync(join(s.store, "noop", file!), "utf8")) as { files: Array<{ path: string }> }
-    const named = new Set(proof.files.map((f) => f.path))
-    for (const f of listFiles(join(repoRoot, "src"))) assert.ok(named.has(join(repoRoot, "src", f)), `src/${f} is not in the proof`)
-    for (const f of ["bin/revo.js", "package.json", s.spec]) assert.ok(named.has(f.startsWith("/") ? f : join(repoRoot, f)), `${f} is not in the proof`)
   })
 })

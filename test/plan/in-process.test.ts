@@ -1,37 +1,44 @@
 /**
- * The task graph run in process (no CLI, no subprocess): the real load and split steps over the
- * small spec's real datasets, a real store in a temp folder, and a progress sink that records
- * what the runner reports. The first run computes, the second finds everything in the store,
- * and an unknown input is refused before anything runs.
+ * The task graph run in process (no CLI, no subprocess), its services given as test layers: the
+ * real load and split steps over the small spec's real datasets, a real store in a temp folder,
+ * an in-memory journal and a progress view that records what the runner reports. The first run
+ * computes, the second finds everything in the store, and an unknown input is refused before
+ * anything runs.
  */
 import assert from "node:assert/strict"
-import { mkdtempSync } from "node:fs"
+import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, it } from "node:test"
 import * as Effect from "effect/Effect"
 import { datasetKey } from "../../src/data/load.ts"
-import { loadStep, splitStep } from "../../src/plan/steps-data.ts"
-import { EventLog } from "../../src/runtime/events.ts"
-import type { ProgressSink } from "../../src/runtime/progress.ts"
-import { runGraph } from "../../src/runtime/run-graph.ts"
-import { Store } from "../../src/runtime/store.ts"
-import type { TaskSpec } from "../../src/runtime/task.ts"
+import { Samples } from "../../src/data/outputs.ts"
+import { type LoadOutputs, loadStep, splitStep } from "../../src/plan/steps-data.ts"
+import * as Layer from "effect/Layer"
+import type { TaskEvent } from "../../src/runtime/events.ts"
+import { Journal } from "../../src/runtime/journal.ts"
+import { Progress, type ProgressSink } from "../../src/runtime/progress.ts"
+import { type GraphOptions, runGraph } from "../../src/runtime/run-graph.ts"
+import { TaskStore } from "../../src/runtime/task-store.ts"
+import { output, type TaskSpec } from "../../src/runtime/task.ts"
 import { loadSpec } from "../../src/spec/load.ts"
 import { smallSpec } from "../support/small-spec.ts"
 
-/** What the runner told the progress view, in order. */
-const recordingSink = () => {
+/** The graph run with test layers: the store at `storeDir`, and what the runner journaled and told the progress view, in order. */
+const runInProcess = (tasks: ReadonlyArray<TaskSpec>, storeDir: string, options: GraphOptions) => {
   const finished: Array<[string, string]> = []
+  const events: Array<TaskEvent> = []
   const sink: ProgressSink = {
     planned: () => {},
     start: () => {},
     progress: () => {},
     finish: (label, _kind, outcome) => void finished.push([label, outcome]),
     note: () => {},
+    summary: () => ({ executed: 0, cached: 0, failed: 0, seconds: 0 }),
     close: () => {}
   }
-  return { sink, finished }
+  const layers = Layer.mergeAll(TaskStore.layer(storeDir), Journal.inMemory(events), Layer.succeed(Progress, sink))
+  return { graph: runGraph(tasks, options).pipe(Effect.provide(layers)), finished, events }
 }
 
 describe("runGraph in process", () => {
@@ -40,29 +47,38 @@ describe("runGraph in process", () => {
     const loaded = await Effect.runPromise(loadSpec(s.spec))
     const ids = Object.keys(loaded.spec.datasets).sort()
     const tasks: Array<TaskSpec> = []
+    const samples: Record<string, LoadOutputs["samples"]> = {}
     for (const id of ids) {
       const key = await Effect.runPromise(datasetKey(id, loaded.spec.datasets[id]!, { dataRoot: loaded.dataRoot }))
-      tasks.push(loadStep(id, loaded.spec.datasets[id]!, loaded, key))
+      const load = loadStep(id, loaded.spec.datasets[id]!, loaded, key)
+      tasks.push(load)
+      samples[id] = load.out.samples
     }
-    tasks.push(splitStep(ids, loaded.spec, Object.fromEntries(ids.map((d) => [d, { task: `load:${d}`, output: "samples" }]))))
-    const store = new Store(join(s.dir, "store"))
-    const run = async (runId: string) => {
-      const { sink, finished } = recordingSink()
-      const result = await Effect.runPromise(runGraph(tasks, { store, scope: "small", events: new EventLog(join(s.dir, "runs"), runId), progress: sink, jobs: 2 }))
-      return { result, finished }
+    tasks.push(splitStep(ids, loaded.spec, samples))
+    const storeDir = join(s.dir, "store")
+    const run = async () => {
+      const { graph, finished, events } = runInProcess(tasks, storeDir, { scope: "small", jobs: 2 })
+      return { result: await Effect.runPromise(graph), finished, events }
     }
-    const first = await run("one")
+    const first = await run()
     assert.deepEqual(first.result.failures, [])
     assert.deepEqual(first.finished.map(([l, o]) => `${l} ${o}`).sort(), [...ids.map((d) => `load:${d} done`), "split done"].sort())
     const split = first.result.outcomes.get("split")!
     assert.ok(split.status === "done" && Object.keys(split.outputs).includes(`train:${ids[0]}`))
-    const trainSamples = JSON.parse(store.getText(split.outputs[`train:${ids[0]}`]!.hash)) as Array<{ id: string }>
+    const trainSamples = JSON.parse(readFileSync(join(storeDir, "objects", split.outputs[`train:${ids[0]}`]!.hash.slice(0, 2), split.outputs[`train:${ids[0]}`]!.hash), "utf8")) as Array<{ id: string }>
     assert.ok(trainSamples.length > 10)
+    // The journal: each task started and was done, under its key, in the order the runner saw it.
+    assert.deepEqual(first.events.filter((e) => e.event === "done").map((e) => e.task).sort(), tasks.map((t) => t.label).sort())
+    for (const t of tasks) {
+      const mine = first.events.filter((e) => e.task === t.label).map((e) => e.event)
+      assert.deepEqual(mine, ["start", "done"], t.label)
+    }
 
-    const second = await run("two")
+    const second = await run()
     assert.deepEqual(second.finished.map(([, o]) => o), tasks.map(() => "cached"))
     const again = second.result.outcomes.get("split")!
     assert.ok(again.status === "cached")
+    assert.deepEqual(second.events.map((e) => e.event), tasks.map(() => "cached"))
     // The same bytes: every output's hash as the first run stored it.
     assert.deepEqual(Object.fromEntries(Object.entries(again.outputs).map(([k, v]) => [k, v.hash])), Object.fromEntries(Object.entries(split.outputs).map(([k, v]) => [k, v.hash])))
   })
@@ -71,12 +87,48 @@ describe("runGraph in process", () => {
     const s = smallSpec()
     const loaded = await Effect.runPromise(loadSpec(s.spec))
     const ids = Object.keys(loaded.spec.datasets).sort()
-    const orphan = splitStep(ids, loaded.spec, Object.fromEntries(ids.map((d) => [d, { task: `load:${d}`, output: "samples" }])))
-    const { sink, finished } = recordingSink()
-    const store = new Store(join(mkdtempSync(join(tmpdir(), "revo-graph-")), "store"))
-    const error = await Effect.runPromise(Effect.flip(runGraph([orphan], { store, scope: "x", events: new EventLog(join(s.dir, "runs"), "bad"), progress: sink, jobs: 1 })))
+    const orphan = splitStep(ids, loaded.spec, Object.fromEntries(ids.map((d) => [d, output(`load:${d}`, "samples", Samples)])))
+    const { graph, finished, events } = runInProcess([orphan], join(mkdtempSync(join(tmpdir(), "revo-graph-")), "store"), { scope: "x", jobs: 1 })
+    const error = await Effect.runPromise(Effect.flip(graph))
     assert.equal(error._tag, "TaskGraphError")
     assert.match(error.message, new RegExp(`split reads input ${ids[0]} from load:${ids[0]}, which is no task of the graph`))
     assert.deepEqual(finished, [])
+    assert.deepEqual(events, [])
+  })
+  it("fails the reading task, naming it and the output, when an input does not decode as its producer's format", async () => {
+    const s = smallSpec()
+    const loaded = await Effect.runPromise(loadSpec(s.spec))
+    const ids = Object.keys(loaded.spec.datasets).sort()
+    // A producer whose samples drifted from the Sample format: ids written as numbers.
+    const drifted = ids.map((d): TaskSpec => ({
+      label: `load:${d}`, kind: "load", version: "test-drifted", params: { d }, inputs: {}, resource: "cpu",
+      run: () => Effect.succeed({ samples: JSON.stringify([{ id: 7, dataset: d, image: {}, turns: [], origin: { file: "x" } }]) })
+    }))
+    const split = splitStep(ids, loaded.spec, Object.fromEntries(ids.map((d) => [d, output(`load:${d}`, "samples", Samples)])))
+    const { graph, events } = runInProcess([...drifted, split], join(mkdtempSync(join(tmpdir(), "revo-graph-")), "store"), { scope: "x", jobs: 1 })
+    const result = await Effect.runPromise(graph)
+    const outcome = result.outcomes.get("split")!
+    assert.equal(outcome.status, "failed")
+    assert.ok(outcome.status === "failed")
+    assert.equal(events.find((e) => e.event === "failed")?.task, "split")
+    assert.match(outcome.error, new RegExp(`^split: its input ${ids[0]} \\(output samples of load:${ids[0]}\\) does not decode as that output's format: Expected string at \\[0\\]\\["id"\\]$`))
+  })
+
+  it("fails a task that reads a handle it did not declare as an input", async () => {
+    const producer: TaskSpec = {
+      label: "produce", kind: "load", version: "test", params: {}, inputs: {}, resource: "cpu",
+      run: () => Effect.succeed({ a: "[]", b: "[]" })
+    }
+    const a = output("produce", "a", Samples)
+    const b = output("produce", "b", Samples)
+    const reader: TaskSpec = {
+      label: "reader", kind: "split", version: "test", params: {}, inputs: { a }, resource: "cpu",
+      run: (ctx) => Effect.map(ctx.read(b), () => ({ out: "{}" }))
+    }
+    const { graph } = runInProcess([producer, reader], join(mkdtempSync(join(tmpdir(), "revo-graph-")), "store"), { scope: "x", jobs: 1 })
+    const result = await Effect.runPromise(graph)
+    const outcome = result.outcomes.get("reader")!
+    assert.ok(outcome.status === "failed")
+    assert.equal(outcome.error, "reader reads output b of produce, which is not among its inputs")
   })
 })

@@ -3,14 +3,15 @@
  * thread, for real eval sets (POPE questions with task and caption metrics, LLaVA-Bench answers
  * scored per dataset in one mixed set), with several jobs at once; a job that
  * throws on its worker (a yes_no item whose reference is not yes/no) fails with the worker's
- * message, and the pool goes on scoring.
+ * message, inputs not of their producers' formats fail as the runner's read would, and the pool
+ * goes on scoring.
  */
 import assert from "node:assert/strict"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, it } from "node:test"
 import type { Sample } from "../../src/data/sample.ts"
-import { ScorePool } from "../../src/plan/score-pool.ts"
+import { ScoreInputError, ScorePool } from "../../src/plan/score-pool.ts"
 import { evalItemsOf, scoreEvalSet, type ScoreMetrics } from "../../src/plan/score-set.ts"
 import { sharedData } from "../support/cli.ts"
 
@@ -34,7 +35,9 @@ const bench = samples("llava-bench-coco", jsonl("llava-bench-coco/qa90_gpt4_answ
 const answers = (set: ReadonlyArray<Sample>, shift: number): Record<string, string> =>
   Object.fromEntries(evalItemsOf(set).map((it, i, all) => [it.id, i % 7 === 0 ? "No, there is not." : all[(i + shift) % all.length]!.references[0]!]))
 
-const bytes = (v: unknown) => Buffer.from(JSON.stringify(v))
+/** A job's input as the step hands it on: stored bytes and what names the input in a failure. */
+const preds = (v: unknown) => ({ name: "predictions", task: "predict:m@e", output: "predictions", bytes: Buffer.from(JSON.stringify(v)) })
+const items = (v: unknown) => ({ name: "items", task: "split", output: "eval:e", bytes: Buffer.from(JSON.stringify(v)) })
 
 describe("score pool", () => {
   it("gives the bytes scoring here gives, several jobs at once, and fails a throwing job with its message", async () => {
@@ -48,7 +51,7 @@ describe("score pool", () => {
     ]
     const progress: Array<string> = []
     const got = await Promise.all(jobs.map((j) =>
-      pool.score({ label: j.label, metrics: j.metrics, predictions: bytes(j.preds), items: bytes(j.set) }, (done, total) => void progress.push(`${j.label} ${done}/${total}`))
+      pool.score({ label: j.label, metrics: j.metrics, predictions: preds(j.preds), items: items(j.set) }, (done, total) => void progress.push(`${j.label} ${done}/${total}`))
     ))
     jobs.forEach((j, i) => {
       const here = scoreEvalSet(j.label, j.metrics, j.preds, evalItemsOf(j.set))
@@ -58,15 +61,28 @@ describe("score pool", () => {
 
     // yes_no on answers that are not yes/no: the worker throws, the job fails with its message.
     await assert.rejects(
-      pool.score({ label: "score:x@llava-bench-coco.eval", metrics: ["yes_no"], predictions: bytes(answers(bench, 1)), items: bytes(bench) }),
+      pool.score({ label: "score:x@llava-bench-coco.eval", metrics: ["yes_no"], predictions: preds(answers(bench, 1)), items: items(bench) }),
       /item 0#0: yes_no needs the reference "yes" or "no", got "The colors of the two suitcases/
     )
     // A mixed set whose metrics leave a dataset out fails with the task's label.
     await assert.rejects(
-      pool.score({ label: "score:y@revo-lion-eval.eval", metrics: { "pope-coco": ["yes_no"] }, predictions: bytes(answers(mixed, 1)), items: bytes(mixed) }),
+      pool.score({ label: "score:y@revo-lion-eval.eval", metrics: { "pope-coco": ["yes_no"] }, predictions: preds(answers(mixed, 1)), items: items(mixed) }),
       /score:y@revo-lion-eval\.eval: no metrics for dataset llava-bench-coco/
     )
-    const again = await pool.score({ label: jobs[0]!.label, metrics: jobs[0]!.metrics, predictions: bytes(jobs[0]!.preds), items: bytes(pope) })
+    // Inputs are checked against their producers' formats, as the runner checks what a task reads.
+    await assert.rejects(
+      pool.score({ label: "score:z@e.eval", metrics: ["meteor"], predictions: preds({ "1#0": 7 }), items: items(pope) }),
+      (e: Error) => e instanceof ScoreInputError && /^score:z@e\.eval: its input predictions \(output predictions of predict:m@e\) does not decode as that output's format: Expected string at \["1#0"\]/.test(e.message)
+    )
+    await assert.rejects(
+      pool.score({ label: "score:z@e.eval", metrics: ["meteor"], predictions: preds({}), items: { ...items(pope), bytes: Buffer.from("[{") } }),
+      (e: Error) => e instanceof ScoreInputError && /its input items \(output eval:e of split\) does not decode as that output's format: its stored bytes are not JSON/.test(e.message)
+    )
+    await assert.rejects(
+      pool.score({ label: "score:z@e.eval", metrics: ["meteor"], predictions: preds({}), items: items([{ id: 1 }]) }),
+      (e: Error) => e instanceof ScoreInputError && /its input items .* Expected string at \[0\]\["id"\]/.test(e.message)
+    )
+    const again = await pool.score({ label: jobs[0]!.label, metrics: jobs[0]!.metrics, predictions: preds(jobs[0]!.preds), items: items(pope) })
     assert.deepEqual(again, got[0])
   })
 })

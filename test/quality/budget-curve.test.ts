@@ -8,7 +8,7 @@ import assert from "node:assert/strict"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, it } from "node:test"
-import { rng } from "../../src/quality/bootstrap.ts"
+import { pairedBootstrap, rng } from "../../src/quality/bootstrap.ts"
 import { budgetCurvePoint } from "../../src/quality/budget-curve.ts"
 import { revo } from "../support/cli.ts"
 import { smallSpec } from "../support/small-spec.ts"
@@ -40,6 +40,9 @@ describe("budget curve: one point from per-item values", () => {
     const rd = point.random_vs_union!.macro!
     assert.deepEqual([rd.verdict, Math.abs(rd.rel_lo) < 1e-12, Math.abs(rd.rel_hi) < 1e-12], ["matches", true, true])
     assert.equal(point.revolion_vs_random.macro!.verdict, "beats")
+    // each interval is the proof's paired bootstrap of that pair (same seed, same resamples)
+    const direct = pairedBootstrap(names.map((name, j) => ({ name, subject: union[j]!.map((v) => v * 1.1), control: union[j]! })), options.resamples, options.seed, options.margin)
+    assert.deepEqual(point.revolion_vs_union, { macro: direct.macro, weighted: direct.weighted })
     assert.equal(point.revolion_vs_union!.weighted!.items, 420)
   })
 

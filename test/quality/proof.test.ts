@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict"
 import { describe, it } from "node:test"
-import { pairedBootstrap, rng, spread, verdictOf } from "../../src/quality/bootstrap.ts"
+import { pairedBootstrap, pairedBootstraps, rng, spread, verdictOf } from "../../src/quality/bootstrap.ts"
 import { degeneracyOf } from "../../src/quality/degenerate.ts"
 import { dqIntervals } from "../../src/quality/dq.ts"
 
@@ -68,6 +68,16 @@ describe("paired bootstrap", () => {
     assert.equal(verdictOf(-0.05, -0.001, 0.02), "falls short")
     assert.equal(verdictOf(-0.096, 0.009, 0.02), "inconclusive")
     assert.equal(verdictOf(-0.01, 0.03, 0.02), "inconclusive")
+  })
+
+  it("several comparisons at once (items drawn once) equal each comparison on its own, bit for bit", () => {
+    const a = scores(300, 3)
+    const b = scores(300, 4)
+    const sets = [{ name: "e2", series: { s: control.slice(0, 120), c: a.slice(0, 120), u: b.slice(0, 120) } }, { name: "e1", series: { s: control.slice(0, 300), c: a, u: b } }]
+    const many = pairedBootstraps(sets, [["s", "c"], ["s", "u"], ["c", "u"]], 300, 9, 0.02)
+    const one = (x: "s" | "c", y: "c" | "u") => pairedBootstrap(sets.map((e) => ({ name: e.name, subject: e.series[x], control: e.series[y] })), 300, 9, 0.02)
+    assert.deepEqual(many, [one("s", "c"), one("s", "u"), one("c", "u")])
+    assert.throws(() => pairedBootstraps([{ name: "e", series: { s: a, c: b.slice(1) } }], [["s", "c"]], 10, 1, 0.02), /bootstrap: e is not paired \(c has 299 items, s 300\)/u)
   })
 
   it("spread of the seeds: mean, sample sd, range", () => {

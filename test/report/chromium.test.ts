@@ -71,18 +71,24 @@ test("report.html renders in headless Chromium: no console errors, nothing fetch
   assert.equal(dom.resources, 0, "the page fetches nothing")
   assert.deepEqual(dom.sections, ["summary", "mq", "dq", "sq", "proof", "revolion", "bad-rows", "provenance"])
   assert.equal(dom.svgs, 4, "heat map, DQ bars, SQ distributions and the budget curve are drawn")
-  const plot = await p.evaluate<{ lines: number; points: number; inside: boolean; union: boolean }>(`(() => {
+  const plot = await p.evaluate<{ lines: number; points: number; inside: boolean; union: boolean; bars: number; bands: number; barsInside: boolean }>(`(() => {
     const svg = document.querySelector("#proof svg.budget")
     const box = svg.getBoundingClientRect()
+    const within = (b) => b.left >= box.left && b.right <= box.right && b.top >= box.top && b.bottom <= box.bottom
     const pts = [...svg.querySelectorAll("circle.point")]
+    const bars = [...svg.querySelectorAll("g.ci")]
     return {
       lines: svg.querySelectorAll("polyline.series").length,
       points: pts.length,
-      inside: pts.every((c) => { const b = c.getBoundingClientRect(); return b.width > 3 && b.left >= box.left && b.right <= box.right && b.top >= box.top && b.bottom <= box.bottom }),
-      union: svg.querySelector("line.union") !== null
+      inside: pts.every((c) => { const b = c.getBoundingClientRect(); return b.width > 3 && within(b) }),
+      union: svg.querySelector("line.union") !== null,
+      bars: bars.length,
+      bands: svg.querySelectorAll("polygon.band").length,
+      barsInside: bars.every((g) => { const b = g.getBoundingClientRect(); return b.height > 0 && within(b) })
     }
   })()`)
-  assert.deepEqual(plot, { lines: 2, points: 2 * r.proof!.budget_curve.length, inside: true, union: true }, "budget curve: two series, every point drawn inside the plot")
+  assert.deepEqual(plot, { lines: 2, points: 2 * r.proof!.budget_curve.length, inside: true, union: true, bars: 2 * r.proof!.budget_curve.length, bands: 2, barsInside: true },
+    "budget curve: two series, every point and its 95% interval drawn inside the plot, a band per series")
 
   const png = await p.screenshot(1280)
   assert.equal(png.subarray(1, 4).toString("latin1"), "PNG")

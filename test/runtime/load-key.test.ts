@@ -10,9 +10,12 @@ import { describe, it } from "node:test"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { openSession } from "../../src/cli/run.ts"
-import { EventLog, newRunId } from "../../src/runtime/events.ts"
-import { Progress } from "../../src/runtime/progress.ts"
+import * as Layer from "effect/Layer"
+import { newRunId } from "../../src/runtime/events.ts"
+import { Journal } from "../../src/runtime/journal.ts"
+import { Progress, TerminalProgress } from "../../src/runtime/progress.ts"
 import { runGraph } from "../../src/runtime/run-graph.ts"
+import { TaskStore } from "../../src/runtime/task-store.ts"
 import { revo } from "../support/cli.ts"
 import { smallSpec } from "../support/small-spec.ts"
 
@@ -23,15 +26,14 @@ describe("load task: keys and reads the same bytes", () => {
     const s = smallSpec()
     const file = join(s.dataRoot, "llava-instruct-100/llava_instruct_100.json")
     const original = readFileSync(file)
-    const session = await Effect.runPromise(openSession({ spec: s.spec, set: [], dataRoot: Option.none(), store: Option.some(s.store) }))
+    const session = await Effect.runPromise(openSession({ spec: s.spec, set: [], dataRoot: Option.none(), store: Option.some(s.store) }).pipe(Effect.provide(TaskStore.layer(s.store))))
     // The edit lands after the keys were computed, before the load task reads the file.
     const data = JSON.parse(original.toString("utf8")) as Array<{ conversations: Array<{ value: string }> }>
     data[3]!.conversations[1]!.value = EDITED
     writeFileSync(file, JSON.stringify(data))
     const load = session.tasks.filter((t) => t.label === "load:llava-instruct-100")
-    const events = new EventLog(join(s.dir, "results", "small", "runs"), newRunId())
-    const progress = new Progress(process.stderr, false)
-    const result = await Effect.runPromise(runGraph(load, { store: session.store, scope: "small", events, progress, jobs: 1 }))
+    const services = Layer.mergeAll(TaskStore.layer(session.store.root), Journal.layer(join(s.dir, "results", "small"), newRunId(), "test"), Layer.succeed(Progress, new TerminalProgress(process.stderr, false)))
+    const result = await Effect.runPromise(runGraph(load, { scope: "small", jobs: 1 }).pipe(Effect.provide(services)))
     const outcome = result.outcomes.get("load:llava-instruct-100")!
     assert.equal(outcome.status, "failed", "the load read other bytes than the ones it is keyed by, and must not succeed")
     assert.match(outcome.status === "failed" ? outcome.error : "", /llava-instruct-100.*changed since the run was planned.*llava_instruct_100\.json/s)

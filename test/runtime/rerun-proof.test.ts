@@ -9,10 +9,14 @@ import { mkdtempSync, renameSync, statSync, utimesSync, writeFileSync } from "no
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, it } from "node:test"
-import { checkFiles, fileEntry, proofKey, RACY_NS, type RerunProof, specEnvNames } from "../../src/runtime/rerun-proof.ts"
+import { checkFiles, fileEntry, folderEntry, nowNs, proofKey, RACY_NS, readProof, type RerunProof, restatProof, specEnvNames, writeProof } from "../../src/runtime/rerun-proof.ts"
+import { sha256File } from "../../src/util/fs.ts"
+
+/** A proof time well after the fixtures' files were written: they are not racy for it. */
+const later = nowNs() + 10n * RACY_NS
 
 const proofOf = (files: RerunProof["files"], options: { written?: bigint; env?: Record<string, string | null> } = {}): RerunProof => ({
-  format: 1, key: "k", written: String(options.written ?? BigInt(Date.now()) * 1_000_000n + 10n * RACY_NS),
+  format: 1, key: "k", written: String(options.written ?? later),
   env: options.env ?? {}, files, tasks: [], warnings: [], specFile: "", specHash: "", resultsDir: ""
 })
 
@@ -26,13 +30,15 @@ const fixture = () => {
 describe("the no-op proof's file check", () => {
   it("trusts an unchanged file by its stat, without reading it", () => {
     const { file } = fixture()
-    // Written "long after" the file's last change: not racy, so the stat alone decides.
-    assert.deepEqual(checkFiles(proofOf([fileEntry(file)]), {}), { ok: true, rehashed: false })
+    // Written "long after" the file's last change: not racy, so the stat alone decides, and no hash is kept.
+    const entry = fileEntry(file, later)
+    assert.equal(entry.sha256, null)
+    assert.deepEqual(checkFiles(proofOf([entry]), {}), { ok: true, rehashed: false })
   })
 
   it("catches a same-size edit whose mtime was put back (the ctime moved)", () => {
     const { file } = fixture()
-    const entry = fileEntry(file)
+    const entry = fileEntry(file, later)
     writeFileSync(file, `{"caption":"a cat on a bench"}\n`)
     // Put the mtime back to the nanosecond (Node's utimes cannot: it takes a double of seconds).
     const ns = BigInt(entry.mtime)
@@ -46,37 +52,63 @@ describe("the no-op proof's file check", () => {
 
   it("catches a file replaced by another of the same size (new inode)", () => {
     const { dir, file } = fixture()
-    const entry = fileEntry(file)
+    const entry = fileEntry(file, later)
     const other = join(dir, "other.json")
     writeFileSync(other, `{"caption":"a pig on a bench"}\n`)
     renameSync(other, file)
     assert.equal(checkFiles(proofOf([entry]), {}).ok, false)
   })
 
-  it("accepts a touched file whose bytes are the same, by hashing it", () => {
-    const { file } = fixture()
-    const entry = fileEntry(file)
-    const later = new Date(Date.now() + 60_000)
-    utimesSync(file, later, later)
-    assert.deepEqual(checkFiles(proofOf([entry]), {}), { ok: true, rehashed: true })
+  it("accepts a touched file with a known hash by its bytes; one proven by its stat alone counts as changed", () => {
+    const { dir, file } = fixture()
+    const known = fileEntry(file, later, sha256File(file))
+    const statOnly = fileEntry(file, later)
+    const soon = new Date(Date.now() + 60_000)
+    utimesSync(file, soon, soon)
+    const proof = proofOf([known])
+    assert.deepEqual(checkFiles(proof, {}), { ok: true, rehashed: true })
+    assert.match(JSON.stringify(checkFiles(proofOf([statOnly]), {})), /data\.json changed/)
+    // Re-stated, the hashed file keeps its hash and gets its new stat.
+    const path = join(dir, "proof.json")
+    writeProof(path, later, { ...proof })
+    restatProof(path, proof)
+    const again = readProof(path, "k")!
+    assert.equal(again.files[0]!.sha256, known.sha256)
+    assert.equal(again.files[0]!.mtime, String(statSync(file, { bigint: true }).mtimeNs))
+    assert.deepEqual(checkFiles(again, {}).ok, true)
   })
 
   it("hashes a file modified near the proof's writing even when its stat matches", () => {
     const { file } = fixture()
-    const entry = fileEntry(file)
-    // The proof written right after the file: a second write within the clock's tick would keep the stat.
-    const racy = proofOf([entry], { written: BigInt(entry.mtime) + 1_000_000n })
+    const entry = fileEntry(file, later)
+    // The proof written right after the file: a second write within the clock's tick would keep
+    // the stat, so the entry keeps a hash and the check reads the bytes.
+    const racyEntry = fileEntry(file, BigInt(entry.mtime) + 1_000_000n)
+    assert.equal(racyEntry.sha256, sha256File(file))
+    const racy = proofOf([racyEntry], { written: BigInt(entry.mtime) + 1_000_000n })
     assert.deepEqual(checkFiles(racy, {}), { ok: true, rehashed: true })
-    const lying = proofOf([{ ...entry, sha256: "0".repeat(64) }], { written: BigInt(entry.mtime) + 1_000_000n })
+    const lying = proofOf([{ ...racyEntry, sha256: "0".repeat(64) }], { written: BigInt(entry.mtime) + 1_000_000n })
     assert.equal(checkFiles(lying, {}).ok, false)
   })
 
   it("fails on a missing file or a changed size", () => {
     const { dir, file } = fixture()
-    const entry = fileEntry(file)
+    const entry = fileEntry(file, later)
     assert.match(JSON.stringify(checkFiles(proofOf([{ ...entry, path: join(dir, "gone.json") }]), {})), /gone\.json is gone/)
     writeFileSync(file, "{}\n")
     assert.match(JSON.stringify(checkFiles(proofOf([entry]), {})), /changed size/)
+  })
+
+  it("a folder entry catches a file added to the folder, removed from it or renamed in it", () => {
+    const { dir, file } = fixture()
+    // A folder changed this recently is racy for a proof written now; "later" is well after.
+    const entry = folderEntry(dir)
+    assert.deepEqual(checkFiles(proofOf([entry]), {}), { ok: true, rehashed: false })
+    writeFileSync(join(dir, "new.py"), "print(1)\n")
+    assert.match(JSON.stringify(checkFiles(proofOf([entry]), {})), /a file added, removed or renamed/)
+    const again = folderEntry(dir)
+    renameSync(file, join(dir, "renamed.json"))
+    assert.equal(checkFiles(proofOf([again]), {}).ok, false)
   })
 
   it("fails when a variable the spec interpolates changed, appeared or disappeared", () => {

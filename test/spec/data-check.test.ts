@@ -355,3 +355,30 @@ ${extra}    image_ids: coco
     ])
   })
 })
+
+describe("a dataset whose load would fail is a located error before any task (the data check loads it)", () => {
+  it("a where on a mapped field that keeps nothing, at the where; too many bad rows, at the source", () => {
+    const file = spec("load-fails", `datasets:
+  pope:
+    source: { format: jsonl, path: pope-coco/coco_pope_adversarial.json }
+    fields: { id: question_id, image: image, instruction: text, references: label }
+    image_ids: coco
+    where: $references = maybe
+  okvqa:
+    source: { format: json, path: okvqa-val/okvqa_test_split.json }
+    joins:
+      - { as: box, path: llava-bench-coco/caps_boxes_coco2014_val_80.jsonl, format: jsonl, key: image, on: image_id, match: coco-image-id }
+    fields: { id: question_id, image: box.image, instruction: question, references: "answers[*]" }
+    image_ids: coco
+`)
+    // Every path exists (8 OK-VQA rows do match a boxed image), so only loading the rows finds these.
+    const r = revo(["validate", file], { env: { ...env, REVO_CACHE_DIR: join(dir, "cache") } })
+    assert.equal(r.code, 2, r.stdout)
+    assert.deepEqual(r.stderr.trim().split("\n"), [
+      `warning: ${file}:12:108 datasets.okvqa.joins.0.on: join "box" matched only 8 of 4456 records (0.18%, under 1.00%; on: image_id gave keys like "339761", keys of llava-bench-coco/caps_boxes_coco2014_val_80.jsonl look like "296284")`,
+      `${file}:8:12 datasets.pope.where: Dataset pope has no samples: of 3000 rows of pope-coco/coco_pope_adversarial.json, 3000 dropped by where: $references = maybe`,
+      `${file}:10:35 datasets.okvqa.source.path: Dataset okvqa: 4448 of 4456 rows are bad (99.82%, more than split.max_bad_fraction 1.00%). First ones:`,
+      ...Array.from({ length: 10 }, (_, i) => `  - okvqa-val/okvqa_test_split.json record[${i}]: image: missing field box`)
+    ])
+  })
+})
