@@ -34,14 +34,14 @@ import {
   type TuneSet
 } from "./contract.ts"
 import { slurmDir } from "./executors/slurm-script.ts"
-import type { Executor, JobHandle, Resources } from "./executors/types.ts"
+import type { Executor, ExecutorError, JobHandle, Resources } from "./executors/types.ts"
 
 export const PROTOCOL_VERSION = 1
 
 /** Per-call options of a process plugin run (ignored by module plugins). */
 export interface ProcessRunOptions {
   /** where the command runs; the local executor when absent */
-  readonly executor?: Executor<unknown>
+  readonly executor?: Executor<ExecutorError>
   /** names of revo's environment variables the spec grants the plugin (e.g. "HF_TOKEN") */
   readonly grantEnv?: ReadonlyArray<string>
   /** explicit variables from the spec */
@@ -265,15 +265,20 @@ const runPlugin = (
       logFile: task.logFile,
       resources: { ...plugin.manifest.resources, ...hooks.run?.resources }
     }
-    const exitError = (exitCode: number, state: unknown, signal: unknown) =>
+    const exitError = (exitCode: number, state: string | undefined, signal: string | undefined) =>
       new PluginExitError({
         plugin: name,
         task: label,
         exitCode,
-        ...(typeof state === "string" ? { state } : {}),
-        ...(typeof signal === "string" ? { signal } : {}),
+        ...(state !== undefined ? { state } : {}),
+        ...(signal !== undefined ? { signal } : {}),
         stderrTail: logTail(task.logFile, logStart)
       })
+    const jobFailure = (message: string) => {
+      const tail = logTail(task.logFile, logStart)
+      return new PluginTaskError({ plugin: name, task: label, cause: `${message}${tail.length > 0 ? `; last lines of stderr:\n${tail}` : "; stderr was empty"}` })
+    }
+    const executorFailure = (message: string) => new PluginTaskError({ plugin: name, task: label, cause: `executor ${executor.kind} failed: ${message}` })
     // The local executor masks stderr as it arrives; others write the log themselves (Slurm's
     // --error file), so it is masked once the job has ended.
     // Slurm's stdout file (.revo-slurm/<job>.out, read back line by line) is masked the same way.
@@ -290,24 +295,18 @@ const runPlugin = (
       // An adopted job may already have written this attempt's outputs; only a new job clears them.
       ...(clean === undefined ? {} : { beforeStart: Effect.sync(clean) })
     }, hooks.run?.adopt).pipe(
-      Effect.mapError((e): ProcessError => {
-        // Executors report a failed job with its exit code (local: LocalJobFailed, slurm: its own error).
-        const x = e as { exitCode?: unknown; state?: unknown; signal?: unknown; message?: unknown; jobId?: unknown }
-        // A scheduler's job (Slurm): its own message names the job id and final state, which the user needs to look it up.
-        if (typeof x.jobId === "string" && typeof x.message === "string") {
-          const tail = logTail(task.logFile, logStart)
-          return new PluginTaskError({
-            plugin: name,
-            task: label,
-            cause: `${x.message}${tail.length > 0 ? `; last lines of stderr:\n${tail}` : "; stderr was empty"}`
-          })
-        }
-        if (typeof x.exitCode === "number") return exitError(x.exitCode, x.state, x.signal)
-        return new PluginTaskError({
-          plugin: name,
-          task: label,
-          cause: `executor ${executor.kind} failed: ${typeof x.message === "string" ? x.message : String(e)}`
-        })
+      Effect.catchTags({
+        // A job that ended badly with its id (Slurm's, or a local job past its time limit): its own
+        // message names the job and its final state, which the user needs to look it up.
+        SlurmJobFailed: (e) => Effect.fail(jobFailure(e.message)),
+        SlurmJobLost: (e) => Effect.fail(jobFailure(e.message)),
+        SlurmControllerUnavailable: (e) => Effect.fail(jobFailure(e.message)),
+        LocalJobTimedOut: (e) => Effect.fail(jobFailure(e.message)),
+        // A local process that exited non-zero or was killed: the plugin's exit code.
+        LocalJobFailed: (e) => Effect.fail(exitError(e.exitCode, undefined, e.signal)),
+        // Nothing ran: the executor could not start or submit the job.
+        LocalSpawnFailed: (e) => Effect.fail(executorFailure(e.message)),
+        SlurmSubmitFailed: (e) => Effect.fail(executorFailure(e.message))
       })
     )
     // A protocol error wins the race and interrupts the job (the executor kills its process group).

@@ -1,16 +1,16 @@
 /** The executor the spec asks for: local (default) or Slurm, built once per run. */
 import { localExecutor, makeLocalExecutor } from "../backends/executors/local.ts"
 import { makeSlurmExecutor, slurmOptionsFromSpec } from "../backends/executors/slurm.ts"
-import type { Executor } from "../backends/executors/types.ts"
+import type { Executor, ExecutorError } from "../backends/executors/types.ts"
 import type { Spec } from "../spec/schema.ts"
 
-const cache = new WeakMap<object, Executor<unknown>>()
+const cache = new WeakMap<object, Executor<ExecutorError>>()
 
-export const executorFor = (spec: Spec): Executor<unknown> => {
+export const executorFor = (spec: Spec): Executor<ExecutorError> => {
   const ex = spec.backend.executor
   const hit = cache.get(ex)
   if (hit) return hit
-  const made: Executor<unknown> = ex.kind === "local"
+  const made: Executor<ExecutorError> = ex.kind === "local"
     ? (ex.retry === undefined ? localExecutor : makeLocalExecutor({ retry: { max: ex.retry.max, timeFactor: ex.retry.time_factor } }))
     : makeSlurmExecutor(slurmOptionsFromSpec(ex))
   cache.set(ex, made)

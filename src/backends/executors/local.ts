@@ -15,7 +15,6 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as FileSystem from "effect/FileSystem"
 import * as Path from "effect/Path"
-import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { ChildProcess, ChildProcessSpawner } from "effect/process"
 import * as NodeFs from "node:fs"
@@ -23,52 +22,10 @@ import * as NodeOs from "node:os"
 import * as NodePath from "node:path"
 import { CappedLog, LineSplitter, type SplitLine } from "./output.ts"
 import { parseTimeSeconds, type RetryPolicy } from "./slurm-resources.ts"
+import { LocalJobFailed, LocalJobTimedOut, LocalSpawnFailed, type LocalExecutorError } from "./local-errors.ts"
 import type { Executor, Hooks, Job, JobHandle, JobResult } from "./types.ts"
 
-export class LocalSpawnFailed extends Schema.TaggedError<LocalSpawnFailed>()("LocalSpawnFailed", {
-  label: Schema.String,
-  command: Schema.String,
-  reason: Schema.String
-}) {
-  override get message(): string {
-    return `local job ${this.label}: cannot start ${this.command}: ${this.reason}`
-  }
-}
-
-export class LocalJobFailed extends Schema.TaggedError<LocalJobFailed>()("LocalJobFailed", {
-  label: Schema.String,
-  pid: Schema.String,
-  /** The exit code, or 128 + signal number when killed by a signal (shell convention). */
-  exitCode: Schema.Number,
-  signal: Schema.optionalKey(Schema.String)
-}) {
-  override get message(): string {
-    const how = this.signal === undefined ? `exited with code ${this.exitCode}` : `was killed by ${this.signal}`
-    return `local job ${this.label} (pid ${this.pid}) ${how}`
-  }
-}
-
-/**
- * The job ran past `resources.time` (the spec's backend.resources.time) and its process group
- * was killed. `jobId` and `message` make the task failure quote this message (the path Slurm
- * errors take), so the user sees the limit and where to raise it.
- */
-export class LocalJobTimedOut extends Schema.TaggedError<LocalJobTimedOut>()("LocalJobTimedOut", {
-  label: Schema.String,
-  jobId: Schema.String,
-  limit: Schema.String,
-  attempts: Schema.Number
-}) {
-  /** The scheduler-style state, so retry policies treat it like a Slurm TIMEOUT. */
-  readonly state = "TIMEOUT"
-  override get message(): string {
-    return `local job ${this.label} (pid ${this.jobId}) exceeded its time limit of ${this.limit} (backend.resources.time)` +
-      `${this.attempts > 1 ? ` after ${this.attempts} attempts with growing limits` : ""}; its process group was killed. ` +
-      "Raise backend.resources.time, or let a timeout retry with more time (backend.executor: { kind: local, retry: { max: 1, time_factor: 2 } })"
-  }
-}
-
-export type ExecutorError = LocalSpawnFailed | LocalJobFailed | LocalJobTimedOut
+export { LocalJobFailed, LocalJobTimedOut, LocalSpawnFailed, type LocalExecutorError }
 
 export interface LocalExecutorOptions {
   /** How long a SIGTERMed job may take to exit before its group gets SIGKILL. Default 10 s. */
@@ -291,12 +248,12 @@ const scaledTime = (r: Job["resources"], factor: number | undefined) => {
   return { ...r, time: `${Math.floor(t / 3600)}:${pad(Math.floor((t % 3600) / 60))}:${pad(t % 60)}` }
 }
 
-export const makeLocalExecutor = (options: LocalExecutorOptions = {}): Executor<ExecutorError> => {
+export const makeLocalExecutor = (options: LocalExecutorOptions = {}): Executor<LocalExecutorError> => {
   const grace = Duration.fromInputUnsafe(options.killGrace ?? "10 seconds")
   const once = runLocal(grace)
   const policy: RetryPolicy | undefined = options.retry === undefined ? undefined : { max: options.retry.max, ...(options.retry.timeFactor === undefined ? {} : { timeFactor: options.retry.timeFactor }) }
   /** Like the Slurm executor: a timeout is retried with time x timeFactor, up to `max` more attempts. */
-  const loop = (job: Job, hooks: Hooks, adopt: JobHandle | undefined, n: number): Effect.Effect<JobResult, ExecutorError> =>
+  const loop = (job: Job, hooks: Hooks, adopt: JobHandle | undefined, n: number): Effect.Effect<JobResult, LocalExecutorError> =>
     once(job, hooks, adopt).pipe(
       Effect.catchTag("LocalJobTimedOut", (error) => {
         const next = n < (policy?.max ?? 0) ? scaledTime(job.resources, policy?.timeFactor) : undefined
@@ -309,4 +266,4 @@ export const makeLocalExecutor = (options: LocalExecutorOptions = {}): Executor<
   return { kind: "local", run: (job, hooks, adopt) => loop(job, hooks, adopt, 0) }
 }
 
-export const localExecutor: Executor<ExecutorError> = makeLocalExecutor()
+export const localExecutor: Executor<LocalExecutorError> = makeLocalExecutor()

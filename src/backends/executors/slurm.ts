@@ -16,6 +16,8 @@
 import * as NodeServices from "@effect/platform-node/NodeServices"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Pull from "effect/Pull"
+import * as Schedule from "effect/Schedule"
 import * as Semaphore from "effect/Semaphore"
 import type { ChildProcessSpawner } from "effect/process"
 import * as NodeFs from "node:fs/promises"
@@ -120,6 +122,19 @@ export const makeSlurmExecutor = (options: SlurmExecutorOptions = {}): Executor<
     ...(options.extraArgs === undefined ? {} : { extraArgs: options.extraArgs })
   }
   let lastSubmitAt = 0
+  /**
+   * How long to wait between tries while the controller fails (a query that errors, a transient
+   * sbatch refusal): from the first poll interval, doubling up to the longest, for as long as the
+   * controller patience allows since the first failure.
+   */
+  const controllerBackoff = Schedule.exponential(Duration.millis(pollInitial), 2).pipe(
+    Schedule.modifyDelay(({ duration }) => Effect.succeed(Duration.min(duration, Duration.millis(pollMax)))),
+    Schedule.upTo({ duration: Duration.millis(patienceMs) })
+  )
+  /** Polls of a job whose state has not changed: from the first poll interval, growing by half up to the longest. */
+  const pollBackoff = Schedule.exponential(Duration.millis(pollInitial), 1.5).pipe(
+    Schedule.modifyDelay(({ duration }) => Effect.succeed(Duration.min(duration, Duration.millis(pollMax))))
+  )
 
   const run = (job: Job, hooks: Hooks, adopt?: JobHandle) =>
     Effect.gen(function*() {
@@ -137,25 +152,28 @@ export const makeSlurmExecutor = (options: SlurmExecutorOptions = {}): Executor<
       const cli = (name: string, args: ReadonlyArray<string>, cliEnv = env) => runCli(bin(name), args, cliEnv, commandTimeout)
       const log = (text: string) => appendDiagnostic(job.logFile, text)
 
-      /** A controller query: its stdout, or "unknown" for a job the controller does not know. */
+      /**
+       * A controller query: its stdout, or "unknown" for a job the controller does not know. A
+       * failing controller is asked again (controllerBackoff); past its patience, the last failure stands.
+       */
       const query = (name: string, args: ReadonlyArray<string>, jobId: string) =>
-        Effect.gen(function*() {
-          let since: number | undefined
-          let delay = pollInitial
-          while (true) {
-            const res = yield* cli(name, args)
-            if (res.exitCode === 0) return { known: true as const, stdout: res.stdout }
-            if (isUnknownJob(res.stderr)) return { known: false as const, stdout: "" }
-            const reason = firstLine(res.stderr) || `exit code ${res.exitCode}`
-            if (since === undefined) {
-              since = Date.now()
-              yield* log(`${name} failed (${reason}); retrying while the controller recovers`)
-            } else if (Date.now() - since > patienceMs) {
-              return yield* new SlurmControllerUnavailable({ label: job.label, jobId, command: name, reason })
-            }
-            yield* Effect.sleep(Duration.millis(delay))
-            delay = Math.min(delay * 2, pollMax)
-          }
+        Effect.suspend(() => {
+          let logged = false
+          return cli(name, args).pipe(
+            Effect.flatMap((res): Effect.Effect<{ readonly known: boolean; readonly stdout: string }, SlurmControllerUnavailable> =>
+              res.exitCode === 0
+                ? Effect.succeed({ known: true, stdout: res.stdout })
+                : isUnknownJob(res.stderr)
+                ? Effect.succeed({ known: false, stdout: "" })
+                : Effect.fail(new SlurmControllerUnavailable({ label: job.label, jobId, command: name, reason: firstLine(res.stderr) || `exit code ${res.exitCode}` }))
+            ),
+            Effect.tapError((e) => {
+              if (logged) return Effect.void
+              logged = true
+              return log(`${name} failed (${e.reason}); retrying while the controller recovers`)
+            }),
+            Effect.retry(controllerBackoff)
+          )
         })
 
       const submit = (resources: Resources, restore: Restore) =>
@@ -180,8 +198,9 @@ export const makeSlurmExecutor = (options: SlurmExecutorOptions = {}): Executor<
           return yield* Effect.gen(function*() {
             const wait = lastSubmitAt + spacingMs - Date.now()
             if (wait > 0) yield* restore(Effect.sleep(Duration.millis(wait)))
-            let since: number | undefined
-            let delay = pollInitial
+            // The backoff is stepped by hand rather than by Effect.retry: submitting is
+            // uninterruptible (a job id must never go unrecorded), only the waits between tries are not.
+            const backoff = yield* Schedule.toStepWithMetadata(controllerBackoff)
             while (true) {
               const res = yield* cli("sbatch", args, sbatchEnv)
               lastSubmitAt = Date.now()
@@ -191,16 +210,12 @@ export const makeSlurmExecutor = (options: SlurmExecutorOptions = {}): Executor<
                 return id
               }
               const reason = firstLine(res.stderr) || `sbatch printed ${JSON.stringify(res.stdout.trim())}`
-              if (res.exitCode !== 0 && isTransientSubmitError(res.stderr)) {
-                since ??= Date.now()
-                if (Date.now() - since <= patienceMs) {
-                  yield* log(`sbatch failed (${reason}); retrying`)
-                  yield* restore(Effect.sleep(Duration.millis(delay)))
-                  delay = Math.min(delay * 2, pollMax)
-                  continue
-                }
-              }
-              return yield* new SlurmSubmitFailed({ label: job.label, reason })
+              const next = res.exitCode !== 0 && isTransientSubmitError(res.stderr)
+                ? yield* backoff(undefined).pipe(Pull.catchDone(() => Effect.succeed(undefined)))
+                : undefined
+              if (next === undefined) return yield* new SlurmSubmitFailed({ label: job.label, reason })
+              yield* log(`sbatch failed (${reason}); retrying`)
+              yield* restore(Effect.sleep(next.duration))
             }
           }).pipe(Effect.ensuring(Semaphore.release(submitGate, 1)))
         })
@@ -210,9 +225,8 @@ export const makeSlurmExecutor = (options: SlurmExecutorOptions = {}): Executor<
           const cwd = NodePath.resolve(job.cwd)
           const replay = adopted && hooks.replayOnAdopt === true
           const tail = yield* makeTail(stdoutPath(cwd, jobId), offsetPath(cwd, jobId), hooks.onStdoutLine, replay, hooks.onOverlongLine)
-          let delay = pollInitial
-          let lastState = ""
-          while (true) {
+          /** One look at the job: its state (empty when the controller no longer knows it) and, near the end, its details. */
+          const look = Effect.gen(function*() {
             const q = yield* query("squeue", ["-h", "-t", "all", "-j", jobId, "-o", "%T"], jobId)
             yield* tail.poll
             const queued = q.known ? normaliseState(q.stdout) : ""
@@ -222,37 +236,42 @@ export const makeSlurmExecutor = (options: SlurmExecutorOptions = {}): Executor<
               info = s.known ? jobInfoFromScontrol(s.stdout) : undefined
             }
             const state = info?.state ?? queued
-            if (state !== "" && !isTerminal(state)) {
-              if (state !== lastState) {
-                yield* log(`slurm job ${jobId}: ${state}`)
-                lastState = state
-                delay = pollInitial
-              }
-              yield* Effect.sleep(Duration.millis(delay))
-              delay = Math.min(delay * 1.5, pollMax)
-              continue
-            }
-            yield* tail.finish
-            const status = yield* readStatus(cwd, jobId)
-            const finalState = state !== "" ? state : status === undefined ? undefined : status === 0 ? "COMPLETED" : "FAILED"
-            if (finalState === undefined) return yield* new SlurmJobLost({ jobId, label: job.label })
-            yield* writeMarker(cwd, jobId, "collected")
-            const exitCode = status ?? info?.exitCode ?? 0
-            yield* log(`slurm job ${jobId}: ${finalState}, exit code ${exitCode}`)
-            if (finalState === "COMPLETED" && exitCode === 0) {
-              return { exitCode, state: finalState, handle: { executor: "slurm", id: jobId } } satisfies JobResult
-            }
-            const reason = info?.reason
-            return yield* new SlurmJobFailed({
-              jobId,
-              label: job.label,
-              state: finalState === "COMPLETED" ? "FAILED" : finalState,
-              exitCode,
-              signal: info?.signal ?? 0,
-              elapsed: info?.runTime ?? "",
-              ...(reason === undefined || REDUNDANT_REASONS.has(reason) ? {} : { reason })
-            })
+            return { state, info, running: state !== "" && !isTerminal(state) }
+          })
+          // Poll while the state stays the same, backing off (pollBackoff); a new state is logged
+          // and polling starts again from the first interval.
+          let lastState = ""
+          const { state, info } = yield* Effect.suspend(() => {
+            const seen = lastState
+            return look.pipe(Effect.repeat({ schedule: pollBackoff, while: (l) => l.running && l.state === seen }))
+          }).pipe(
+            Effect.tap((l) => {
+              if (!l.running || l.state === lastState) return Effect.void
+              lastState = l.state
+              return log(`slurm job ${jobId}: ${l.state}`)
+            }),
+            Effect.repeat({ schedule: Schedule.spaced(Duration.millis(pollInitial)), while: (l) => l.running })
+          )
+          yield* tail.finish
+          const status = yield* readStatus(cwd, jobId)
+          const finalState = state !== "" ? state : status === undefined ? undefined : status === 0 ? "COMPLETED" : "FAILED"
+          if (finalState === undefined) return yield* new SlurmJobLost({ jobId, label: job.label })
+          yield* writeMarker(cwd, jobId, "collected")
+          const exitCode = status ?? info?.exitCode ?? 0
+          yield* log(`slurm job ${jobId}: ${finalState}, exit code ${exitCode}`)
+          if (finalState === "COMPLETED" && exitCode === 0) {
+            return { exitCode, state: finalState, handle: { executor: "slurm", id: jobId } } satisfies JobResult
           }
+          const reason = info?.reason
+          return yield* new SlurmJobFailed({
+            jobId,
+            label: job.label,
+            state: finalState === "COMPLETED" ? "FAILED" : finalState,
+            exitCode,
+            signal: info?.signal ?? 0,
+            elapsed: info?.runTime ?? "",
+            ...(reason === undefined || REDUNDANT_REASONS.has(reason) ? {} : { reason })
+          })
         })
 
       /** Best effort: a few tries, then give up (the job then runs on; the log says so). */
@@ -261,14 +280,13 @@ export const makeSlurmExecutor = (options: SlurmExecutorOptions = {}): Executor<
           const cwd = NodePath.resolve(job.cwd)
           // Marked first: a revo killed right after scancel must not adopt the job it cancelled.
           yield* writeMarker(cwd, jobId, "cancelled")
-          for (let i = 0; i < 3; i++) {
-            const res = yield* cli("scancel", [jobId])
-            if (res.exitCode === 0 || isUnknownJob(res.stderr) || /already complet/i.test(res.stderr)) {
-              yield* log(`interrupted: cancelled slurm job ${jobId}`)
-              return
-            }
-            yield* Effect.sleep("1 second")
-          }
+          const cancelled = yield* cli("scancel", [jobId]).pipe(
+            Effect.flatMap((res) => res.exitCode === 0 || isUnknownJob(res.stderr) || /already complet/i.test(res.stderr) ? Effect.void : Effect.fail(res)),
+            Effect.retry({ schedule: Schedule.spaced("1 second"), times: 2 }),
+            Effect.as(true),
+            Effect.orElseSucceed(() => false)
+          )
+          if (cancelled) return yield* log(`interrupted: cancelled slurm job ${jobId}`)
           // It runs on, so the next revo may adopt it after all.
           yield* Effect.tryPromise(() => NodeFs.rm(markerPath(cwd, jobId, "cancelled"), { force: true })).pipe(Effect.ignore)
           yield* log(`interrupted: could not cancel slurm job ${jobId}; cancel it by hand (scancel ${jobId})`)

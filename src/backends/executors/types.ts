@@ -3,6 +3,8 @@
  * `local` spawns it here; `slurm` submits it with sbatch. The runtime does not care which.
  */
 import type { Effect } from "effect"
+import type { LocalExecutorError } from "./local-errors.ts"
+import type { SlurmExecutorError } from "./slurm-errors.ts"
 
 /** Resources are never part of a task key: a retry with more memory still hits the cache. */
 export interface Resources {
@@ -76,3 +78,6 @@ export interface Executor<E> {
    */
   readonly run: (job: Job, hooks: Hooks, adopt?: JobHandle) => Effect.Effect<JobResult, E>
 }
+
+/** Every way an executor's run can fail, told apart by `_tag` (each error's message names the job). */
+export type ExecutorError = LocalExecutorError | SlurmExecutorError
