@@ -17,6 +17,7 @@ import type { Spec } from "../spec/schema.ts"
 import { type Output, output, type RunContext, type Step, TaskFailure } from "../runtime/task.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
 import { listFiles } from "../util/fs.ts"
+import { type Predictions, PredictionsSchema } from "./predictions.ts"
 import { implementationVersion } from "../util/import-graph.ts"
 import { asStorageFailure } from "../runtime/storage-failure.ts"
 import { sha256, type Store } from "../runtime/store.ts"
@@ -32,9 +33,7 @@ interface ModelManifest {
 /** A tuned model's manifest: the plugin and each file's hash (the files are outputs of their own). */
 const ModelManifestSchema: Schema.Decoder<ModelManifest> = Schema.Struct({ plugin: Schema.String, files: Schema.Record(Schema.String, Schema.String) })
 
-/** A model's answers: item id to answer. */
-export type Predictions = Readonly<Record<string, string>>
-const PredictionsSchema: Schema.Decoder<Predictions> = Schema.Record(Schema.String, Schema.String)
+export type { Predictions } from "./predictions.ts"
 
 export interface TuneOutputs {
   readonly model: Output<ModelManifest>

@@ -16,7 +16,7 @@ import type { ExcludedModel } from "./sq.ts"
 export interface ScoresFile {
   readonly corpus: Readonly<Record<string, number>>
   readonly items: ReadonlyArray<{ readonly id: string } & Readonly<Record<string, number>>>
-  /** a mixed eval set scored per dataset (steps-score.ts) */
+  /** a mixed eval set scored per dataset (score-set.ts) */
   readonly by_dataset?: Readonly<Record<string, { readonly corpus: Readonly<Record<string, number>>; readonly items: number }>>
 }
 

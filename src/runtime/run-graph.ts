@@ -13,9 +13,9 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
-import * as SchemaJITCompiler from "effect/schema/SchemaJITCompiler"
 import * as Semaphore from "effect/Semaphore"
 import type { JobHandle } from "../backends/executors/types.ts"
+import { formatProblem, inputFormatMessage } from "./format-check.ts"
 import { Journal } from "./journal.ts"
 import { Progress } from "./progress.ts"
 import type { StoreUnwritable } from "./storage-effect.ts"
@@ -57,7 +57,6 @@ export interface GraphResult {
 class InputCache {
   private readonly map = new Map<string, { readonly value: unknown; readonly checked: Set<Schema.Decoder<unknown>> }>()
   private readonly order: Array<string> = []
-  private readonly guards = new WeakMap<Schema.Decoder<unknown>, (u: unknown) => boolean>()
   private readonly store: Store
   private readonly max: number
   constructor(store: Store, max = 64) {
@@ -81,20 +80,8 @@ class InputCache {
       if (this.order.length > this.max) this.map.delete(this.order.shift()!)
     }
     if (!entry.checked.has(schema)) {
-      let is = this.guards.get(schema)
-      if (is === undefined) {
-        // Effect's JIT compiler turns the schema into one checking function: a quickstart's
-        // inputs (about 200 MB of JSON) are checked in about a third of the interpreted time.
-        SchemaJITCompiler.enable(schema.ast)
-        is = Schema.is(schema)
-        this.guards.set(schema, is)
-      }
-      if (!is(entry.value)) {
-        const exit = Schema.decodeUnknownExit(schema)(entry.value)
-        const error = Exit.isFailure(exit) ? Option.getOrUndefined(Cause.findErrorOption(exit.cause)) : undefined
-        // One line ("Expected string at [0]["id"]"): the progress view shows a failure's first line.
-        return { problem: error?.message.replace(/\n\s*/g, " ") ?? "it does not match its format" }
-      }
+      const problem = formatProblem(schema, entry.value)
+      if (problem !== undefined) return { problem }
       entry.checked.add(schema)
     }
     return { value: entry.value as A }
@@ -185,8 +172,9 @@ export const runGraph = (graph: ReadonlyArray<TaskSpec>, options: GraphOptions):
               const r = cache.read(hash, input.schema)
               return "value" in r
                 ? Effect.succeed(r.value)
-                : Effect.fail(new TaskFailure({ message: `${task.label}: its input ${name} (output ${input.output} of ${input.task}) does not decode as that output's format: ${r.problem}` }))
+                : Effect.fail(new TaskFailure({ message: inputFormatMessage(task.label, name, input, r.problem) }))
             }),
+            bytes: (input) => Effect.map(inputOf(input), ({ name, hash }) => ({ name, bytes: store.get(hash) })),
             hashOf: (input) => Effect.map(inputOf(input), (i) => i.hash),
             progress: (done, total, message) => progress.progress(task.label, done, total, message),
             log: (line) => appendFileSync(logFile, line.endsWith("\n") ? line : line + "\n"),

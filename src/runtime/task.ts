@@ -48,6 +48,12 @@ export interface RunContext {
    * that is not among the task's inputs, fails the task naming the input's task and output.
    */
   readonly read: <A>(input: Output<A>) => Effect.Effect<A, TaskFailure>
+  /**
+   * An input's stored bytes, unparsed and unchecked, and its input name: for a step that hands
+   * them to another thread, which checks them against the handle's format there (formatProblem
+   * in src/runtime/format-check.ts) and fails as `read` would (inputFormatMessage).
+   */
+  readonly bytes: (input: OutputRef) => Effect.Effect<{ readonly name: string; readonly bytes: Uint8Array }, TaskFailure>
   /** The content hash of an input. */
   readonly hashOf: (input: OutputRef) => Effect.Effect<string, TaskFailure>
   /** Report progress of this task (shown live and in events). */
