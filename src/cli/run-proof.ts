@@ -24,7 +24,7 @@ const repoRoot = fileURLToPath(new URL("../../", import.meta.url))
  * The code a run's task keys come from, as files: src/, the launcher, the package manifests, and
  * each dependency's installed package.json (the import-graph versions include their versions).
  */
-export const codeFiles = (): Array<string> => {
+const codeFiles = (): Array<string> => {
   const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { dependencies?: Record<string, string> }
   return [
     ...listFiles(join(repoRoot, "src")).map((f) => join(repoRoot, "src", f)),

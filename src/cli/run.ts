@@ -21,7 +21,7 @@ import { TaskStore } from "../runtime/task-store.ts"
 import { runGraph, type GraphResult } from "../runtime/run-graph.ts"
 import { storageEffect } from "../runtime/storage-effect.ts"
 import { type Store, sweepTemp, writeFileAtomic } from "../runtime/store.ts"
-import type { TaskSpec } from "../runtime/task.ts"
+import { taskKey, type TaskSpec } from "../runtime/task.ts"
 import { hubFiles } from "../hub/source.ts"
 import { hubOptions, loadSpec, type LoadedSpec } from "../spec/load.ts"
 import { removeProof } from "../runtime/rerun-proof.ts"
@@ -61,19 +61,24 @@ export const openSession = (args: SpecArgs, options: { readonly checkData?: bool
     // validate's data check, before any task: an empty dataset or a join that cannot match is a
     // located spec error here, not a failed load task (its warnings come from the loads).
     // Files over 256 MB are left to the load tasks, which parse them anyway (validate checks them all).
-    if (options.checkData === true) yield* checkSpecData(loaded, args.spec, { maxFileBytes: RUN_CHECK_MAX_BYTES })
+    const checked = options.checkData === true ? (yield* checkSpecData(loaded, args.spec, { maxFileBytes: RUN_CHECK_MAX_BYTES })).checked : undefined
     const store = yield* (yield* TaskStore).open
     const storeDir = store.root
     const plugin = yield* loadPlugin(loaded.spec.backend.plugin, { baseDir: dirname(loaded.file), executor: loaded.spec.backend.executor.kind }).pipe(
       Effect.mapError((e) => new UsageError({ message: `${args.spec}: backend.plugin: ${e.message}` }))
     )
+    // A checked dataset is keyed by the bytes the check parsed (the ones its load task is handed);
+    // the others (not checked: over the size cap, or hf:// not downloaded) by hashing their files.
     const keys: Record<string, string> = {}
     for (const id of datasetIds(loaded)) {
-      keys[id] = yield* datasetKey(id, loaded.spec.datasets[id]!, { dataRoot: loaded.dataRoot, remote: hubFiles(hubOptions(loaded)) }).pipe(
+      keys[id] = checked?.keys[id] ?? (yield* datasetKey(id, loaded.spec.datasets[id]!, { dataRoot: loaded.dataRoot, remote: hubFiles(hubOptions(loaded)) }).pipe(
         Effect.mapError((e) => new UsageError({ message: `${args.spec}: datasets.${id}: ${e.message}` }))
-      )
+      ))
     }
-    const tasks = buildPipeline({ loaded, plugin, datasetKeys: keys, store, modelsDir: join(storeDir, "models") })
+    const handoff = checked?.handoff(datasetIds(loaded))
+    const tasks = buildPipeline({ loaded, plugin, datasetKeys: keys, store, modelsDir: join(storeDir, "models"), ...(handoff !== undefined ? { handoff } : {}) })
+    // A load the store already holds never runs: its part of the handoff goes now, not at the end of the run.
+    if (handoff !== undefined) for (const t of tasks) if (t.kind === "load" && store.check(taskKey(t, {})).done) handoff.release(t.label.slice("load:".length))
     const resultsDir = join(dirname(storeDir), loaded.spec.name)
     return { loaded, store, resultsDir, tasks } satisfies Session
   })

@@ -42,7 +42,8 @@ export const checkSpecData = (loaded: LoadedSpec, shown: string, options: { read
         problems: problems.map(located).sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0))
       })
     }
-    return { skipped }
+    // the check itself: its keys, and its parse and loads for a run's load tasks (data/handoff.ts)
+    return { skipped, checked }
   })
 
 export const runValidate = (args: { spec: string; set: ReadonlyArray<string>; dataRoot: Option.Option<string>; noData?: boolean }) =>

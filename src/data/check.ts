@@ -16,7 +16,8 @@ import { DataFileError, DataJoinError, EmptyDataset, type DataError } from "./er
 import type { Join } from "../spec/dataset.ts"
 import { JoinIndexCache, joinFor, rowLookup } from "./joins.ts"
 import { compileExpr, evalPath, pathsOf, type Expr, type Lookup, type PathExpr } from "./mapping.ts"
-import { DEFAULT_MAX_BAD_FRACTION, keyOf, loadDataset, localPath, readKind, type LoadContext } from "./load.ts"
+import { LoadHandoff } from "./handoff.ts"
+import { DEFAULT_MAX_BAD_FRACTION, keyOf, loadDataset, localPath, readKind, type LoadContext, type LoadedDataset } from "./load.ts"
 import type { SplitSample } from "./split.ts"
 import { joinWarning } from "./warnings.ts"
 import { ParseCache, parseFile, selectRecords, type Parsed, type RawRecord } from "./read.ts"
@@ -321,6 +322,11 @@ export interface DataCheck {
    * rows, no sample left).
    */
   readonly loadSamples: () => Effect.Effect<{ readonly samples: Record<string, ReadonlyArray<SplitSample>>; readonly problems: Array<DataProblem> }>
+  /**
+   * The check's parse and the datasets loadSamples loaded (if it ran), for the load tasks of a
+   * run in this process (data/handoff.ts): `datasets` are the ids the run plans load tasks for.
+   */
+  readonly handoff: (datasets: Iterable<string>) => LoadHandoff
 }
 
 /** Check every dataset; file errors become problems at the file's spec path. */
@@ -366,15 +372,19 @@ export const checkData = <E extends { readonly message: string } = never>(
       }
       else out.push(fileProblem(id, decl, r.failure))
     }
+    const loaded: Array<LoadedDataset> = []
     const loadSamples = () =>
       Effect.gen(function*() {
         const samples: Record<string, ReadonlyArray<SplitSample>> = {}
         const problems: Array<DataProblem> = []
+        loaded.length = 0
         for (const id of Object.keys(keys).sort()) {
           const r = yield* Effect.result(loadDataset(id, datasets[id]!, { ...ctx, cache, joinIndexes }))
-          // only what the split reads is kept: the whole samples would stay alive for nothing
-          if (r._tag === "Success") samples[id] = r.success.samples.map((s) => ({ id: s.id, image: s.image.id === undefined ? {} : { id: s.image.id } }))
-          else {
+          // whole samples: a run's load tasks are handed them (handoff below); validate drops them after the split check
+          if (r._tag === "Success") {
+            samples[id] = r.success.samples
+            loaded.push(r.success)
+          } else {
             const e = r.failure
             // every row dropped by `where` (one on joins or mapped fields, which the check above cannot try): point at the where
             problems.push(e instanceof EmptyDataset && e.where !== undefined && e.bad === 0 ? { path: ["datasets", id, "where"], message: e.message } : fileProblem(id, datasets[id]!, e))
@@ -382,7 +392,7 @@ export const checkData = <E extends { readonly message: string } = never>(
         }
         return { samples, problems }
       })
-    return { problems: out, warnings: warned, skipped, keys, loadSamples }
+    return { problems: out, warnings: warned, skipped, keys, loadSamples, handoff: (ids: Iterable<string>) => new LoadHandoff(ids, { cache, joinIndexes }, loaded) }
   })
 
 /** A data error as a problem at the file it is about (the source's path by default). */

@@ -25,34 +25,59 @@ const typeName = (v: unknown): string =>
 
 const segText = (s: Segment): string => (s.kind === "key" ? `.${s.name}` : s.kind === "all" ? "[*]" : `[${s.index}]`)
 
+/** The path's text up to (not including) segment `i`: `where` in messages, built only for them. */
+const whereAt = (p: PathExpr, i: number): string => {
+  let w = p.root
+  for (let k = 0; k < i; k++) w += segText(p.rest[k]!)
+  return w
+}
+
 /** Every value the path reaches (one unless it fans out). */
 export const evalPath = (p: PathExpr, lookup: Lookup): Eval<ReadonlyArray<unknown>> => {
   const rootValue = lookup(p.root)
   if (rootValue === undefined || rootValue === null) return missing(p.root)
-  let current: Array<unknown> = [rootValue]
-  let where = p.root
-  for (const seg of p.rest) {
+  // Until the path fans out ([*]) it holds one value: no list per segment (this runs for every
+  // field of every record of a load). The same checks, in the same order, as the general loop below.
+  const rest = p.rest
+  let v: unknown = rootValue
+  let i = 0
+  for (; i < rest.length; i++) {
+    const seg = rest[i]!
+    if (seg.kind === "key") {
+      if (v === null || typeof v !== "object" || Array.isArray(v)) return wrongType(`${whereAt(p, i)} is ${typeName(v)}, not an object with field "${seg.name}"`)
+      const x = (v as Record<string, unknown>)[seg.name]
+      if (x === undefined || x === null) return missing(whereAt(p, i + 1))
+      v = x
+    } else if (seg.kind === "index") {
+      if (!Array.isArray(v)) return wrongType(`${whereAt(p, i)} is ${typeName(v)}, not a list`)
+      const x = v[seg.index < 0 ? v.length + seg.index : seg.index]
+      if (x === undefined || x === null) return missing(whereAt(p, i + 1))
+      v = x
+    } else break
+  }
+  if (i === rest.length) return ok([v])
+  let current: Array<unknown> = [v]
+  for (; i < rest.length; i++) {
+    const seg = rest[i]!
     const next: Array<unknown> = []
-    const here = where + segText(seg)
     for (const v of current) {
       if (seg.kind === "key") {
-        if (v === null || typeof v !== "object" || Array.isArray(v)) return wrongType(`${where} is ${typeName(v)}, not an object with field "${seg.name}"`)
+        if (v === null || typeof v !== "object" || Array.isArray(v)) return wrongType(`${whereAt(p, i)} is ${typeName(v)}, not an object with field "${seg.name}"`)
         const x = (v as Record<string, unknown>)[seg.name]
-        if (x === undefined || x === null) return missing(here)
+        if (x === undefined || x === null) return missing(whereAt(p, i + 1))
         next.push(x)
       } else {
-        if (!Array.isArray(v)) return wrongType(`${where} is ${typeName(v)}, not a list`)
+        if (!Array.isArray(v)) return wrongType(`${whereAt(p, i)} is ${typeName(v)}, not a list`)
         if (seg.kind === "all") {
           for (const x of v) next.push(x)
         } else {
           const x = v[seg.index < 0 ? v.length + seg.index : seg.index]
-          if (x === undefined || x === null) return missing(here)
+          if (x === undefined || x === null) return missing(whereAt(p, i + 1))
           next.push(x)
         }
       }
     }
     current = next
-    where = here
   }
   return ok(current)
 }

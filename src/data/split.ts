@@ -13,8 +13,8 @@
  *    gives the smaller sum over the datasets it touches of (eval - target)^2 / target (a tie goes
  *    to train). Samples are moved, never copied; afterwards no eval image is in any train split.
  */
-import { hash } from "node:crypto"
 import type { Spec } from "../spec/schema.ts"
+import { sha256Head } from "../util/sha256-head.ts"
 import type { Sample } from "./sample.ts"
 
 export interface SplitConfig {
@@ -54,10 +54,12 @@ export interface SplitResult<S extends SplitSample = Sample> {
   readonly conflictingImages: number
 }
 
+const head = new Uint32Array(2)
+
 /** u in [0, 1) from the first 52 bits of sha256(seed, dataset, sample id). */
 export const splitHash = (seed: number, dataset: string, sampleId: string): number => {
-  const h = hash("sha256", `${seed}\u0000${dataset}\u0000${sampleId}`, "buffer")
-  return (h.readUInt32BE(0) * 2 ** 20 + (h.readUInt32BE(4) >>> 12)) / 2 ** 52
+  sha256Head(`${seed}\u0000${dataset}\u0000${sampleId}`, head)
+  return (head[0]! * 2 ** 20 + (head[1]! >>> 12)) / 2 ** 52
 }
 
 /** Step 1 for one dataset: for each sample (in order), whether it is in eval. */

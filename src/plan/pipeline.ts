@@ -11,6 +11,7 @@
  * again without predicting.
  */
 import type { LoadedPlugin } from "../backends/registry.ts"
+import type { LoadHandoff } from "../data/handoff.ts"
 import type { LoadedSpec } from "../spec/load.ts"
 import type { Store } from "../runtime/store.ts"
 import type { Sample } from "../data/sample.ts"
@@ -32,6 +33,8 @@ export interface PipelineInput {
   readonly store: Store
   /** Where models are materialised from the store for predict tasks. */
   readonly modelsDir: string
+  /** The data check's parse and loads, for the load tasks of this process (data/handoff.ts). */
+  readonly handoff?: LoadHandoff
 }
 
 export { PROOF_SETS, REVOLION_EVAL }
@@ -64,7 +67,7 @@ export const buildPipeline = (input: PipelineInput): Array<TaskSpec> => {
     return { predictions, scores }
   }
 
-  const loads = Object.fromEntries(ids.map((d) => [d, add(loadStep(d, spec.datasets[d]!, loaded, input.datasetKeys[d]!))] as const))
+  const loads = Object.fromEntries(ids.map((d) => [d, add(loadStep(d, spec.datasets[d]!, loaded, input.datasetKeys[d]!, input.handoff))] as const))
   const split = add(splitStep(ids, spec, Object.fromEntries(ids.map((d) => [d, loads[d]!.samples]))))
 
   // Tune on each dataset, then every model answers every eval split (cross) and every other

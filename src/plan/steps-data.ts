@@ -4,6 +4,7 @@
  * mapping reruns exactly that load, and what its output reaches.
  */
 import * as Effect from "effect/Effect"
+import type { LoadHandoff } from "../data/handoff.ts"
 import { loadDataset } from "../data/load.ts"
 import { itemsOf, namespaced, type Sample } from "../data/sample.ts"
 import { emptySplitReason, foldOf, splitForSpec } from "../data/split.ts"
@@ -25,7 +26,12 @@ export interface LoadOutputs {
   readonly summary: Output<LoadSummary>
 }
 
-export const loadStep = (id: string, decl: Dataset, loaded: LoadedSpec, datasetKey: string): Step<LoadOutputs> => ({
+/**
+ * `handoff`: the data check's parse and loads (same process). The dataset it loaded from bytes of
+ * the planned key is taken as is; otherwise the load reads the check's parse (or the files) and,
+ * like any load, must key what it parsed to the planned key.
+ */
+export const loadStep = (id: string, decl: Dataset, loaded: LoadedSpec, datasetKey: string, handoff?: LoadHandoff): Step<LoadOutputs> => ({
   label: `load:${id}`,
   out: { samples: output(`load:${id}`, "samples", Samples), summary: output(`load:${id}`, "summary", LoadSummarySchema) },
   kind: "load",
@@ -34,7 +40,12 @@ export const loadStep = (id: string, decl: Dataset, loaded: LoadedSpec, datasetK
   inputs: {},
   resource: "cpu",
   run: () =>
-    loadDataset(id, decl, { dataRoot: loaded.dataRoot, maxBadFraction: loaded.spec.split.max_bad_fraction, remote: hubFiles(hubOptions(loaded)) }).pipe(
+    Effect.suspend(() => {
+      const handed = handoff?.take(id, datasetKey)
+      return handed !== undefined ? Effect.succeed(handed)
+        : loadDataset(id, decl, { dataRoot: loaded.dataRoot, maxBadFraction: loaded.spec.split.max_bad_fraction, remote: hubFiles(hubOptions(loaded)), ...handoff?.context() })
+    }).pipe(
+      Effect.ensuring(Effect.sync(() => handoff?.release(id))),
       Effect.mapError((e) => new TaskFailure({ message: e.message })),
       // The key was planned from the files' bytes before this task read them again; what was
       // parsed must be those same bytes, or the store would keep other data under that key.
