@@ -34,7 +34,7 @@ import {
   type TuneSet
 } from "./contract.ts"
 import { slurmDir } from "./executors/slurm-script.ts"
-import type { Executor, ExecutorError, JobHandle, Resources } from "./executors/types.ts"
+import type { Executor, ExecutorEnv, ExecutorError, JobHandle, Resources } from "./executors/types.ts"
 
 export const PROTOCOL_VERSION = 1
 
@@ -172,7 +172,7 @@ const runPlugin = (
     readonly onEvent: ((e: PluginEvent) => Effect.Effect<void>) | undefined
     readonly run: ProcessRunOptions | undefined
   }
-): Effect.Effect<Readonly<Record<string, unknown>>, ProcessError> =>
+): Effect.Effect<Readonly<Record<string, unknown>>, ProcessError, ExecutorEnv> =>
   Effect.gen(function*() {
     const name = plugin.manifest.name
     const label = task.label
@@ -361,7 +361,7 @@ const redactLog = (logFile: string, from: number, secrets: ReadonlyArray<string>
 }
 
 /** Tune: write tune.jsonl and the request, run the plugin, which writes the model into outDir. */
-export const tuneProcess = (plugin: Loaded, req: ProcessTuneRequest): Effect.Effect<Readonly<Record<string, unknown>>, ProcessError> => {
+export const tuneProcess = (plugin: Loaded, req: ProcessTuneRequest): Effect.Effect<Readonly<Record<string, unknown>>, ProcessError, ExecutorEnv> => {
   const workDir = resolve(req.task.workDir)
   const tunePath = join(workDir, "tune.jsonl")
   const outDir = resolve(req.outDir)
@@ -416,7 +416,7 @@ const readPredictions = (plugin: string, task: string, path: string): Effect.Eff
   })
 
 /** Answer: write items.jsonl and the request, run the plugin, read and check predictions.jsonl. */
-export const answerProcess = (plugin: Loaded, req: ProcessAnswerRequest): Effect.Effect<ReadonlyMap<string, string>, ProcessError> => {
+export const answerProcess = (plugin: Loaded, req: ProcessAnswerRequest): Effect.Effect<ReadonlyMap<string, string>, ProcessError, ExecutorEnv> => {
   const workDir = resolve(req.task.workDir)
   const itemsPath = join(workDir, "items.jsonl")
   const predictionsPath = join(workDir, "predictions.jsonl")

@@ -25,6 +25,7 @@ import {
 import { schemaProblems } from "./params-schema.ts"
 import { listFiles, sha256, sha256File } from "../util/fs.ts"
 import { didYouMean } from "../spec/did-you-mean.ts"
+import type { ExecutorEnv } from "./executors/types.ts"
 import { answerProcess, type ProcessAnswerRequest, type ProcessTuneRequest, tuneProcess } from "./process.ts"
 
 export const MANIFEST_FILE = "revo-plugin.json"
@@ -54,9 +55,10 @@ export interface LoadedPlugin {
   readonly codeHash: string
   /** what a task key must include so a code or version change re-runs the task */
   readonly identity: PluginIdentity
-  readonly tune: (req: TuneRequest) => Effect.Effect<void, PluginError>
+  /** A process plugin's run spawns its command through the context's spawner (ExecutorEnv). */
+  readonly tune: (req: TuneRequest) => Effect.Effect<void, PluginError, ExecutorEnv>
   /** item id -> prediction, checked: one per item, nothing missing or unknown */
-  readonly answer: (req: AnswerRequest) => Effect.Effect<ReadonlyMap<string, string>, PluginError>
+  readonly answer: (req: AnswerRequest) => Effect.Effect<ReadonlyMap<string, string>, PluginError, ExecutorEnv>
 }
 
 // Not code: caches, bytecode, VCS and editor files.

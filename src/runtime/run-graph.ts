@@ -23,7 +23,7 @@ import { TaskStore } from "./task-store.ts"
 import { asStorageFailure, guardStorage, StorageFailure } from "./storage-failure.ts"
 import { type Store, thisHost } from "./store.ts"
 import { orderedTasks, TaskGraphError } from "./graph-check.ts"
-import { globMatcher, type Output, type OutputRef, type Outputs, type RunContext, TaskFailure, taskKey, type TaskSpec } from "./task.ts"
+import { globMatcher, type Output, type OutputRef, type Outputs, type RunContext, type TaskEnv, TaskFailure, taskKey, type TaskSpec } from "./task.ts"
 
 /** How to run a graph; the store, journal and progress view come from the context (TaskStore, Journal, Progress). */
 export interface GraphOptions {
@@ -90,7 +90,7 @@ class InputCache {
 
 const refKey = (ref: OutputRef): string => `${ref.task}\u0000${ref.output}`
 
-export const runGraph = (graph: ReadonlyArray<TaskSpec>, options: GraphOptions): Effect.Effect<GraphResult, TaskGraphError | StoreUnwritable, TaskStore | Journal | Progress> =>
+export const runGraph = (graph: ReadonlyArray<TaskSpec>, options: GraphOptions): Effect.Effect<GraphResult, TaskGraphError | StoreUnwritable, TaskStore | Journal | Progress | TaskEnv> =>
   Effect.gen(function*() {
     const tasks = yield* Effect.try({ try: () => orderedTasks(graph), catch: (e) => (e instanceof TaskGraphError ? e : new TaskGraphError({ message: String(e) })) })
     const store = yield* (yield* TaskStore).open
@@ -108,7 +108,7 @@ export const runGraph = (graph: ReadonlyArray<TaskSpec>, options: GraphOptions):
     }
     const outcomes = new Map<string, TaskOutcome>()
 
-    const runOne = (task: TaskSpec): Effect.Effect<TaskOutcome> =>
+    const runOne = (task: TaskSpec): Effect.Effect<TaskOutcome, never, TaskEnv> =>
       Effect.gen(function*() {
         // Wait for inputs; an input that failed makes this task skip, not fail.
         const inputHashes: Record<string, string> = {}

@@ -7,7 +7,7 @@
  */
 import type { Effect } from "effect"
 import * as Schema from "effect/Schema"
-import type { JobHandle } from "../backends/executors/types.ts"
+import type { ExecutorEnv, JobHandle } from "../backends/executors/types.ts"
 import { canonicalJson } from "../util/canonical-json.ts"
 import { sha256 } from "./store.ts"
 
@@ -67,6 +67,9 @@ export interface RunContext {
   readonly adopt: JobHandle | undefined
 }
 
+/** What a task's run takes from its context: a process plugin's executor spawns through it (src/backends/executors/types.ts). */
+export type TaskEnv = ExecutorEnv
+
 /** A failure of one task. `transient` failures are retried with backoff. */
 export class TaskFailure extends Schema.TaggedError<TaskFailure>()("TaskFailure", {
   message: Schema.String,
@@ -84,7 +87,8 @@ export interface TaskSpec {
   readonly resource: "cpu" | "gpu"
   /** How many times a transient failure is retried. */
   readonly retries?: number
-  readonly run: (ctx: RunContext) => Effect.Effect<Outputs, TaskFailure>
+  /** Runs with what the runner's context holds for tasks: the process spawner plugins' executors use. */
+  readonly run: (ctx: RunContext) => Effect.Effect<Outputs, TaskFailure, TaskEnv>
 }
 
 /** The key of a task whose inputs' content hashes are known. */

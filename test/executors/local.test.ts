@@ -14,6 +14,7 @@ import * as path from "node:path"
 import { after, test } from "node:test"
 import { groupAlive, LocalJobFailed, LocalSpawnFailed, localExecutor, makeLocalExecutor } from "../../src/backends/executors/local.ts"
 import type { Hooks, Job, JobHandle } from "../../src/backends/executors/types.ts"
+import { forkNode, runNode, runNodeExit } from "../support/node-services.ts"
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "revo-local-exec-"))
 after(() => fs.rmSync(root, { recursive: true, force: true }))
@@ -59,7 +60,7 @@ test("success: exit 0, stdout lines in order, stderr appended to the log, pid ha
   fs.mkdirSync(path.dirname(job.logFile), { recursive: true })
   fs.writeFileSync(job.logFile, "earlier attempt\n")
   const r = recorder()
-  const result = await Effect.runPromise(localExecutor.run(job, r.hooks))
+  const result = await runNode(localExecutor.run(job, r.hooks))
   assert.equal(result.exitCode, 0)
   assert.equal(result.handle.executor, "local")
   assert.deepEqual(r.handles, [result.handle])
@@ -72,7 +73,7 @@ test("success: exit 0, stdout lines in order, stderr appended to the log, pid ha
 test("failure: a non-zero exit becomes LocalJobFailed with the exit code", async () => {
   const job = makeJob(["sh", "-c", "echo before; exit 3"])
   const r = recorder()
-  const exit = await Effect.runPromiseExit(localExecutor.run(job, r.hooks))
+  const exit = await runNodeExit(localExecutor.run(job, r.hooks))
   assert.ok(Exit.isFailure(exit))
   const err = Cause.squash(exit.cause)
   assert.ok(err instanceof LocalJobFailed)
@@ -84,7 +85,7 @@ test("failure: a non-zero exit becomes LocalJobFailed with the exit code", async
 
 test("a missing command is a typed spawn error, not a crash", async () => {
   const job = makeJob(["revo-no-such-command-xyz"])
-  const exit = await Effect.runPromiseExit(localExecutor.run(job, recorder().hooks))
+  const exit = await runNodeExit(localExecutor.run(job, recorder().hooks))
   assert.ok(Exit.isFailure(exit))
   assert.ok(Cause.squash(exit.cause) instanceof LocalSpawnFailed)
 })
@@ -93,16 +94,16 @@ test("environment: exactly what is granted, nothing inherited (HF_TOKEN only whe
   process.env.HF_TOKEN = "hf_from_revo_env_must_not_leak"
   try {
     const bare = recorder()
-    await Effect.runPromise(localExecutor.run(makeJob(["env"], { PATH: SYS_PATH, FOO: "bar" }), bare.hooks))
+    await runNode(localExecutor.run(makeJob(["env"], { PATH: SYS_PATH, FOO: "bar" }), bare.hooks))
     assert.deepEqual([...bare.lines].sort(), ["FOO=bar", `PATH=${SYS_PATH}`])
 
     const granted = recorder()
-    await Effect.runPromise(localExecutor.run(makeJob(["sh", "-c", 'echo "token=${HF_TOKEN:-absent}"'], { PATH: SYS_PATH, HF_TOKEN: "hf_granted" }), granted.hooks))
+    await runNode(localExecutor.run(makeJob(["sh", "-c", 'echo "token=${HF_TOKEN:-absent}"'], { PATH: SYS_PATH, HF_TOKEN: "hf_granted" }), granted.hooks))
     assert.deepEqual(granted.lines, ["token=hf_granted"])
 
     // No PATH granted at all: argv[0] is still found (on revo's PATH) and the child sees an empty env.
     const none = recorder()
-    await Effect.runPromise(localExecutor.run(makeJob(["env"], {}), none.hooks))
+    await runNode(localExecutor.run(makeJob(["env"], {}), none.hooks))
     assert.deepEqual(none.lines, [])
   } finally {
     delete process.env.HF_TOKEN
@@ -114,14 +115,14 @@ test("interruption kills the whole process group, escalating to SIGKILL; no orph
   const job = makeJob(["sh", "-c", 'trap "" TERM; sleep 300 & echo "child $!"; echo "leader $$"; wait'])
   const r = recorder()
   const executor = makeLocalExecutor({ killGrace: "300 millis" })
-  const fiber = Effect.runFork(executor.run(job, r.hooks))
+  const fiber = forkNode(executor.run(job, r.hooks))
   await waitFor(() => r.lines.length >= 2)
   const child = Number(r.lines[0]?.split(" ")[1])
   const leader = Number(r.lines[1]?.split(" ")[1])
   assert.equal(String(leader), r.handles[0]?.id)
   assert.ok(alive(child) && alive(leader))
   const t0 = Date.now()
-  const exit = await Effect.runPromise(Fiber.interrupt(fiber).pipe(Effect.andThen(Fiber.await(fiber))))
+  const exit = await runNode(Fiber.interrupt(fiber).pipe(Effect.andThen(Fiber.await(fiber))))
   assert.ok(Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause))
   assert.ok(Date.now() - t0 >= 250, "SIGTERM was ignored, so the grace period had to elapse")
   await waitFor(() => !alive(child) && !alive(leader), 3000)
@@ -140,7 +141,7 @@ test("adopt: a leftover group of ours from a dead revo is killed, and the job st
   stranger.unref()
   try {
     const r = recorder()
-    const result = await Effect.runPromise(localExecutor.run(job, r.hooks, { executor: "local", id: String(pid) }))
+    const result = await runNode(localExecutor.run(job, r.hooks, { executor: "local", id: String(pid) }))
     assert.deepEqual(r.lines, ["fresh"])
     assert.notEqual(result.handle.id, String(pid))
     await waitFor(() => !alive(pid), 3000)
@@ -148,7 +149,7 @@ test("adopt: a leftover group of ours from a dead revo is killed, and the job st
     assert.match(fs.readFileSync(job.logFile, "utf8"), new RegExp(`pid ${pid} from an earlier run is still alive`))
 
     const job2 = makeJob(["true"], { PATH: SYS_PATH })
-    await Effect.runPromise(localExecutor.run(job2, recorder().hooks, { executor: "local", id: String(stranger.pid) }))
+    await runNode(localExecutor.run(job2, recorder().hooks, { executor: "local", id: String(stranger.pid) }))
     assert.ok(alive(stranger.pid!), "a process that is not ours is never killed")
   } finally {
     try { process.kill(-pid, "SIGKILL") } catch { /* gone */ }

@@ -19,6 +19,7 @@ import { jobName, scriptPath, statusPath } from "../../src/backends/executors/sl
 import { makeSlurmExecutor, SlurmJobFailed, SlurmJobLost } from "../../src/backends/executors/slurm.ts"
 import type { Hooks, Job, JobHandle } from "../../src/backends/executors/types.ts"
 import { ensureSlurm, jobsNamed, jobState, restartController, slurm, type Cluster } from "./slurm-cluster.ts"
+import { forkNode, runNode, runNodeExit } from "../support/node-services.ts"
 
 const fixture = fileURLToPath(new URL("./fixtures/slurm-run.ts", import.meta.url))
 const SYS_PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -49,7 +50,7 @@ const recorder = (onLine: (line: string) => void = () => {}) => {
 }
 
 const failureOf = async (job: Job, hooks: Hooks, adopt?: JobHandle): Promise<unknown> => {
-  const exit = await Effect.runPromiseExit(executor.run(job, hooks, adopt))
+  const exit = await runNodeExit(executor.run(job, hooks, adopt))
   assert.ok(Exit.isFailure(exit), "the job was expected to fail")
   return Cause.squash(exit.cause)
 }
@@ -105,7 +106,7 @@ describe("slurm executor", { concurrency: true, timeout: 600_000 }, () => {
         argvChecked = true
       }
     })
-    const result = await Effect.runPromise(executor.run(job, r.hooks))
+    const result = await runNode(executor.run(job, r.hooks))
     assert.equal(result.exitCode, 0)
     assert.equal(result.state, "COMPLETED")
     assert.deepEqual(r.handles, [result.handle])
@@ -129,7 +130,7 @@ describe("slurm executor", { concurrency: true, timeout: 600_000 }, () => {
     try {
       const job: Job = { ...makeJob("env:none", ""), command: ["env"], env: {} }
       const r = recorder()
-      await Effect.runPromise(executor.run(job, r.hooks))
+      await runNode(executor.run(job, r.hooks))
       const names = r.lines.map((l) => l.split("=")[0] ?? "")
       assert.ok(names.includes("SLURM_JOB_ID"))
       assert.deepEqual(names.filter((n) => !n.startsWith("SLURM_") && n !== "PWD" && n !== "_" && n !== "SHLVL"), [])
@@ -171,7 +172,7 @@ describe("slurm executor", { concurrency: true, timeout: 600_000 }, () => {
     // The first attempt leaves a marker and overruns; the second sees the marker and finishes.
     const job = makeJob("retry:timeout", "if [ -e marker ]; then echo second; exit 0; fi; touch marker; echo first; sleep 600", { PATH: SYS_PATH }, { time: "0:01" })
     const r = recorder()
-    const result = await Effect.runPromise(retrying.run(job, r.hooks))
+    const result = await runNode(retrying.run(job, r.hooks))
     assert.equal(r.handles.length, 2)
     const [first, second] = r.handles.map((h) => h.id)
     assert.equal(result.handle.id, second)
@@ -212,7 +213,7 @@ describe("slurm executor", { concurrency: true, timeout: 600_000 }, () => {
     assert.equal(jobState(handle.id), "RUNNING", "the job outlives the revo that submitted it")
 
     const r = recorder()
-    const result = await Effect.runPromise(executor.run(job, r.hooks, handle))
+    const result = await runNode(executor.run(job, r.hooks, handle))
     assert.equal(result.handle.id, handle.id)
     assert.deepEqual(r.handles, [handle])
     // "one" was handed on (and its offset saved) before the crash, so the tail resumes after it.
@@ -231,7 +232,7 @@ describe("slurm executor", { concurrency: true, timeout: 600_000 }, () => {
     const handle = (JSON.parse(out.split("\n")[0]!) as { submitted: JobHandle }).submitted
     await waitFor(() => jobState(handle.id) === "COMPLETED", 240_000, "the job to complete")
     const r = recorder()
-    const result = await Effect.runPromise(executor.run(job, r.hooks, handle))
+    const result = await runNode(executor.run(job, r.hooks, handle))
     assert.equal(result.state, "COMPLETED")
     assert.equal(result.handle.id, handle.id)
     assert.ok(r.lines.every((l) => l === "done-early"))
@@ -248,7 +249,7 @@ describe("slurm executor", { concurrency: true, timeout: 600_000 }, () => {
     child.kill("SIGKILL") // as if revo died before the runtime stored the id
     const id = (JSON.parse(out.split("\n")[0]!) as { submitted: JobHandle }).submitted.id
     const r = recorder()
-    const result = await Effect.runPromise(executor.run(job, r.hooks))
+    const result = await runNode(executor.run(job, r.hooks))
     assert.equal(result.handle.id, id)
     assert.deepEqual(r.handles, [{ executor: "slurm", id }])
     assert.equal(r.lines.at(-1), "bye")
@@ -261,7 +262,7 @@ describe("slurm executor", { concurrency: true, timeout: 600_000 }, () => {
     const job = makeJob("adopt:forgotten", "echo never-runs")
     fs.mkdirSync(path.dirname(statusPath(job.cwd, "9999901")), { recursive: true })
     fs.writeFileSync(statusPath(job.cwd, "9999901"), "0\n")
-    const ok = await Effect.runPromise(executor.run(job, recorder().hooks, { executor: "slurm", id: "9999901" }))
+    const ok = await runNode(executor.run(job, recorder().hooks, { executor: "slurm", id: "9999901" }))
     assert.deepEqual([ok.handle.id, ok.state, ok.exitCode], ["9999901", "COMPLETED", 0])
 
     fs.writeFileSync(statusPath(job.cwd, "9999902"), "4\n")
@@ -281,9 +282,9 @@ describe("slurm executor", { concurrency: true, timeout: 600_000 }, () => {
       const job = makeJob("interrupt:ours", "echo running; sleep 600")
       let seen = false
       const r = recorder((line) => void (seen ||= line === "running"))
-      const fiber = Effect.runFork(executor.run(job, r.hooks))
+      const fiber = forkNode(executor.run(job, r.hooks))
       await waitFor(() => seen, 240_000, "our job to run")
-      const exit = await Effect.runPromise(Fiber.interrupt(fiber).pipe(Effect.andThen(Fiber.await(fiber))))
+      const exit = await runNode(Fiber.interrupt(fiber).pipe(Effect.andThen(Fiber.await(fiber))))
       assert.ok(Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause))
       const ours = r.handles[0]!.id
       await waitFor(() => jobState(ours) === "CANCELLED", 10_000, "our job to be cancelled")
@@ -308,7 +309,7 @@ describe("slurm executor, controller outage", { timeout: 120_000 }, () => {
     const r = recorder((line) => {
       if (line === "before") restart = restartController(dir, 2000)
     })
-    const result = await Effect.runPromise(patient.run(job, r.hooks))
+    const result = await runNode(patient.run(job, r.hooks))
     await restart
     assert.equal(result.state, "COMPLETED")
     assert.deepEqual(r.lines, ["before", "after"])

@@ -14,6 +14,7 @@ import * as Effect from "effect/Effect"
 import { datasetKey } from "../../src/data/load.ts"
 import { Samples } from "../../src/data/outputs.ts"
 import { type LoadOutputs, loadStep, splitStep } from "../../src/plan/steps-data.ts"
+import * as NodeServices from "@effect/platform-node/NodeServices"
 import * as Layer from "effect/Layer"
 import type { TaskEvent } from "../../src/runtime/events.ts"
 import { Journal } from "../../src/runtime/journal.ts"
@@ -37,7 +38,8 @@ const runInProcess = (tasks: ReadonlyArray<TaskSpec>, storeDir: string, options:
     summary: () => ({ executed: 0, cached: 0, failed: 0, seconds: 0 }),
     close: () => {}
   }
-  const layers = Layer.mergeAll(TaskStore.layer(storeDir), Journal.inMemory(events), Layer.succeed(Progress, sink))
+  // Node's services as the CLI provides them (a process plugin's executor would spawn through them).
+  const layers = Layer.mergeAll(TaskStore.layer(storeDir), Journal.inMemory(events), Layer.succeed(Progress, sink), NodeServices.layer)
   return { graph: runGraph(tasks, options).pipe(Effect.provide(layers)), finished, events }
 }
 

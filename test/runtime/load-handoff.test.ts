@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { after, beforeEach, describe, it } from "node:test"
+import * as NodeServices from "@effect/platform-node/NodeServices"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Layer from "effect/Layer"
@@ -31,7 +32,7 @@ const openSession = (args: SpecArgs, options: { readonly checkData?: boolean } =
 /** Run the session's load and split tasks (nothing else) in this process. */
 const runData = async (session: Session, dir: string): Promise<GraphResult> => {
   const tasks = session.tasks.filter((t) => t.kind === "load" || t.kind === "split")
-  const services = Layer.mergeAll(TaskStore.layer(session.store.root), Journal.layer(join(dir, "results"), newRunId(), "test"), Layer.succeed(Progress, new TerminalProgress(process.stderr, false)))
+  const services = Layer.mergeAll(TaskStore.layer(session.store.root), Journal.layer(join(dir, "results"), newRunId(), "test"), Layer.succeed(Progress, new TerminalProgress(process.stderr, false)), NodeServices.layer)
   return Effect.runPromise(runGraph(tasks, { scope: "t", jobs: 2 }).pipe(Effect.provide(services)))
 }
 

@@ -10,6 +10,7 @@ import { describe, it } from "node:test"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { openSession } from "../../src/cli/run.ts"
+import * as NodeServices from "@effect/platform-node/NodeServices"
 import * as Layer from "effect/Layer"
 import { newRunId } from "../../src/runtime/events.ts"
 import { Journal } from "../../src/runtime/journal.ts"
@@ -32,7 +33,7 @@ describe("load task: keys and reads the same bytes", () => {
     data[3]!.conversations[1]!.value = EDITED
     writeFileSync(file, JSON.stringify(data))
     const load = session.tasks.filter((t) => t.label === "load:llava-instruct-100")
-    const services = Layer.mergeAll(TaskStore.layer(session.store.root), Journal.layer(join(s.dir, "results", "small"), newRunId(), "test"), Layer.succeed(Progress, new TerminalProgress(process.stderr, false)))
+    const services = Layer.mergeAll(TaskStore.layer(session.store.root), Journal.layer(join(s.dir, "results", "small"), newRunId(), "test"), Layer.succeed(Progress, new TerminalProgress(process.stderr, false)), NodeServices.layer)
     const result = await Effect.runPromise(runGraph(load, { scope: "small", jobs: 1 }).pipe(Effect.provide(services)))
     const outcome = result.outcomes.get("load:llava-instruct-100")!
     assert.equal(outcome.status, "failed", "the load read other bytes than the ones it is keyed by, and must not succeed")

@@ -9,7 +9,6 @@
  *   so if that pid is still alive and is ours (a group leader whose cwd is the job's work dir),
  *   its group is killed and the job starts afresh; plugins resume from their own checkpoints.
  */
-import * as NodeServices from "@effect/platform-node/NodeServices"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -23,7 +22,7 @@ import * as NodePath from "node:path"
 import { CappedLog, LineSplitter, type SplitLine } from "./output.ts"
 import { parseTimeSeconds, type RetryPolicy } from "./slurm-resources.ts"
 import { LocalJobFailed, LocalJobTimedOut, LocalSpawnFailed, type LocalExecutorError } from "./local-errors.ts"
-import type { Executor, Hooks, Job, JobHandle, JobResult } from "./types.ts"
+import type { Executor, ExecutorEnv, Hooks, Job, JobHandle, JobResult } from "./types.ts"
 
 export { LocalJobFailed, LocalJobTimedOut, LocalSpawnFailed, type LocalExecutorError }
 
@@ -234,7 +233,7 @@ const runLocal = (grace: Duration.Duration) =>
       })
     }
     return { exitCode: 0, handle: handleId } satisfies JobResult
-  }, Effect.scoped, Effect.provide(NodeServices.layer))
+  }, Effect.scoped)
 
 /**
  * The time limit times `factor`, to the second (Slurm rounds to minutes; a local limit need not).
@@ -253,7 +252,7 @@ export const makeLocalExecutor = (options: LocalExecutorOptions = {}): Executor<
   const once = runLocal(grace)
   const policy: RetryPolicy | undefined = options.retry === undefined ? undefined : { max: options.retry.max, ...(options.retry.timeFactor === undefined ? {} : { timeFactor: options.retry.timeFactor }) }
   /** Like the Slurm executor: a timeout is retried with time x timeFactor, up to `max` more attempts. */
-  const loop = (job: Job, hooks: Hooks, adopt: JobHandle | undefined, n: number): Effect.Effect<JobResult, LocalExecutorError> =>
+  const loop = (job: Job, hooks: Hooks, adopt: JobHandle | undefined, n: number): Effect.Effect<JobResult, LocalExecutorError, ExecutorEnv> =>
     once(job, hooks, adopt).pipe(
       Effect.catchTag("LocalJobTimedOut", (error) => {
         const next = n < (policy?.max ?? 0) ? scaledTime(job.resources, policy?.timeFactor) : undefined

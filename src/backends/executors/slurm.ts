@@ -13,7 +13,6 @@
  * for the final state and exit code; once the controller forgets the job (MinJobAge), the status
  * file decides. Errors from a busy or restarting controller are retried for `controllerPatience`.
  */
-import * as NodeServices from "@effect/platform-node/NodeServices"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Pull from "effect/Pull"
@@ -356,7 +355,7 @@ export const makeSlurmExecutor = (options: SlurmExecutorOptions = {}): Executor<
         if (adoptId !== undefined) yield* log(`found slurm job ${adoptId} for this task (its id was never recorded)`)
       }
       return yield* loop(mergeResources(defaults, job.resources), 0, adoptId)
-    }).pipe(Effect.provide(NodeServices.layer))
+    })
 
   return { kind: "slurm", run }
 }

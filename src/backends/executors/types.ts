@@ -3,6 +3,9 @@
  * `local` spawns it here; `slurm` submits it with sbatch. The runtime does not care which.
  */
 import type { Effect } from "effect"
+import type * as FileSystem from "effect/FileSystem"
+import type * as Path from "effect/Path"
+import type { ChildProcessSpawner } from "effect/process"
 import type { LocalExecutorError } from "./local-errors.ts"
 import type { SlurmExecutorError } from "./slurm-errors.ts"
 
@@ -69,6 +72,13 @@ export interface JobResult {
   readonly handle: JobHandle
 }
 
+/**
+ * What an executor's run takes from its context: processes (the job, or sbatch and squeue) are
+ * spawned by the context's ChildProcessSpawner with its file system. The CLI provides Node's
+ * once (NodeServices.layer, src/cli/main.ts); tests provide it the same way.
+ */
+export type ExecutorEnv = ChildProcessSpawner.ChildProcessSpawner | FileSystem.FileSystem | Path.Path
+
 export interface Executor<E> {
   readonly kind: "local" | "slurm"
   /**
@@ -76,7 +86,7 @@ export interface Executor<E> {
    * process), wait for that job instead of starting a new one, if it is still known.
    * Interruption stops the job (kills the process group, or scancels the Slurm job).
    */
-  readonly run: (job: Job, hooks: Hooks, adopt?: JobHandle) => Effect.Effect<JobResult, E>
+  readonly run: (job: Job, hooks: Hooks, adopt?: JobHandle) => Effect.Effect<JobResult, E, ExecutorEnv>
 }
 
 /** Every way an executor's run can fail, told apart by `_tag` (each error's message names the job). */

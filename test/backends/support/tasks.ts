@@ -5,6 +5,8 @@ import { join } from "node:path"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type { TaskInfo } from "../../../src/backends/contract.ts"
+import type { ExecutorEnv } from "../../../src/backends/executors/types.ts"
+import { runNode, runNodeExit } from "../../support/node-services.ts"
 
 export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), `revo-test-${prefix}-`))
 
@@ -15,11 +17,12 @@ export const taskIn = (root: string, label: string, key = "k" + label.replace(/\
   logFile: join(root, "logs", `${key}.log`)
 })
 
-export const run = <A, E>(eff: Effect.Effect<A, E>) => Effect.runPromise(eff)
+/** Runs with Node's services, as the CLI provides them (executors spawn through them). */
+export const run = <A, E>(eff: Effect.Effect<A, E, ExecutorEnv>) => runNode(eff)
 
 /** The typed failure of an effect that must fail (throws if it succeeded or died). */
-export const failure = async <A, E>(eff: Effect.Effect<A, E>): Promise<E> => {
-  const exit = await Effect.runPromiseExit(eff)
+export const failure = async <A, E>(eff: Effect.Effect<A, E, ExecutorEnv>): Promise<E> => {
+  const exit = await runNodeExit(eff)
   if (Exit.isSuccess(exit)) throw new Error("expected a failure, got success")
   const r = exit.cause.reasons[0]
   if (r === undefined || r._tag !== "Fail") throw new Error(`expected a typed failure, got ${String(exit.cause)}`)
