@@ -23,7 +23,7 @@ const root = process.argv[2] ?? defaultDataRoot
 const dir = mkdtempSync(join(tmpdir(), "revo-bench-retrieval-"))
 const t0 = cpu()
 const w0 = performance.now()
-const datasets = loadRealDatasets(root).map((d) => ({ id: d.id, ...split(d) }))
+const datasets = (await loadRealDatasets(root)).map((d) => ({ id: d.id, ...split(d) }))
 const tLoad = cpu() - t0
 
 const run = async () => {

@@ -334,7 +334,7 @@ export const checkData = <E extends { readonly message: string } = never>(
   datasets: Readonly<Record<string, Dataset>>,
   ctx: LoadContext<E>,
   options: {
-    /** Skip a dataset with a file larger than this (plan and run, which parse the files again in their load tasks). */
+    /** Skip a dataset with a file larger than this (plan and run: its load task parses it; a checked dataset is handed over, data/handoff.ts). */
     readonly maxFileBytes?: number
   } = {}
 ): Effect.Effect<DataCheck> =>

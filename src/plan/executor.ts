@@ -1,4 +1,5 @@
 /** The executor the spec asks for: local (default) or Slurm, built once per run. */
+import * as Context from "effect/Context"
 import { localExecutor, makeLocalExecutor } from "../backends/executors/local.ts"
 import { makeSlurmExecutor, slurmOptionsFromSpec } from "../backends/executors/slurm.ts"
 import type { Executor, ExecutorError } from "../backends/executors/types.ts"
@@ -16,3 +17,12 @@ export const executorFor = (spec: Spec): Executor<ExecutorError> => {
   cache.set(ex, made)
   return made
 }
+
+/**
+ * Where the tune and predict tasks' process plugins run, taken from the context: by default the
+ * executor the spec asks for (executorFor); a test provides its own (a scripted executor) with
+ * Effect.provideService(Executors, …) and the runner, steps and plugins are the product's.
+ */
+export const Executors = Context.Reference<{ readonly forSpec: (spec: Spec) => Executor<ExecutorError> }>("revo/plan/Executors", {
+  defaultValue: () => ({ forSpec: executorFor })
+})

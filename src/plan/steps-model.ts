@@ -8,10 +8,10 @@ import { dirname, join } from "node:path"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type { PluginEvent } from "../backends/contract.ts"
-import type { Resources } from "../backends/executors/types.ts"
+import type { Executor, ExecutorError, Resources } from "../backends/executors/types.ts"
 import type { LoadedPlugin } from "../backends/registry.ts"
 import { itemsOf, type Sample } from "../data/sample.ts"
-import { executorFor } from "./executor.ts"
+import { Executors } from "./executor.ts"
 import { isTransient } from "./transient.ts"
 import type { Spec } from "../spec/schema.ts"
 import { type Output, output, type RunContext, type Step, TaskFailure } from "../runtime/task.ts"
@@ -63,11 +63,11 @@ const resourcesOf = (spec: Spec): Resources => {
   }
 }
 
-const runOptions = (plugin: LoadedPlugin, spec: Spec, ctx: RunContext) =>
+const runOptions = (plugin: LoadedPlugin, spec: Spec, ctx: RunContext, executor: Executor<ExecutorError>) =>
   plugin.manifest.kind === "process"
     ? {
       run: {
-        executor: executorFor(spec),
+        executor,
         grantEnv: spec.backend.env,
         resources: resourcesOf(spec),
         ...(ctx.adopt ? { adopt: ctx.adopt } : {}),
@@ -105,7 +105,7 @@ export const tuneStep = (tuneSet: string, plugin: LoadedPlugin, spec: Spec, trai
         outDir,
         onProgress: (p) => Effect.sync(() => ctx.progress(p.done, p.total, p.message)),
         onEvent: (e) => recordLog(ctx, e),
-        ...runOptions(plugin, spec, ctx)
+        ...runOptions(plugin, spec, ctx, (yield* Executors).forSpec(spec))
       }).pipe(Effect.mapError(failure))
       const files = listFiles(outDir)
       if (files.length === 0) return yield* new TaskFailure({ message: `plugin ${plugin.manifest.name} wrote no model files for ${ctx.label}` })
@@ -231,7 +231,7 @@ export const predictStep = (
         params: spec.backend.params,
         onProgress: (p) => Effect.sync(() => ctx.progress(p.done, p.total, p.message)),
         onEvent: (e) => recordLog(ctx, e),
-        ...runOptions(plugin, spec, ctx)
+        ...runOptions(plugin, spec, ctx, (yield* Executors).forSpec(spec))
       }).pipe(Effect.mapError(failure))
       const out: Record<string, string> = {}
       for (const it of evalItems) out[it.id] = answers.get(it.id)!

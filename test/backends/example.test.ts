@@ -16,7 +16,7 @@ test("example-echo: found by name, tunes and answers through the process contrac
   const plugin = await run(loadPlugin("example-echo"))
   assert.equal(plugin.identity.kind, "process")
   assert.equal(plugin.manifest.command?.[0], "python3")
-  const pope = loadRealDatasets().find((d) => d.id === "pope")!.samples
+  const pope = (await loadRealDatasets()).find((d) => d.id === "pope-coco")!.samples
   const tuneSet = { id: "pope", samples: pope.slice(0, 101) }
   const yes = tuneSet.samples.filter((s) => s.turns[0]!.references[0] === "yes").length
   const expected = yes > 101 - yes ? "yes" : "no"
@@ -30,7 +30,7 @@ test("example-echo: found by name, tunes and answers through the process contrac
   }))
   assert.deepEqual(progress, ["101/101"])
   assert.deepEqual(JSON.parse(readFileSync(join(root, "model", "model.json"), "utf8")), { response: expected })
-  const items = pope.slice(2000, 3500).flatMap(itemsOf)
+  const items = pope.slice(1500, 3000).flatMap(itemsOf)
   const preds = await run(plugin.answer({ task: taskIn(root, "predict:pope"), modelDir: join(root, "model"), items, params: {} }))
   assert.equal(preds.size, 1500)
   assert.ok([...preds.values()].every((p) => p === expected))

@@ -25,7 +25,7 @@ let mod: LoadedPlugin
 let proc: LoadedPlugin
 before(async () => {
   root = tempDir("process")
-  const d = loadRealDatasets().find((x) => x.id === "vqa-x")!
+  const d = (await loadRealDatasets()).find((x) => x.id === "vqa-x")!
   const s = split({ id: d.id, samples: d.samples.slice(0, 1200) })
   train = s.train
   evalSamples = s.eval

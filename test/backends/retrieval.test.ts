@@ -16,7 +16,7 @@ let datasets: Map<string, RealDataset>
 let plugin: LoadedPlugin
 let root: string
 before(async () => {
-  datasets = new Map(loadRealDatasets().map((d) => [d.id, d]))
+  datasets = new Map((await loadRealDatasets()).map((d) => [d.id, d]))
   plugin = await run(loadPlugin("retrieval"))
   root = tempDir("retrieval")
 })
@@ -33,7 +33,7 @@ describe("retrieval module plugin", () => {
   })
 
   test("best match equals a naive BM25 scan over all documents (okvqa + context)", () => {
-    const { train, eval: ev } = split(ds("aokvqa"))
+    const { train, eval: ev } = split(ds("aokvqa-val"))
     const p = { k1: 1.2, b: 0.75, fields: ["instruction", "context"] as const }
     const docs = docsOf(train, p.fields)
     const toks = docs.map((d) => tokenize(d.text))
@@ -100,7 +100,7 @@ describe("retrieval module plugin", () => {
 
   test("ties are broken by the seed, not by (dataset, id): independent of the tune set's order and of other documents", async () => {
     // POPE asks the same question of many images with different labels: a pure tie
-    const pope = ds("pope").samples.slice(0, 600)
+    const pope = ds("pope-coco").samples.slice(0, 600)
     const q = "Is there a car in the image?"
     const same = pope.filter((s) => s.turns[0]!.instruction === q)
     assert.ok(new Set(same.map((s) => s.turns[0]!.references[0])).size === 2, "fixture: the question has both labels")
@@ -126,7 +126,7 @@ describe("retrieval module plugin", () => {
   })
 
   test("params.k: the answer is the majority among the k nearest (k = 1 is the nearest)", () => {
-    const pope = ds("pope").samples.slice(0, 600)
+    const pope = ds("pope-coco").samples.slice(0, 600)
     const s = searcher(indexOf(pope))
     const q = tokenize("Is there a car in the image?")
     const near = s.nearest(q, 9, 0)
@@ -142,7 +142,7 @@ describe("retrieval module plugin", () => {
   test("bad params and an empty tune set fail with the plugin and task in the message", async () => {
     const e1 = await failure(plugin.tune({
       task: taskIn(root, "tune:bad"),
-      tuneSet: { id: "x", samples: ds("pope").samples.slice(0, 5) },
+      tuneSet: { id: "x", samples: ds("pope-coco").samples.slice(0, 5) },
       params: { k1: 1.2, kl: 3 },
       outDir: join(root, "models", "bad")
     }))
@@ -158,7 +158,7 @@ describe("retrieval module plugin", () => {
   })
 
   test("answers are checked: missing and unknown ids name the count and the first ids", async () => {
-    const items = ds("okvqa").samples.slice(0, 10).flatMap(itemsOf)
+    const items = ds("okvqa-val").samples.slice(0, 10).flatMap(itemsOf)
     const partial = new Map(items.slice(3).map((it) => [it.id, "x"]))
     const e = await failure(checkPredictions("p", "predict:okvqa", items, partial))
     assert.ok(e instanceof PluginOutputError)

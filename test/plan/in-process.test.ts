@@ -11,7 +11,13 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, it } from "node:test"
 import * as Effect from "effect/Effect"
+import { LocalJobFailed } from "../../src/backends/executors/local-errors.ts"
+import { SlurmJobFailed } from "../../src/backends/executors/slurm-errors.ts"
+import type { Executor, ExecutorError, Job } from "../../src/backends/executors/types.ts"
+import { loadPlugin } from "../../src/backends/registry.ts"
 import { datasetKey } from "../../src/data/load.ts"
+import { Executors } from "../../src/plan/executor.ts"
+import { tuneStep } from "../../src/plan/steps-model.ts"
 import { Samples } from "../../src/data/outputs.ts"
 import { type LoadOutputs, loadStep, splitStep } from "../../src/plan/steps-data.ts"
 import * as NodeServices from "@effect/platform-node/NodeServices"
@@ -26,7 +32,7 @@ import { loadSpec } from "../../src/spec/load.ts"
 import { smallSpec } from "../support/small-spec.ts"
 
 /** The graph run with test layers: the store at `storeDir`, and what the runner journaled and told the progress view, in order. */
-const runInProcess = (tasks: ReadonlyArray<TaskSpec>, storeDir: string, options: GraphOptions) => {
+const runInProcess = (tasks: ReadonlyArray<TaskSpec>, storeDir: string, options: GraphOptions, executor?: Executor<ExecutorError>) => {
   const finished: Array<[string, string]> = []
   const events: Array<TaskEvent> = []
   const sink: ProgressSink = {
@@ -40,7 +46,8 @@ const runInProcess = (tasks: ReadonlyArray<TaskSpec>, storeDir: string, options:
   }
   // Node's services as the CLI provides them (a process plugin's executor would spawn through them).
   const layers = Layer.mergeAll(TaskStore.layer(storeDir), Journal.inMemory(events), Layer.succeed(Progress, sink), NodeServices.layer)
-  return { graph: runGraph(tasks, options).pipe(Effect.provide(layers)), finished, events }
+  const graph = runGraph(tasks, options).pipe(Effect.provide(layers))
+  return { graph: executor === undefined ? graph : graph.pipe(Effect.provideService(Executors, { forSpec: () => executor })), finished, events }
 }
 
 describe("runGraph in process", () => {
@@ -132,5 +139,44 @@ describe("runGraph in process", () => {
     const outcome = result.outcomes.get("reader")!
     assert.ok(outcome.status === "failed")
     assert.equal(outcome.error, "reader reads output b of produce, which is not among its inputs")
+  })
+  it("runs process plugins' tasks on the executor its context holds, and tells the executor's failures apart by tag", async () => {
+    const s = smallSpec()
+    const loaded = await Effect.runPromise(loadSpec(s.spec))
+    const ids = Object.keys(loaded.spec.datasets).sort()
+    const samples: Record<string, LoadOutputs["samples"]> = {}
+    const tasks: Array<TaskSpec> = []
+    for (const id of ids) {
+      const key = await Effect.runPromise(datasetKey(id, loaded.spec.datasets[id]!, { dataRoot: loaded.dataRoot }))
+      const load = loadStep(id, loaded.spec.datasets[id]!, loaded, key)
+      tasks.push(load)
+      samples[id] = load.out.samples
+    }
+    const split = splitStep(ids, loaded.spec, samples)
+    const plugin = await Effect.runPromise(loadPlugin("example-echo"))
+    tasks.push(split, tuneStep("busy", plugin, loaded.spec, split.out.train(ids[0]!)), tuneStep("oom", plugin, loaded.spec, split.out.train(ids[1]!)))
+    // A scripted executor: the GPU is always busy for one task (exit 75, "try again later"), the
+    // other runs out of memory on Slurm. The process runner, the steps and the runner are the product's.
+    const asked: Array<string> = []
+    const scripted: Executor<ExecutorError> = {
+      kind: "local",
+      run: (job: Job) => {
+        asked.push(job.label)
+        return job.label === "tune:busy"
+          ? Effect.fail(new LocalJobFailed({ label: job.label, pid: "4242", exitCode: 75 }))
+          : Effect.fail(new SlurmJobFailed({ jobId: "77", label: job.label, state: "OUT_OF_MEMORY", exitCode: 0, signal: 9, elapsed: "00:01:02" }))
+      }
+    }
+    const { graph, events } = runInProcess(tasks, join(s.dir, "store"), { scope: "small", jobs: 2, retryBase: "1 millis" }, scripted)
+    const result = await Effect.runPromise(graph)
+    const busy = result.outcomes.get("tune:busy")!
+    const oom = result.outcomes.get("tune:oom")!
+    assert.ok(busy.status === "failed" && oom.status === "failed")
+    // LocalJobFailed: the plugin's exit code, transient (75), so retried twice and then reported with the attempts.
+    assert.match(busy.error, /^after 3 attempts: plugin "example-echo" \(task tune:busy\): exited with code 75/)
+    assert.deepEqual(events.filter((e) => e.event === "retry").map((e) => e.task), ["tune:busy", "tune:busy", "tune:busy"])
+    // SlurmJobFailed: the scheduler's own message (job id, state, run time), not retried.
+    assert.match(oom.error, /^plugin "example-echo" \(task tune:oom\): slurm job 77 \(tune:oom\) ended OUT_OF_MEMORY after 00:01:02; stderr was empty/)
+    assert.deepEqual(asked.sort(), ["tune:busy", "tune:busy", "tune:busy", "tune:oom"])
   })
 })
