@@ -30,8 +30,10 @@ export const checkSpecData = (loaded: LoadedSpec, shown: string, options: { read
     const { warnings, skipped } = checked
     // With every dataset clean, size the split (and the sets drawn from it) from the loads.
     const problems = checked.problems.length > 0 ? checked.problems : yield* splitProblems(s, checked)
-    const { locate, declares } = specPositions(loaded.file)
+    // the spec's text is parsed again for positions only when there is something to locate
+    let positions: ReturnType<typeof specPositions> | undefined
     const located = (p: DataProblem) => {
+      const { locate, declares } = (positions ??= specPositions(loaded.file))
       const path = p.orElse !== undefined && !declares(p.path) ? p.orElse : p.path
       return { ...locate(path), path: path.map(String).join("."), message: p.message }
     }
