@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node
 import { basename, dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
@@ -282,3 +283,13 @@ export const loadPlugin = (ref: string, options: PluginLoadOptions = {}): Effect
     })
     return fromModule(mod, builtin.dir, codeHash)
   })
+
+/**
+ * The plugin registry as a context reference: commands load the spec's plugin through it. By
+ * default it is loadPlugin (plugins/ and the spec's folder); a test or an embedding program can
+ * provide another registry with Effect.provideService(Plugins, …).
+ */
+export const Plugins = Context.Reference<{ readonly load: (ref: string, options?: PluginLoadOptions) => Effect.Effect<LoadedPlugin, PluginLoadError> }>(
+  "revo/backends/Plugins",
+  { defaultValue: () => ({ load: loadPlugin }) }
+)

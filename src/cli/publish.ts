@@ -12,7 +12,7 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { isDemo, type Manifest, pluginInputs } from "../backends/contract.ts"
-import { loadPlugin } from "../backends/registry.ts"
+import { Plugins } from "../backends/registry.ts"
 import type { BackendFacts, CardReport } from "../hub/card.ts"
 import { readSampleParquet, readSqParquet } from "../hub/parquet.ts"
 import { publishTree } from "../hub/publish.ts"
@@ -83,7 +83,7 @@ export const runPublish = (args: PublishArgs) =>
     // The backend as the run recorded it; the manifest read now when the report predates that record.
     const backend: BackendFacts = reportJson.backend !== undefined
       ? reportJson.backend
-      : backendFacts((yield* loadPlugin(spec.backend.plugin, { baseDir: dirname(session.loaded.file) }).pipe(
+      : backendFacts((yield* (yield* Plugins).load(spec.backend.plugin, { baseDir: dirname(session.loaded.file) }).pipe(
         Effect.mapError((e) => new UsageError({ message: `${args.spec}: backend.plugin: ${e.message}` }))
       )).manifest)
     if (backend.demo === true && !args.allowDemo) {

@@ -9,7 +9,7 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import { loadPlugin } from "../backends/registry.ts"
+import { Plugins } from "../backends/registry.ts"
 import { backendCheck } from "../backends/spec-check.ts"
 import { datasetKey } from "../data/load.ts"
 import { buildPipeline, datasetIds } from "../plan/pipeline.ts"
@@ -64,7 +64,7 @@ export const openSession = (args: SpecArgs, options: { readonly checkData?: bool
     const checked = options.checkData === true ? (yield* checkSpecData(loaded, args.spec, { maxFileBytes: RUN_CHECK_MAX_BYTES })).checked : undefined
     const store = yield* (yield* TaskStore).open
     const storeDir = store.root
-    const plugin = yield* loadPlugin(loaded.spec.backend.plugin, { baseDir: dirname(loaded.file), executor: loaded.spec.backend.executor.kind }).pipe(
+    const plugin = yield* (yield* Plugins).load(loaded.spec.backend.plugin, { baseDir: dirname(loaded.file), executor: loaded.spec.backend.executor.kind }).pipe(
       Effect.mapError((e) => new UsageError({ message: `${args.spec}: backend.plugin: ${e.message}` }))
     )
     // A checked dataset is keyed by the bytes the check parsed (the ones its load task is handed);

@@ -13,7 +13,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { isDemo, pluginInputs } from "../../src/backends/contract.ts"
 import { checkParams, schemaProblems } from "../../src/backends/params-schema.ts"
-import { loadPlugin } from "../../src/backends/registry.ts"
+import { loadPlugin, type PluginLoadOptions, Plugins } from "../../src/backends/registry.ts"
 import { openSession } from "../../src/cli/run.ts"
 import { TaskStore } from "../../src/runtime/task-store.ts"
 import { RetrievalParams } from "../../plugins/retrieval/model.ts"
@@ -172,5 +172,22 @@ describe("a built-in module plugin on a non-local executor", () => {
     const r = revo(["validate", s.spec], { env })
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stdout, /backend retrieval 1\.0\.0 \(sees text, demo, params checked, built in, run through its process form\) on slurm/)
+  })
+})
+
+describe("the plugin registry in the context", () => {
+  it("openSession loads the spec's plugin through the Plugins registry its context holds", async () => {
+    const s = smallSpec()
+    const asked: Array<string> = []
+    // A registry that serves example-echo whatever the spec names (the spec says retrieval).
+    const registry = { load: (ref: string, options?: PluginLoadOptions) => Effect.sync(() => void asked.push(ref)).pipe(Effect.andThen(loadPlugin("example-echo", options))) }
+    const session = await run(openSession({ spec: s.spec, set: [], dataRoot: Option.none(), store: Option.some(s.store) }).pipe(
+      Effect.provide(TaskStore.layer(s.store)),
+      Effect.provideService(Plugins, registry)
+    ))
+    assert.deepEqual(asked, ["retrieval"])
+    const tunes = session.tasks.filter((t) => t.label.startsWith("tune:"))
+    assert.ok(tunes.length >= 3)
+    for (const t of tunes) assert.equal((t.params as { plugin: { name: string } }).plugin.name, "example-echo", t.label)
   })
 })
