@@ -83,6 +83,30 @@ describe("load tasks handed the data check's parse and loads", () => {
     assert.equal(Object.values(sizes).reduce((n, s) => n + s.train + s.eval, 0), 31_100)
   })
 
+  it("a loaded dataset is handed only under its own key, once; the parse goes when the last load is over", async () => {
+    const s = smallSpec()
+    const session = await Effect.runPromise(openSession({ spec: s.spec, set: [], dataRoot: Option.none(), store: Option.some(s.store) }))
+    const datasets = session.loaded.spec.datasets
+    const checked = await Effect.runPromise(checkData(datasets, { dataRoot: session.loaded.dataRoot }))
+    const { samples } = await Effect.runPromise(checked.loadSamples())
+    const ids = Object.keys(datasets).sort()
+    const handoff = checked.handoff(ids)
+    const [first, second, third] = ids as [string, string, string]
+    // another key (the file changed between the check and planning): no dataset, and none later under the right key either
+    assert.equal(handoff.take(first, "0".repeat(64)), undefined)
+    assert.equal(handoff.take(first, checked.keys[first]!), undefined)
+    const taken = handoff.take(second, checked.keys[second]!)
+    assert.equal(taken?.samples, samples[second], "the check's own load, not a copy")
+    assert.equal(handoff.take(second, checked.keys[second]!), undefined, "taken once")
+    assert.ok(handoff.context().cache !== undefined && handoff.context().joinIndexes !== undefined)
+    handoff.release(first)
+    handoff.release(second)
+    assert.ok(handoff.context().cache !== undefined, "a load is still to come")
+    handoff.release(third)
+    assert.deepEqual(handoff.context(), {}, "every load is over: the parse is dropped")
+    assert.equal(handoff.take(third, checked.keys[third]!), undefined)
+  })
+
   for (const verdict of ["missed (the check loaded the datasets)", "cached (the check only parsed the files)"]) {
     it(`a file edited after the check: the load stores the bytes it is keyed by, never the edit (split verdict ${verdict})`, async () => {
       const s = smallSpec()
