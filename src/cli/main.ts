@@ -11,10 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { Argument, Command, Flag, CliError } from "effect/cli"
 import { readFileSync } from "node:fs"
-import { TasksFailed, UsageError } from "./errors.ts"
 import { dataRootFlag, jsonFlag, setFlag, specArg, storeFlag } from "./options.ts"
-import { SpecError } from "../spec/errors.ts"
-import { StoreLocked } from "../runtime/lock.ts"
 import { scoreCommand as score } from "./score-command.ts"
 import type { TaskStore } from "../runtime/task-store.ts"
 
@@ -114,16 +111,20 @@ const schema = Command.make("schema", {}, runSchema).pipe(
 
 export const cli = revo.pipe(Command.withSubcommands([run, plan, validate, inspect, status, score, report, publish, verify, schema]))
 
+/**
+ * Failures that are the user's to fix (exit 2), by tag: a spec or argument error, a store another
+ * run holds, a missing, malformed or rejected Hub token (found before any upload). Told apart by
+ * tag, so this module loads none of the modules that define them.
+ */
+const USAGE_ERRORS: ReadonlySet<string> = new Set(["SpecError", "UsageError", "StoreLocked", "HubAuthError", "HubUrlError"])
+
 /** Map a failure to its message and exit code; nothing else decides exit codes. */
 const exitCodeOf = (error: unknown): { code: number; message?: string } => {
-  if (error instanceof SpecError || error instanceof UsageError) return { code: 2, message: error.message }
-  if (error instanceof TasksFailed) return { code: 1, message: error.message }
-  if (error instanceof StoreLocked) return { code: 2, message: error.message }
-  // A missing, malformed or rejected token is a usage problem, found before any upload.
-  if (error instanceof Error && "_tag" in error && (error._tag === "HubAuthError" || error._tag === "HubUrlError")) return { code: 2, message: error.message }
   if (CliError.isCliError(error)) return { code: 2 } // already rendered with the help text
-  if (error instanceof Error) return { code: 1, message: error.message }
-  return { code: 1, message: String(error) }
+  const message = error instanceof Error ? error.message : String(error)
+  const tag = typeof error === "object" && error !== null && "_tag" in error ? error._tag : undefined
+  // Everything else, TasksFailed (which lists the failed tasks) included, exits 1 with its message.
+  return { code: typeof tag === "string" && USAGE_ERRORS.has(tag) ? 2 : 1, message }
 }
 
 export const main = (argv: ReadonlyArray<string>) =>

@@ -2,8 +2,10 @@
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import type { TaskInfo } from "../../../src/backends/contract.ts"
 import type { ExecutorEnv } from "../../../src/backends/executors/types.ts"
 import { runNode, runNodeExit } from "../../support/node-services.ts"
@@ -24,7 +26,7 @@ export const run = <A, E>(eff: Effect.Effect<A, E, ExecutorEnv>) => runNode(eff)
 export const failure = async <A, E>(eff: Effect.Effect<A, E, ExecutorEnv>): Promise<E> => {
   const exit = await runNodeExit(eff)
   if (Exit.isSuccess(exit)) throw new Error("expected a failure, got success")
-  const r = exit.cause.reasons[0]
-  if (r === undefined || r._tag !== "Fail") throw new Error(`expected a typed failure, got ${String(exit.cause)}`)
-  return r.error
+  const error = Cause.findErrorOption(exit.cause)
+  if (Option.isNone(error)) throw new Error(`expected a typed failure, got ${String(exit.cause)}`)
+  return error.value
 }
