@@ -17,6 +17,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFile
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { mulberry32 } from "../../src/util/prng.ts"
 import { smallSpec } from "../../test/support/small-spec.ts"
 
 const root = fileURLToPath(new URL("../../", import.meta.url))
@@ -25,15 +26,9 @@ const arg = (name: string, fallback: string) => (process.argv.includes(name) ? p
 const rounds = Number(arg("--rounds", "20"))
 const jobs = arg("-j", "2")
 const out = arg("--out", join(root, "bench/soak/last.json"))
-let seed = Number(arg("--seed", "1"))
-/** mulberry32: a seeded generator, so a soak's kill points can be replayed. */
-const random = () => {
-  seed = (seed + 0x6d2b79f5) | 0
-  let t = seed
-  t = Math.imul(t ^ (t >>> 15), t | 1)
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
+const seed = Number(arg("--seed", "1"))
+/** Seeded, so a soak's kill points can be replayed. */
+const random = mulberry32(seed)
 
 const base = mkdtempSync(join(tmpdir(), "revo-soak-"))
 // --small: the three-dataset experiment of the tests (real data, as a process plugin), for a

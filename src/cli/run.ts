@@ -12,8 +12,10 @@ import * as Option from "effect/Option"
 import { Plugins } from "../backends/registry.ts"
 import { backendCheck } from "../backends/spec-check.ts"
 import { datasetKey } from "../data/load.ts"
+import { type LoadSummary, LoadSummarySchema } from "../data/outputs.ts"
 import { buildPipeline, datasetIds } from "../plan/pipeline.ts"
 import { newRunId } from "../runtime/events.ts"
+import { formatProblem } from "../runtime/format-check.ts"
 import { Journal } from "../runtime/journal.ts"
 import { lockStore } from "../runtime/lock.ts"
 import { Progress } from "../runtime/progress.ts"
@@ -105,8 +107,11 @@ export const loadWarnings = (session: Session, result: GraphResult): Array<strin
     if (!label.startsWith("load:") || (o.status !== "done" && o.status !== "cached")) continue
     const summary = o.outputs["summary"]
     if (summary === undefined) continue
-    const parsed = JSON.parse(session.store.get(summary.hash).toString("utf8")) as { warnings?: ReadonlyArray<string> }
-    out.push(...(parsed.warnings ?? []))
+    const parsed: unknown = JSON.parse(session.store.get(summary.hash).toString("utf8"))
+    // Checked like any task input: a summary that is not a LoadSummary is said, never read by a cast.
+    const problem = formatProblem(LoadSummarySchema, parsed)
+    if (problem !== undefined) out.push(`${label}: its stored summary does not match its format (${problem}); \`revo verify --repair\` marks it for recomputation`)
+    else out.push(...(parsed as LoadSummary).warnings)
   }
   return out
 }

@@ -11,18 +11,10 @@
  * every comparison sees the same resamples (they are paired with each other too).
  * Pure; no I/O.
  */
+import { mulberry32 } from "../util/prng.ts"
 
-/** mulberry32: a small, fast, well-mixed 32-bit generator; enough for resampling indices. */
-export const rng = (seed: number): (() => number) => {
-  let a = (seed ^ 0x9e3779b9) >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** The bootstrap's generator: mulberry32 with the seed mixed by the golden ratio (kept: it fixes every published interval). */
+export const rng = (seed: number): (() => number) => mulberry32(seed ^ 0x9e3779b9)
 
 /** A headline mean: macro (over eval sets) and item-weighted. */
 export interface Means { readonly macro: number; readonly weighted: number }

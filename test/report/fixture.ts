@@ -11,6 +11,7 @@ import { comparisonFromProof } from "../../src/report/render-verdict.ts"
 import { pairedBootstrap, spread } from "../../src/quality/bootstrap.ts"
 import { budgetCurvePoint } from "../../src/quality/budget-curve.ts"
 import { binCounts } from "../../src/report/svg-dist.ts"
+import { mulberry32 } from "../../src/util/prng.ts"
 
 export const INDEX_URL = new URL("../../../shared/data/INDEX.md", import.meta.url)
 
@@ -27,17 +28,6 @@ export const realDatasetIds = (): ReadonlyArray<string> => {
   return ids
 }
 
-/** mulberry32: tiny, seeded, same sequence everywhere. */
-export const prng = (seed: number): (() => number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const quantile = (sorted: ReadonlyArray<number>, q: number): number => {
   if (sorted.length === 0) return 0
@@ -57,7 +47,7 @@ export interface FixtureOptions {
 }
 
 export const fixtureReport = (opts: FixtureOptions = {}): Report => {
-  const rnd = prng(opts.seed ?? 20240611)
+  const rnd = mulberry32(opts.seed ?? 20240611)
   const datasets = opts.datasets ?? realDatasetIds()
   const hex = (n: number): string => Array.from({ length: n }, () => Math.floor(rnd() * 16).toString(16)).join("")
   const metrics = ["bleu4", "meteor", "rouge_l"] as const
