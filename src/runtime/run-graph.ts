@@ -107,6 +107,10 @@ export const runGraph = (graph: ReadonlyArray<TaskSpec>, options: GraphOptions):
       progress.planned(t.kind)
     }
     const outcomes = new Map<string, TaskOutcome>()
+    // Tasks with the same key (same kind, code, params and input bytes: two models that came out
+    // byte-identical, say) share a work folder and a record: they must never run at once, or one
+    // clobbers the other's files. A later twin waits, then finds the first one's record (cached).
+    const running = new Map<string, Deferred.Deferred<void>>()
 
     const runOne = (task: TaskSpec): Effect.Effect<TaskOutcome, never, TaskEnv> =>
       Effect.gen(function*() {
@@ -125,6 +129,18 @@ export const runGraph = (graph: ReadonlyArray<TaskSpec>, options: GraphOptions):
           inputHashes[name] = out.hash
         }
         const key = taskKey(task, inputHashes)
+        for (let twin = running.get(key); twin !== undefined; twin = running.get(key)) yield* Deferred.await(twin)
+        const mine = Deferred.makeUnsafe<void>()
+        running.set(key, mine)
+        return yield* decide(task, key, inputHashes).pipe(Effect.ensuring(Effect.suspend(() => {
+          running.delete(key)
+          return Deferred.succeed(mine, undefined)
+        })))
+      })
+
+    /** Cached, or run: the store's verdict on this key, taken while no twin of it is running. */
+    const decide = (task: TaskSpec, key: string, inputHashes: Record<string, string>): Effect.Effect<TaskOutcome, never, TaskEnv> =>
+      Effect.gen(function*() {
         const check = store.check(key)
         if (check.done && !isForced(task.label)) {
           progress.finish(task.label, task.kind, "cached", 0)

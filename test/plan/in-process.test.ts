@@ -6,7 +6,7 @@
  * anything runs.
  */
 import assert from "node:assert/strict"
-import { mkdtempSync, readFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, it } from "node:test"
@@ -27,7 +27,7 @@ import { Journal } from "../../src/runtime/journal.ts"
 import { Progress, type ProgressSink } from "../../src/runtime/progress.ts"
 import { type GraphOptions, runGraph } from "../../src/runtime/run-graph.ts"
 import { TaskStore } from "../../src/runtime/task-store.ts"
-import { output, type TaskSpec } from "../../src/runtime/task.ts"
+import { output, TaskFailure, type TaskSpec } from "../../src/runtime/task.ts"
 import { loadSpec } from "../../src/spec/load.ts"
 import { smallSpec } from "../support/small-spec.ts"
 
@@ -178,5 +178,27 @@ describe("runGraph in process", () => {
     // SlurmJobFailed: the scheduler's own message (job id, state, run time), not retried.
     assert.match(oom.error, /^plugin "example-echo" \(task tune:oom\): slurm job 77 \(tune:oom\) ended OUT_OF_MEMORY after 00:01:02; stderr was empty/)
     assert.deepEqual(asked.sort(), ["tune:busy", "tune:busy", "tune:busy", "tune:oom"])
+  })
+  it("never runs two tasks with the same key at once: the later twin finds the first one's record", async () => {
+    // Two labels, one key (same kind, version, params and inputs), as when two models come out
+    // byte-identical: they share a work folder. Each writes its name there, waits, and reads it
+    // back; run together, one would read the other's name (a clobbered file, seen as a plugin
+    // that "wrote no predictions file" in a real run).
+    const twin = (label: string): TaskSpec => ({
+      label, kind: "aggregate", version: "twin-test", params: {}, inputs: {}, resource: "cpu",
+      run: (ctx) => Effect.gen(function*() {
+        writeFileSync(join(ctx.workDir, "owner"), label)
+        yield* Effect.sleep("300 millis")
+        const owner = readFileSync(join(ctx.workDir, "owner"), "utf8")
+        if (owner !== label) return yield* new TaskFailure({ message: `${label}: its work folder was written by ${owner}` })
+        return { out: "same bytes" }
+      })
+    })
+    const storeDir = mkdtempSync(join(tmpdir(), "revo-twins-"))
+    const { graph, finished, events } = runInProcess([twin("twin:a"), twin("twin:b")], storeDir, { scope: "twins", jobs: 2 })
+    const result = await Effect.runPromise(graph)
+    assert.deepEqual(result.failures, [])
+    assert.deepEqual(finished, [["twin:a", "done"], ["twin:b", "cached"]])
+    assert.deepEqual(events.map((e) => `${e.event} ${e.task}`), ["start twin:a", "done twin:a", "cached twin:b"])
   })
 })

@@ -54,9 +54,11 @@ exec python3 "$REVO_PLUGIN_DIR/plugin.py"
     assert.equal(outcome("tune:llava-bench-coco"), "failed")
     assert.equal(outcome("predict:llava-bench-coco@coco-mini.eval"), "skipped")
     assert.equal(outcome("report"), "skipped")
-    // The rest of the matrix completed.
-    assert.equal(outcome("predict:coco-mini@llava-instruct-100.eval"), "done")
-    assert.equal(outcome("score:llava-instruct-100@llava-bench-coco.eval"), "done")
+    // The rest of the matrix completed: computed, or found in the store when a task with the
+    // same key (the echo plugin's models can come out byte-identical) finished first.
+    const completed = (t: string) => ["done", "cached"].includes(outcome(t) ?? "")
+    assert.ok(completed("predict:coco-mini@llava-instruct-100.eval"), outcome("predict:coco-mini@llava-instruct-100.eval"))
+    assert.ok(completed("score:llava-instruct-100@llava-bench-coco.eval"), outcome("score:llava-instruct-100@llava-bench-coco.eval"))
     const status = revo(["status", s.spec, "--store", s.store])
     assert.match(status.stdout, /failed {2}tune:llava-bench-coco: plugin "broken"/)
   })
