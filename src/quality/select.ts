@@ -133,15 +133,13 @@ export const topGlobal = (samples: ReadonlyArray<Scored>, budget: number, seed =
   return { chosen: ranked.slice(0, k), ties: t === null ? {} : { "*": t } }
 }
 
-/** A seeded random subset of size k: order by a keyed hash of (dataset, id) (stable, no RNG state). */
+/** A seeded random subset of size k: order by seededKey of (dataset, id), the key that breaks SQ ties (stable, no RNG state). */
 export const randomSubset = <A extends { readonly id: string; readonly dataset: string }>(all: ReadonlyArray<A>, k: number, seed: number): Array<A> =>
   all
-    .map((a) => ({ a, h: randomKeyOf(seed, a) }))
+    .map((a) => ({ a, h: seededKeyOf(seed, a) }))
     .sort((x, y) => (x.h < y.h ? -1 : x.h > y.h ? 1 : 0))
     .slice(0, k)
     .map((x) => x.a)
-
-const randomKeyOf = remembered((seed, dataset, id) => createHash("sha256").update(`${seed}\u0000${dataset}\u0000${id}`).digest("hex"))
 
 /** A random control stratified by dataset: `sizes[d]` samples drawn (seeded) from each dataset's pool. */
 export const stratifiedRandom = <A extends { readonly id: string; readonly dataset: string }>(
