@@ -14,7 +14,7 @@
  *    to train). Samples are moved, never copied; afterwards no eval image is in any train split.
  */
 import type { Spec } from "../spec/schema.ts"
-import { sha256Head } from "../util/sha256-head.ts"
+import { hash52 } from "../util/prng.ts"
 import type { Sample } from "./sample.ts"
 
 export interface SplitConfig {
@@ -54,13 +54,9 @@ export interface SplitResult<S extends SplitSample = Sample> {
   readonly conflictingImages: number
 }
 
-const head = new Uint32Array(2)
-
 /** u in [0, 1) from the first 52 bits of sha256(seed, dataset, sample id). */
-export const splitHash = (seed: number, dataset: string, sampleId: string): number => {
-  sha256Head(`${seed}\u0000${dataset}\u0000${sampleId}`, head)
-  return (head[0]! * 2 ** 20 + (head[1]! >>> 12)) / 2 ** 52
-}
+export const splitHash = (seed: number, dataset: string, sampleId: string): number =>
+  hash52(`${seed}\u0000${dataset}\u0000${sampleId}`) / 2 ** 52
 
 /** Step 1 for one dataset: for each sample (in order), whether it is in eval. */
 export const initialEval = (seed: number, dataset: string, samples: ReadonlyArray<SplitSample>, evalSize: number): Array<boolean> => {

@@ -5,7 +5,7 @@
  * by id: an id order is an arbitrary property of the source that would otherwise decide who is in.
  * How many samples tie at each cut-off is reported, so a reader sees when the cut is a coin toss.
  */
-import { createHash } from "node:crypto"
+import { hash52 } from "../util/prng.ts"
 
 export interface Scored {
   readonly id: string
@@ -21,10 +21,7 @@ export interface CutTies {
 }
 
 /** A 52-bit number from sha256(seed, dataset, id): a stable, seeded order with no RNG state. */
-export const seededKey = (seed: number, dataset: string, id: string): number => {
-  const h = createHash("sha256").update(`${seed}\u0000${dataset}\u0000${id}`).digest()
-  return h.readUInt32BE(0) * 2 ** 20 + (h.readUInt32BE(4) >>> 12)
-}
+export const seededKey = (seed: number, dataset: string, id: string): number => hash52(`${seed}\u0000${dataset}\u0000${id}`)
 
 /**
  * seededKey of an object's (dataset, id), remembered per seed and object: the select step ranks
